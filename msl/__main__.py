@@ -1,0 +1,3 @@
+from msl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per ``msl`` sub-command; see :mod:`msl.cli`."""

@@ -1,0 +1,49 @@
+"""``msl periodic-point FUNCTION --eta ETA [--json]``: the period-2 orbit of GD (Lemma 4.1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "periodic-point",
+        help="x_eta, the threshold 2/f''(0) and the stability of the period-2 orbit",
+        description="The positive point x_eta of GD's period-2 orbit {+x_eta, -x_eta}: the "
+        "root of eta f'(x) = 2x other than 0 (Lemma 4.1), with the cycle multiplier "
+        "(1 - eta f''(x_eta))^2.",
+    )
+    parser.add_argument("function", metavar="FUNCTION",
+                        help="catalog name (f1, f2, f2(C=5), log_cosh, ...) or an expression in x")
+    parser.add_argument("--eta", required=True, type=float, help="learning rate (> 2/f''(0))")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from theory import resolve_function
+
+    f = resolve_function(args.function, require_subquadratic=True)
+    orbit = f.periodic_orbit(args.eta)
+    closed = f.periodic_point_expr()
+    record = {
+        "function": f.name,
+        "eta": orbit.eta,
+        "threshold": float(f.threshold),
+        "x_eta": orbit.x_eta,
+        "closed_form": None if closed is None else str(closed),
+        "cycle_multiplier": orbit.multiplier,
+        "stable": orbit.stable,
+    }
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"function          {record['function']}")
+        print(f"threshold 2/f''(0) {f.threshold} = {record['threshold']:.12g}")
+        print(f"eta               {orbit.eta:.12g}")
+        print(f"x_eta             {orbit.x_eta:.16g}")
+        print(f"closed form       {record['closed_form'] or '(none found)'}")
+        verdict = "stable" if orbit.stable else "unstable"
+        print(f"cycle multiplier  {orbit.multiplier:.12g} ({verdict})")
+    return 0

@@ -1,0 +1,529 @@
+"""One-dimensional subquadratic functions (Section 4.1 of the paper).
+
+A :class:`Subquadratic` is an even function f with a minimum at 0 and a finite positive
+curvature f''(0).  Gradient descent x_{t+1} = x_t - eta f'(x_t) (4.1) on it converges to 0
+when eta < 2/f''(0) (the *threshold*); above the threshold, 0 is unstable and, for the
+functions of Lemma 4.1, GD settles on the period-2 orbit {+x_eta, -x_eta} where x_eta is the
+positive root of eta f'(x) = 2x, i.e. of h(x) = f'(x)/x = 2/eta.
+
+Derivatives are taken on the branch x > 0 (where |x| = x), so functions built from |x|, such
+as f1 = (1+|x|) ln(1+|x|) - |x|, get clean derivatives with the right f''(0); by evenness
+f^(n)(x) = sign(x)^n f_+^(n)(|x|).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import mpmath
+import numpy as np
+import sympy as sp
+from scipy.optimize import brentq
+from sympy.codegen.rewriting import optimize, optims_c99
+
+from theory._symbols import ETA, X_POS, X
+from theory._sympy_utils import (
+    clean_derivative,
+    parse,
+    realify,
+    time_limit,
+    to_piecewise,
+)
+from theory.errors import (
+    CurvatureAtZeroError,
+    LearningRateError,
+    NoMinimumAtZeroError,
+    NoPeriodicOrbitError,
+    NotEvenError,
+    NotOneVariableError,
+)
+
+#: upper end of the search for x_eta (roots beyond it are reported as missing)
+SEARCH_MAX = 1e12
+#: below this, float evaluation of f' loses too many digits; mpmath takes over
+_FLOAT_FLOOR = 1e-7
+_TINY = sp.Rational(1, 10**40)
+
+
+@dataclass(frozen=True)
+class PeriodicOrbit:
+    """The symmetric period-2 orbit {+x_eta, -x_eta} of GD (4.1) at learning rate eta.
+
+    ``multiplier`` is the cycle multiplier (1 - eta f''(x_eta))^2, the derivative of the
+    two-step map at x_eta; the orbit is linearly stable when it is below 1.
+    """
+
+    eta: float
+    x_eta: float
+    multiplier: float
+
+    @property
+    def stable(self) -> bool:
+        return self.multiplier < 1.0
+
+
+def _validated_eta(eta) -> float:
+    try:
+        value = float(eta)
+    except (TypeError, ValueError):
+        raise LearningRateError(f"eta={eta!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise LearningRateError(f"eta={eta!r} must be a finite positive learning rate")
+    return value
+
+
+def _limit_at_zero_plus(expr: sp.Expr) -> sp.Expr:
+    """lim_{x -> 0+} of a branch expression in X_POS (Piecewise: the piece active near 0+)."""
+    expr = sp.piecewise_fold(expr)
+    if isinstance(expr, sp.Piecewise):
+        for piece, condition in expr.args:
+            if bool(condition.subs(X_POS, _TINY)):
+                expr = piece
+                break
+    try:
+        with time_limit(20):
+            value = sp.limit(expr, X_POS, 0, "+")
+    except Exception:  # sympy cannot always take the limit: evaluate very close to 0
+        value = None
+    if value is None or value.has(sp.Limit, sp.AccumBounds):
+        samples = [sp.N(expr.subs(X_POS, sp.Rational(1, 10**k)), 30) for k in (20, 25)]
+        if all(s.is_finite for s in samples) and abs(samples[0] - samples[1]) < 1e-15 * (
+            1 + abs(samples[1])
+        ):
+            value = sp.Float(samples[1], 15)
+        else:
+            value = sp.nan
+    return value
+
+
+def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
+    """A numpy function of X_POS that broadcasts constants to the input's shape.
+
+    log(1 + x) and exp(x) - 1 are rewritten as log1p and expm1 first (C99 optimisations),
+    so that h(x) = f'(x)/x keeps its digits for small x.
+    """
+    fn = sp.lambdify(X_POS, optimize(expr, optims_c99), modules="numpy")
+
+    def evaluate(a: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            out = fn(a)
+        return np.broadcast_to(np.asarray(out, dtype=float), a.shape)
+
+    return evaluate
+
+
+class Subquadratic:
+    """An even one-dimensional function with a minimum at 0 and 0 < f''(0) < infinity.
+
+    Built from a sympy expression or a string in one variable (any name), e.g.
+    ``Subquadratic("log(cosh(x))")``.  Immutable.  Raises, on construction:
+    :class:`~theory.errors.ParseError`, :class:`~theory.errors.NotOneVariableError`,
+    :class:`~theory.errors.NotEvenError`, :class:`~theory.errors.NoMinimumAtZeroError`,
+    :class:`~theory.errors.CurvatureAtZeroError`.
+
+    The paper's Section 4.1 assumes, in addition, that f'' decreases in |x| (Lemma 4.1,
+    Theorem 4.1); that is a hypothesis to check (``proofs_check``), not a requirement here,
+    so non-convex functions such as f2 (6.2) are accepted.
+    """
+
+    __slots__ = ("__dict__", "expr", "name")
+
+    def __init__(self, function: str | sp.Expr, name: str | None = None):
+        expr = realify(parse(function))
+        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+        if len(symbols) != 1:
+            raise NotOneVariableError(
+                f"function={function!r} must depend on exactly one variable; "
+                f"it has {len(symbols)}: {', '.join(s.name for s in symbols) or 'none'}"
+            )
+        expr = to_piecewise(expr.xreplace({symbols[0]: X}))
+        object.__setattr__(self, "expr", expr)
+        object.__setattr__(self, "name", name or str(function))
+        self._check_even()
+        self._check_minimum()
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"Subquadratic is immutable (cannot set {key!r})")
+
+    def __repr__(self) -> str:
+        return f"Subquadratic({self.name!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Subquadratic) and self.expr == other.expr
+
+    def __hash__(self) -> int:
+        return hash(("Subquadratic", self.expr))
+
+    # ------------------------------------------------------------------ validation
+    def _check_even(self) -> None:
+        """f(x) = f(-x), exactly when sympy can tell, else at 16 points to 30 digits."""
+        difference = self.expr.xreplace({X: -X}) - self.expr
+        if sp.expand(difference) == 0:
+            return
+        points = [sp.Rational(k, 7) for k in (1, 3, 5, 10, 22, 41, 97, 300)]
+        points += [sp.Rational(1, 10**k) for k in (2, 5, 8)] + [sp.Integer(10**k) for k in (3, 5)]
+        for point in points:
+            value = sp.N(difference.xreplace({X: point}), 30)
+            scale = 1 + abs(sp.N(self.expr.xreplace({X: point}), 30))
+            if value.is_finite and abs(value) > 1e-20 * scale:
+                raise NotEvenError(
+                    f"function={self.name!r} is not even: f({point}) - f(-{point}) = "
+                    f"{float(-value):.6g}; Section 4.1 assumes f(x) = f(-x)"
+                )
+
+    def _check_minimum(self) -> None:
+        slope = _limit_at_zero_plus(self.branch(1))
+        if slope.is_finite is not True or slope != 0:
+            raise NoMinimumAtZeroError(
+                f"function={self.name!r} has no minimum at 0 with f'(0) = 0: "
+                f"f'(0+) = {slope} (a kink or a slope at the origin)"
+            )
+        curvature = self.curvature_at_zero
+        if curvature.is_finite and bool(curvature < 0):
+            raise NoMinimumAtZeroError(
+                f"function={self.name!r} has f''(0) = {curvature} < 0: 0 is a local maximum"
+            )
+        if curvature.is_finite is not True or not bool(curvature > 0):
+            raise CurvatureAtZeroError(
+                f"function={self.name!r} has f''(0) = {curvature}; the threshold 2/f''(0) needs "
+                "a finite positive curvature at the minimum"
+            )
+        grid = np.geomspace(1e-6, 1e6, 241)
+        with np.errstate(all="ignore"):
+            values = self.f(grid) - float(self.f(0.0))
+        bad = np.flatnonzero(np.isfinite(values) & (values < -1e-12 * (1 + np.abs(values))))
+        if bad.size:
+            x_bad = float(grid[bad[0]])
+            raise NoMinimumAtZeroError(
+                f"function={self.name!r} has no minimum at 0: f({x_bad:.6g}) - f(0) = "
+                f"{values[bad[0]]:.6g} < 0"
+            )
+
+    # ------------------------------------------------------------------ symbolic
+    @cached_property
+    def _branches(self) -> dict[int, sp.Expr]:
+        return {0: self.expr.xreplace({X: X_POS})}
+
+    def branch(self, n: int = 0) -> sp.Expr:
+        """The n-th derivative on the branch x > 0, as an expression in ``theory.X_POS``."""
+        if n < 0:
+            raise ValueError(f"n={n} must be >= 0")
+        cache = self._branches
+        if n not in cache:
+            cache[n] = clean_derivative(sp.diff(self.branch(n - 1), X_POS))
+        return cache[n]
+
+    @cached_property
+    def _derivatives(self) -> dict[int, sp.Expr]:
+        return {0: self.expr}
+
+    def derivative(self, n: int) -> sp.Expr:
+        """f^(n)(x) as a sympy expression in ``theory.X``, valid for every x != 0.
+
+        The direct derivative is used when it has no distributional part; otherwise the
+        branch form sign(x)^n f_+^(n)(|x|) (an even f has f^(n)(-x) = (-1)^n f^(n)(x)).
+        """
+        cache = self._derivatives
+        if n not in cache:
+            direct = sp.diff(self.derivative(n - 1), X) if n > 0 else self.expr
+            if direct.has(sp.DiracDelta):
+                direct = sp.sign(X) ** (n % 2) * self.branch(n).xreplace({X_POS: sp.Abs(X)})
+            cache[n] = direct
+        return cache[n]
+
+    @property
+    def df_expr(self) -> sp.Expr:
+        """f'(x)."""
+        return self.derivative(1)
+
+    @property
+    def d2f_expr(self) -> sp.Expr:
+        """f''(x)."""
+        return self.derivative(2)
+
+    @property
+    def d3f_expr(self) -> sp.Expr:
+        """f'''(x)."""
+        return self.derivative(3)
+
+    @cached_property
+    def h_expr(self) -> sp.Expr:
+        """h(x) = f'(x)/x of Lemma 4.1 (even; tends to f''(0) at 0)."""
+        return self.branch(1).xreplace({X_POS: sp.Abs(X)}) / sp.Abs(X)
+
+    @cached_property
+    def curvature_at_zero(self) -> sp.Expr:
+        """f''(0) = lim_{x->0} h(x), exact when sympy can take the limit."""
+        return _limit_at_zero_plus(self.branch(2))
+
+    @cached_property
+    def threshold(self) -> sp.Expr:
+        """The threshold learning rate 2/f''(0) (Section 4.1), exact when possible."""
+        return 2 / self.curvature_at_zero
+
+    # ------------------------------------------------------------------ numeric
+    @cached_property
+    def _numeric_branches(self) -> list[Callable[[np.ndarray], np.ndarray]]:
+        return [_numeric(self.branch(n)) for n in range(4)]
+
+    def _evaluate(self, n: int, x) -> np.ndarray | float:
+        a = np.asarray(x, dtype=float)
+        r = np.abs(a)
+        out = np.array(self._numeric_branches[n](r), dtype=float)
+        if n % 2 == 1:  # odd derivatives of an even function vanish at 0
+            out = np.where(r == 0, 0.0, out)
+        elif n == 2:
+            out = np.where(r == 0, float(self.curvature_at_zero), out)
+        if n % 2 == 1:
+            out = np.sign(a) * out
+        return out if out.ndim else float(out)
+
+    def f(self, x):
+        """f(x) for scalars or numpy arrays."""
+        return self._evaluate(0, x)
+
+    def df(self, x):
+        """f'(x) for scalars or numpy arrays."""
+        return self._evaluate(1, x)
+
+    def d2f(self, x):
+        """f''(x) for scalars or numpy arrays (f''(0) at 0)."""
+        return self._evaluate(2, x)
+
+    def d3f(self, x):
+        """f'''(x) for scalars or numpy arrays (0 at x = 0 by symmetry)."""
+        return self._evaluate(3, x)
+
+    def h(self, x):
+        """h(x) = f'(x)/x for scalars or arrays, with h(0) = f''(0)."""
+        a = np.abs(np.asarray(x, dtype=float))
+        with np.errstate(all="ignore"):
+            out = np.where(a == 0, float(self.curvature_at_zero), self._evaluate(1, a) / a)
+        return out if out.ndim else float(out)
+
+    # ------------------------------------------------------------------ period-2 orbit
+    @cached_property
+    def _slope_mp(self) -> Callable:
+        return sp.lambdify(X_POS, self.branch(1), modules="mpmath")
+
+    @cached_property
+    def _curvature_mp(self) -> Callable:
+        return sp.lambdify(X_POS, self.branch(2), modules="mpmath")
+
+    def _residual_mp(self, eta: float, x) -> mpmath.mpf:
+        """eta f'(x) - 2x at high precision (for x so small that floats lose the digits)."""
+        with mpmath.workdps(50):
+            return mpmath.mpf(eta) * self._slope_mp(mpmath.mpf(x)) - 2 * mpmath.mpf(x)
+
+    def _polish(self, eta: float, root: float) -> float:
+        """Three Newton steps on eta f'(x) = 2x at 40 digits (near the threshold the root is
+        ill-conditioned in floats); the float root is kept if Newton wanders off."""
+        try:
+            with mpmath.workdps(40):
+                x, e = mpmath.mpf(root), mpmath.mpf(eta)
+                for _ in range(3):
+                    slope = e * self._curvature_mp(x) - 2
+                    if slope == 0:
+                        break
+                    x -= (e * self._slope_mp(x) - 2 * x) / slope
+                polished = float(x)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return root
+        return polished if abs(polished - root) <= 1e-6 * root else root
+
+    def _check_eta_above_threshold(self, eta) -> float:
+        value = _validated_eta(eta)
+        threshold = float(self.threshold)
+        if value <= threshold:
+            raise LearningRateError(
+                f"eta={value:g} is not above the threshold 2/f''(0) = {threshold:.10g} of "
+                f"{self.name!r}: for eta <= 2/f''(0) GD converges to 0 (Theorem 4.1) and "
+                "there is no period-2 orbit"
+            )
+        return value
+
+    def periodic_points(self, eta, *, search_max: float = SEARCH_MAX) -> tuple[float, ...]:
+        """Every root x > 0 of eta f'(x) = 2x found on (0, search_max], in increasing order.
+
+        A root is a sign change of g(x) = eta f'(x) - 2x on a geometric grid, refined by
+        Brent's method (mpmath bisection at 50 digits below 1e-7).  For the functions of
+        Lemma 4.1 there is exactly one.  Raises :class:`LearningRateError` for
+        eta <= threshold and :class:`NoPeriodicOrbitError` when there is no root.
+        """
+        eta = self._check_eta_above_threshold(eta)
+        grid = np.geomspace(_FLOAT_FLOOR, search_max, 1201)
+        with np.errstate(all="ignore"):
+            g = eta * np.asarray(self._evaluate(1, grid)) - 2 * grid
+        finite = np.isfinite(g)
+        if not finite.all():  # stop at the first overflow: beyond it we know nothing
+            stop = int(np.argmin(finite))
+            grid, g = grid[:stop], g[:stop]
+        roots: list[float] = []
+        if g.size and g[0] <= 0:
+            roots.append(self._root_below_float_floor(eta))
+        sign = np.sign(g)
+        for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
+            lo, hi = float(grid[i]), float(grid[i + 1])
+            roots.append(
+                brentq(lambda x: eta * float(self.df(x)) - 2 * x, lo, hi, xtol=1e-300, rtol=1e-15)
+            )
+        roots += [float(grid[i]) for i in np.flatnonzero(g == 0)]
+        roots = [self._polish(eta, r) for r in roots]
+        if not roots:
+            smallest = float(np.nanmin((g + 2 * grid) / (eta * grid))) if g.size else float("nan")
+            raise NoPeriodicOrbitError(
+                f"{self.name!r} has no period-2 orbit at eta={eta:g}: h(x) = f'(x)/x never "
+                f"falls to 2/eta = {2 / eta:.6g} on (0, {search_max:g}] (its smallest value there "
+                f"is {smallest:.6g}); for example a quadratic has h(x) = f''(0) everywhere"
+            )
+        return tuple(sorted(roots))
+
+    def _root_below_float_floor(self, eta: float) -> float:
+        """The root in (0, 1e-7] (eta just above the threshold), by mpmath bisection."""
+        lo, hi = mpmath.mpf(10) ** -300, mpmath.mpf(_FLOAT_FLOOR)
+        if self._residual_mp(eta, lo) <= 0:
+            raise NoPeriodicOrbitError(
+                f"{self.name!r}: eta={eta:g} is so close to the threshold that x_eta < 1e-300"
+            )
+        with mpmath.workdps(50):
+            for _ in range(2000):
+                mid = mpmath.sqrt(lo * hi) if hi / lo > 4 else (lo + hi) / 2
+                if self._residual_mp(eta, mid) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+                if hi - lo <= 1e-17 * hi:
+                    break
+        return float((lo + hi) / 2)
+
+    def periodic_point(self, eta) -> float:
+        """x_eta: the positive point of the period-2 orbit {+x_eta, -x_eta} (Lemma 4.1).
+
+        The root of eta f'(x) = 2x other than 0 (the smallest, if there are several).
+        """
+        return self.periodic_points(eta)[0]
+
+    def cycle_multiplier(self, eta) -> float:
+        """(1 - eta f''(x_eta))^2: the derivative of the two-step GD map at x_eta."""
+        eta = _validated_eta(eta)
+        x_eta = self.periodic_point(eta)
+        return float((1.0 - eta * self.d2f(x_eta)) ** 2)
+
+    def is_stable(self, eta) -> bool:
+        """Whether the period-2 orbit at eta is linearly stable (cycle multiplier < 1)."""
+        return self.cycle_multiplier(eta) < 1.0
+
+    def periodic_orbit(self, eta) -> PeriodicOrbit:
+        """The period-2 orbit at eta with its cycle multiplier."""
+        eta = _validated_eta(eta)
+        x_eta = self.periodic_point(eta)
+        return PeriodicOrbit(eta, x_eta, float((1.0 - eta * self.d2f(x_eta)) ** 2))
+
+    @cached_property
+    def _closed_form(self) -> sp.Expr | None:
+        candidates: list[sp.Expr] = []
+        slope = sp.piecewise_fold(self.branch(1))
+        pieces = slope.args if isinstance(slope, sp.Piecewise) else ((slope, True),)
+        for piece, _ in pieces:
+            try:
+                with time_limit(15):
+                    solutions = sp.solve(sp.Eq(ETA * piece, 2 * X_POS), X_POS)
+            except Exception:  # no closed form (NotImplementedError, timeouts, ...)
+                continue
+            for solution in solutions:
+                if solution == 0:
+                    continue
+                candidates.append(solution)
+                if solution.has(sp.LambertW):  # the trivial root sits on the principal branch
+                    candidates.append(
+                        solution.replace(
+                            lambda e: isinstance(e, sp.LambertW) and len(e.args) == 1,
+                            lambda e: sp.LambertW(e.args[0], -1),
+                        )
+                    )
+        threshold = float(self.threshold)
+        test_etas = [threshold * r for r in (1.3, 2.0, 5.0, 20.0)]
+        try:
+            expected = [self.periodic_point(e) for e in test_etas]
+        except NoPeriodicOrbitError:
+            return None
+        for candidate in candidates:
+            if all(
+                _matches(candidate, e, x) for e, x in zip(test_etas, expected, strict=True)
+            ):
+                return candidate
+        return None
+
+    @cached_property
+    def _closed_form_numeric(self) -> Callable | None:
+        expr = self._closed_form
+        if expr is None:
+            return None
+        return sp.lambdify(ETA, expr, modules=["scipy", "numpy"])
+
+    def periodic_point_array(self, etas) -> np.ndarray:
+        """x_eta for an array of learning rates (all above the threshold), vectorised.
+
+        Uses the closed form when there is one, polished by two Newton steps on
+        eta f'(x) - 2x = 0; where the polish moves the closed form by more than 1e-8
+        (Lambert W loses digits near its branch point) or there is no closed form,
+        :meth:`periodic_point` solves point by point.
+        """
+        etas = np.asarray(etas, dtype=float)
+        threshold = float(self.threshold)
+        bad = ~(np.isfinite(etas) & (etas > threshold))
+        if bad.any():
+            value = float(etas[bad].flat[0])
+            raise LearningRateError(
+                f"eta={value:g} is not a finite learning rate above the threshold "
+                f"2/f''(0) = {threshold:.10g} of {self.name!r}: no period-2 orbit (Theorem 4.1)"
+            )
+        closed = self._closed_form_numeric
+        if closed is None:
+            return np.vectorize(self.periodic_point, otypes=[float])(etas)
+        with np.errstate(all="ignore"):
+            start = np.real(np.asarray(closed(etas), dtype=complex))
+            x = start
+            for _ in range(2):
+                step = (etas * self.df(x) - 2 * x) / (etas * self.d2f(x) - 2)
+                x = np.where(np.isfinite(step), x - step, x)
+        # where the closed form was off (near the branch point) solve point by point
+        unsure = ~(np.abs(x - start) <= 1e-8 * np.abs(x)) | ~(x > 0)
+        if unsure.any():
+            x = np.where(unsure, 0.0, x)
+            x[unsure] = [self.periodic_point(e) for e in etas[unsure]]
+        return x
+
+    def periodic_point_expr(self) -> sp.Expr | None:
+        """x_eta as a closed form in ``theory.ETA``, or None when sympy finds none.
+
+        The candidate roots that sympy returns are checked against the numeric root at four
+        learning rates above the threshold; the trivial root 0 (for f1 the principal branch
+        of Lambert W) is never returned.
+        """
+        return self._closed_form
+
+    @cached_property
+    def landscape(self):
+        """The same function as a one-dimensional :class:`~theory.landscape.Landscape`."""
+        from theory.landscape import Landscape
+
+        return Landscape(
+            self.expr,
+            variables=(X,),
+            name=self.name,
+            gradient=(self.df_expr,),
+            hessian=((self.d2f_expr,),),
+            minimum=(0.0,),
+        )
+
+
+def _matches(candidate: sp.Expr, eta: float, x_eta: float) -> bool:
+    try:
+        value = complex(sp.N(candidate.xreplace({ETA: sp.Float(eta, 30)}), 30))
+    except (TypeError, ValueError):
+        return False
+    return abs(value.imag) <= 1e-12 * abs(x_eta) and abs(value.real - x_eta) <= 1e-9 * x_eta
