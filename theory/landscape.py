@@ -19,7 +19,7 @@ from theory.errors import LandscapeError
 
 
 def _vectorised(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Callable:
-    fn = sp.lambdify(variables, expr, modules="numpy")
+    fn = sp.lambdify(variables, expr, modules=["scipy", "numpy"])
 
     def evaluate(points: np.ndarray) -> np.ndarray:
         columns = [points[..., i] for i in range(points.shape[-1])]

@@ -105,11 +105,20 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     log(1 + x) and exp(x) - 1 are rewritten as log1p and expm1 first (C99 optimisations),
     so that h(x) = f'(x)/x keeps its digits for small x.
     """
-    fn = sp.lambdify(X_POS, optimize(expr, optims_c99), modules="numpy")
+    expr = optimize(expr, optims_c99)
+    fn = sp.lambdify(X_POS, expr, modules=["scipy", "numpy"])
+    scalar = None
 
     def evaluate(a: np.ndarray) -> np.ndarray:
+        nonlocal scalar
         with np.errstate(all="ignore"):
-            out = fn(a)
+            try:
+                out = fn(a)
+            except TypeError:  # a function with no array version: point by point in mpmath
+                if scalar is None:
+                    precise = sp.lambdify(X_POS, expr, modules="mpmath")
+                    scalar = np.vectorize(lambda v: float(precise(v)), otypes=[float])
+                out = scalar(a)
         return np.broadcast_to(np.asarray(out, dtype=float), a.shape)
 
     return evaluate
@@ -213,7 +222,7 @@ class Subquadratic:
             raise ValueError(f"n={n} must be >= 0")
         cache = self._branches
         if n not in cache:
-            cache[n] = clean_derivative(sp.diff(self.branch(n - 1), X_POS))
+            cache[n] = _tidy(clean_derivative(sp.diff(self.branch(n - 1), X_POS)))
         return cache[n]
 
     @cached_property
@@ -231,7 +240,7 @@ class Subquadratic:
             direct = sp.diff(self.derivative(n - 1), X) if n > 0 else self.expr
             if direct.has(sp.DiracDelta):
                 direct = sp.sign(X) ** (n % 2) * self.branch(n).xreplace({X_POS: sp.Abs(X)})
-            cache[n] = direct
+            cache[n] = _tidy(direct) if n > 0 else direct
         return cache[n]
 
     @property
@@ -519,6 +528,24 @@ class Subquadratic:
             hessian=((self.d2f_expr,),),
             minimum=(0.0,),
         )
+
+
+def _tidy(expr: sp.Expr, seconds: float = 3.0) -> sp.Expr:
+    """sympy's simplify when it finishes quickly and does not lengthen the expression.
+
+    Beyond looks, this matters numerically: d/dx log(cosh x) = sinh(x)/cosh(x) overflows to
+    nan for x > 710 while its simplified form tanh(x) does not.
+    """
+    if expr.count_ops() > 400:
+        return expr
+    try:
+        with time_limit(seconds):
+            simpler = sp.simplify(expr)
+    except Exception:  # a timeout or a sympy failure: keep the expression as it is
+        return expr
+    if simpler.has(sp.nan, sp.zoo) or simpler.count_ops() > expr.count_ops():
+        return expr
+    return simpler
 
 
 def _matches(candidate: sp.Expr, eta: float, x_eta: float) -> bool:
