@@ -1,0 +1,42 @@
+"""The README's tour runs as written and prints what its comments say."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_tour_runs_and_prints_the_commented_values():
+    blocks = python_blocks()
+    assert len(blocks) >= 2
+    out = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(out):
+        for block in blocks:
+            exec(compile(block, str(README), "exec"), namespace)
+    printed = out.getvalue()
+    # each "# value" comment that starts with a number or an expression must be printed
+    assert "1/(Abs(x) + 1)" in printed
+    assert "1.14403284127550" in printed  # x_eta for f1 at eta = 3 (Lambert W)
+    assert "LambertW(-2*exp(-2/eta)/eta, -1)" in printed
+    assert "tanh(Abs(x))/Abs(x) 1" in printed
+    assert "1/3367" in printed
+
+
+def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
+    text = README.read_text()
+    commands = re.findall(r"```bash\n(python3 -m venv[^\n]*)\n```", text)
+    assert len(commands) == 2
+    assert commands[0].endswith("msl reproduce")
+    test_command = commands[1]
+    assert "pytest" in test_command
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert test_command in ci
