@@ -17,15 +17,36 @@ import sympy as sp
 from theory._sympy_utils import derivative, natural_key, parse, realify, to_piecewise
 from theory.errors import LandscapeError
 
+#: relative offset used to evaluate a removable singularity (see :func:`_vectorised`)
+_REMOVABLE_STEP = 1e-7
+
 
 def _vectorised(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Callable:
+    """A numpy function of points (..., d).
+
+    Where the formula is 0/0 at a finite point (a removable singularity, such as
+    log(1 + r)/r at r = 0 in the gradient of f1(|x|)), the value is the mean of the two
+    values at x +- 1e-7 (1 + |x|) e, e = (1, ..., 1)/sqrt(d): the limit up to O(1e-14)
+    where the function is smooth, and up to about 1e-7 relative where it is only
+    Lipschitz (the Hessian of f1(|x|) at 0, whose error grows like |x|).
+    """
     fn = sp.lambdify(variables, expr, modules=["scipy", "numpy"])
 
-    def evaluate(points: np.ndarray) -> np.ndarray:
+    def raw(points: np.ndarray) -> np.ndarray:
         columns = [points[..., i] for i in range(points.shape[-1])]
         with np.errstate(all="ignore"):
             out = fn(*columns)
-        return np.broadcast_to(np.asarray(out, dtype=float), points.shape[:-1])
+        return np.array(np.broadcast_to(np.asarray(out, dtype=float), points.shape[:-1]))
+
+    def evaluate(points: np.ndarray) -> np.ndarray:
+        out = raw(points)
+        singular = np.isnan(out) & np.all(np.isfinite(points), axis=-1)
+        if singular.any():
+            where = points[singular]
+            scale = _REMOVABLE_STEP * (1 + np.max(np.abs(where), axis=-1, keepdims=True))
+            offset = scale / np.sqrt(points.shape[-1])
+            out[singular] = 0.5 * (raw(where + offset) + raw(where - offset))
+        return out
 
     return evaluate
 

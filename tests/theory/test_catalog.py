@@ -259,3 +259,15 @@ def test_landscape_validation():
     with pytest.raises(LandscapeError, match="last dimension"):
         catalog.f3().value(np.zeros((4, 3)))
     assert Landscape("x10 + x2 + x1").variables == sp.symbols("x1 x2 x10", real=True)
+
+
+def test_removable_singularity_at_the_origin_of_f3():
+    """grad f3 contains log(1 + r)/r x; at r = 0 its limit (0) is returned, and the Hessian
+    is the limit 6 [[1, 0], [0, 0]] + 6 [[1, 1], [1, 1]] + 0.5 I from the formulas of f2
+    (f2''(0) = 2C^2/3 = 6) and f1 (f1''(0) = 1)."""
+    f3 = catalog.f3()
+    origin = np.zeros((1, 2))
+    np.testing.assert_array_equal(f3.gradient(origin), 0.0)
+    expected = np.array([[12.5, 6.0], [6.0, 6.5]])
+    np.testing.assert_allclose(f3.hessian(origin)[0], expected, rtol=1e-6)
+    assert np.all(np.isnan(f3.value(np.array([[np.nan, 0.0]]))))  # no masking of real NaN

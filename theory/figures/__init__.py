@@ -1,0 +1,12 @@
+"""The paper's theory figures, reproduced: each module has ``compute()`` (a frozen data
+object with the measured quantities) and ``plot(data, out_dir, formats)`` (PNG/PDF).
+
+* :mod:`~theory.figures.fig_4_1` -- GD with learning-rate decay on f1, f2, f3;
+* :mod:`~theory.figures.fig_4_2` -- the flattening valley and the quasistatic flow (4.8);
+* :mod:`~theory.figures.fig_5_1` -- learning-rate decay on two valleys at two scales (5.1);
+* :mod:`~theory.figures.fig_6_1` -- multiscale losses of the Section 6 network.
+"""
+
+from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1
+
+__all__ = ["fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1"]

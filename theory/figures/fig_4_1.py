@@ -1,0 +1,141 @@
+"""Fig. 4.1: GD with learning-rate decay on f1 (convex), f2 and f3 (non-convex).
+
+Caption: (left) f1, x0 = -5, eta = 5, then 3 and 1 at iterations 100 and 150; (middle) f2
+of (6.2) with C = 3, x0 = -5, eta = 2, then 0.5 and 0.2 at iterations 500 and 700 (chaotic);
+(right) f3, x0 = (-3, 3), eta = 1, then 0.3 and 0.1 at iterations 200 and 400 (chaotic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from theory import catalog
+from theory.figures._plotting import save, subplots
+from theory.subquadratic import Subquadratic
+from theory.trajectory import GDPath, gd_path
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    name: str
+    function: Callable
+    x0: tuple[float, ...]
+    rates: tuple[float, ...]
+    boundaries: tuple[int, ...]
+    steps: int
+
+
+PANELS = (
+    PanelSpec("f1", catalog.f1, (-5.0,), (5.0, 3.0, 1.0), (100, 150), 250),
+    PanelSpec("f2", catalog.f2, (-5.0,), (2.0, 0.5, 0.2), (500, 700), 900),
+    PanelSpec("f3", catalog.f3, (-3.0, 3.0), (1.0, 0.3, 0.1), (200, 400), 600),
+)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One constant-rate stretch of a panel: what theory predicts and what GD did.
+
+    ``x_eta`` is the period-2 point for 1-D functions above their threshold (None below it
+    or in 2-D); ``abs_range`` is (min, max) of |x_t| (1-D) or ||x_t|| (2-D) over the last
+    half of the stretch; ``lyapunov`` is the mean of log|1 - eta f''(x_t)| (1-D) or of the
+    log of the spectral radius of I - eta H(x_t) (2-D) over that half: a positive value
+    means the stretch is chaotic.
+    """
+
+    eta: float
+    start: int
+    stop: int
+    above_threshold: bool
+    x_eta: float | None
+    stable: bool | None
+    abs_range: tuple[float, float]
+    lyapunov: float
+
+
+@dataclass(frozen=True)
+class Panel:
+    spec: PanelSpec
+    path: GDPath
+    threshold: float
+    phases: tuple[Phase, ...]
+
+
+def _threshold(function) -> float:
+    if isinstance(function, Subquadratic):
+        return float(function.threshold)
+    top = np.linalg.eigvalsh(function.hessian(np.zeros((1, function.dim)))[0]).max()
+    return float(2 / top)
+
+
+def _phase(function, path: GDPath, eta: float, start: int, stop: int, threshold: float) -> Phase:
+    tail = slice(start + (stop - start) // 2, stop + 1)
+    x = path.x[tail]
+    size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.linalg.norm(x, axis=1)
+    above = eta > threshold
+    x_eta = stable = None
+    if isinstance(function, Subquadratic):
+        multipliers = np.abs(1 - eta * function.d2f(x[:, 0]))
+        if above:
+            orbit = function.periodic_orbit(eta)
+            x_eta, stable = orbit.x_eta, orbit.stable
+    else:
+        hessians = function.hessian(x)
+        jacobians = np.eye(x.shape[1]) - eta * hessians
+        multipliers = np.max(np.abs(np.linalg.eigvals(jacobians)), axis=-1)
+    with np.errstate(divide="ignore"):
+        lyapunov = float(np.mean(np.log(multipliers)))
+    return Phase(eta, start, stop, bool(above), x_eta, stable,
+                 (float(size.min()), float(size.max())), lyapunov)
+
+
+def compute(panels: Sequence[PanelSpec] = PANELS) -> tuple[Panel, ...]:
+    """Run the three GD paths of Fig. 4.1 and measure each constant-rate stretch."""
+    out = []
+    for spec in panels:
+        function = spec.function()
+        path = gd_path(function, spec.x0, spec.rates, spec.steps, spec.boundaries)
+        threshold = _threshold(function)
+        edges = (0, *spec.boundaries, spec.steps)
+        phases = tuple(
+            _phase(function, path, eta, edges[j], edges[j + 1], threshold)
+            for j, eta in enumerate(spec.rates)
+        )
+        out.append(Panel(spec, path, threshold, phases))
+    return tuple(out)
+
+
+def plot(panels: Sequence[Panel], out_dir: str | Path, formats=("png",)) -> list[Path]:
+    fig, axes = subplots(2, len(panels), figsize=(5 * len(panels), 6.5), sharex="col")
+    axes = np.atleast_2d(axes).reshape(2, len(panels))
+    for k, panel in enumerate(panels):
+        top, bottom = axes[0, k], axes[1, k]
+        t = np.arange(len(panel.path.loss))
+        for i in range(panel.path.x.shape[1]):
+            label = f"$x_{{{i + 1}}}$" if panel.path.x.shape[1] > 1 else "$x_t$"
+            top.plot(t, panel.path.x[:, i], lw=0.8, marker=".", ms=2, label=label)
+        for phase in panel.phases:
+            if phase.x_eta is not None:
+                style = "-" if phase.stable else ":"
+                for sign in (1, -1):
+                    top.hlines(sign * phase.x_eta, phase.start, phase.stop, colors="k",
+                               linestyles=style, lw=1.2,
+                               label=(f"$\\pm x_\\eta$ ({'stable' if phase.stable else 'unstable'})"
+                                      if sign == 1 and phase is panel.phases[0] else None))
+        for b in panel.spec.boundaries:
+            top.axvline(b, color="r", lw=0.8)
+            bottom.axvline(b, color="r", lw=0.8)
+        rates = ", ".join(f"{r:g}" for r in panel.spec.rates)
+        top.set_title(f"{panel.spec.name}: $\\eta$ = {rates}; threshold {panel.threshold:.3g}")
+        top.legend(loc="upper right", fontsize=8)
+        bottom.semilogy(t, np.maximum(panel.path.loss, 1e-300), lw=0.8)
+        bottom.set_ylim(1e-16, None)  # below that the loss is rounding noise of a converged x
+        bottom.set_xlabel("iteration $t$")
+        bottom.set_ylabel("$f(x_t)$")
+        top.set_ylabel("$x_t$")
+    fig.suptitle("Fig. 4.1: GD on subquadratic functions with learning-rate decay")
+    return save(fig, out_dir, "fig_4_1", formats)

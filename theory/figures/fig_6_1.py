@@ -1,0 +1,66 @@
+"""Fig. 6.1: multiscale losses made by the Section 6 network.
+
+Left: the empirical loss of 3 inputs at different magnitudes (separate scales) and the
+population loss (6.2) for inputs uniform on [0, C] (subquadratic growth).  Right: the 2-D
+loss l(w1) + l(10 w2) of the two-output network (two valleys at two scales).
+The paper does not list its three inputs; we use 1, 10 and 100 (one decade apart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from theory import catalog
+from theory.figures._plotting import save, subplots
+
+
+@dataclass(frozen=True)
+class Fig61:
+    data: tuple[float, ...]
+    C: float
+    w: np.ndarray
+    empirical: np.ndarray
+    population: np.ndarray
+    curvature_levels: tuple[float, ...]  # the curvatures 2/n sum_{i<=k} x_i^2 of the pieces
+    surface_w: np.ndarray
+    surface: np.ndarray
+
+
+def compute(data: Sequence[float] = (1.0, 10.0, 100.0), C: float = 3.0, k: float = 10.0
+            ) -> Fig61:
+    empirical = catalog.empirical_loss(data)
+    population = catalog.f2(C)
+    w = np.concatenate([-np.geomspace(2, 1e-4, 400), [0.0], np.geomspace(1e-4, 2, 400)])
+    xs = np.sort(np.asarray(data, dtype=float))
+    levels = tuple(float(2 * np.sum(xs[:j] ** 2) / len(xs)) for j in range(len(xs), 0, -1))
+    two_d = catalog.two_layer_two_valley(population, k)
+    sw = np.linspace(-1.5, 1.5, 121)
+    surface = two_d.value(np.stack(np.meshgrid(sw, sw), axis=-1))
+    return Fig61(tuple(float(x) for x in data), float(C), w, empirical.f(w), population.f(w),
+                 levels, sw, surface)
+
+
+def plot(data: Fig61, out_dir: str | Path, formats=("png",)) -> list[Path]:
+    fig = subplots(figsize=(12, 4.5))[0]
+    fig.clf()
+    left = fig.add_subplot(1, 2, 1)
+    right = fig.add_subplot(1, 2, 2, projection="3d")
+    inputs = ", ".join(f"{x:g}" for x in data.data)
+    left.plot(data.w, data.empirical, label=f"empirical, inputs {inputs}")
+    left.plot(data.w, data.population, label=f"population, uniform on [0, {data.C:g}] (6.2)")
+    left.set_xscale("symlog", linthresh=1e-3)
+    left.set_xlabel("$w$")
+    left.set_ylabel("$L(w)$")
+    left.legend(fontsize=8)
+    left.set_title("separate scales vs. a continuum of scales")
+    W1, W2 = np.meshgrid(data.surface_w, data.surface_w)
+    right.plot_surface(W1, W2, data.surface, cmap="viridis", linewidth=0)
+    right.set_xlabel("$w_1$")
+    right.set_ylabel("$w_2$")
+    right.set_title("$l(w_1) + l(10 w_2)$: two valleys")
+    fig.suptitle("Fig. 6.1: multiscale losses from the Section 6 network")
+    return save(fig, out_dir, "fig_6_1", formats)
