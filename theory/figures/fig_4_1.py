@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory.figures._claims import Claim
 from theory.figures._plotting import save, subplots
 from theory.subquadratic import Subquadratic
 from theory.trajectory import GDPath, gd_path
@@ -139,3 +140,25 @@ def plot(panels: Sequence[Panel], out_dir: str | Path, formats=("png",)) -> list
         top.set_ylabel("$x_t$")
     fig.suptitle("Fig. 4.1: GD on subquadratic functions with learning-rate decay")
     return save(fig, out_dir, "fig_4_1", formats)
+
+
+def claims(panels: Sequence[Panel]) -> list[Claim]:
+    """Per stretch: on {+-x_eta} (relative 1e-6) for a stable orbit, chaotic (Lyapunov
+    exponent > 0.1) for an unstable one or in 2-D above the threshold, |x| < 1e-10 below."""
+    out = []
+    for panel in panels:
+        for phase in panel.phases:
+            source = f"Fig. 4.1, {panel.spec.name}, eta = {phase.eta:g}"
+            low, high = phase.abs_range
+            if not phase.above_threshold:
+                out.append(Claim(source, "GD converges to the minimum (eta below 2/f''(0))",
+                                 f"|x| <= {high:.2g} at the end of the stretch", high < 1e-10))
+            elif phase.stable:
+                gap = max(abs(low - phase.x_eta), abs(high - phase.x_eta)) / phase.x_eta
+                out.append(Claim(source, f"GD settles on +-x_eta = {phase.x_eta:.6g} "
+                                 "(Theorem 4.1)", f"|x| in [{low:.8g}, {high:.8g}]", gap < 1e-6))
+            else:
+                out.append(Claim(source, "chaotic but bounded",
+                                 f"Lyapunov exponent {phase.lyapunov:.3f}, |x| in "
+                                 f"[{low:.2g}, {high:.2g}]", phase.lyapunov > 0.1 and high < 10))
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog, quasistatic
+from theory.figures._claims import Claim
 from theory.figures._plotting import save, subplots
 from theory.trajectory import GDPath, gd_path
 
@@ -70,3 +71,17 @@ def plot(data: Fig42, out_dir: str | Path, formats=("png",)) -> list[Path]:
     fig.suptitle(f"Fig. 4.2: flattening valley, $\\eta$ = {data.eta:g}; "
                  f"max relative gap in $x_1$: {data.x1_deviation:.2%}")
     return save(fig, out_dir, "fig_4_2", formats)
+
+
+def claims(data: Fig42) -> list[Claim]:
+    """(4.8) within 1% of GD in x1 and |x2|; GD's x1 never passes the halting point."""
+    return [
+        Claim("Fig. 4.2", "the quasistatic flow (4.8) is a very good approximation of GD",
+              f"max relative gap {data.x1_deviation:.2%} in x1, {data.y_deviation:.2%} in |x2| "
+              f"over {len(data.gd.loss) - 1} steps",
+              data.x1_deviation < 0.01 and data.y_deviation < 0.01),
+        Claim("Fig. 4.2, Section 4.4", "the flatness-driven motion slows down and stops where "
+              "eta h(x)^2 f''(0) <= 2",
+              f"x1 = {data.gd.x[-1, 0]:.3f} after {len(data.gd.loss) - 1} steps; halting point "
+              f"x1* = {data.x1_stop:.3f}", bool(data.gd.x[:, 0].max() < data.x1_stop)),
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory.figures._claims import Claim
 from theory.figures._plotting import save, subplots
 from theory.trajectory import GDPath, gd_path
 
@@ -74,3 +75,18 @@ def plot(data: Fig51, out_dir: str | Path, formats=("png",)) -> list[Path]:
     right.legend(fontsize=8)
     fig.suptitle("Fig. 5.1: learning-rate decay at different steps on two valleys (5.1)")
     return save(fig, out_dir, "fig_5_1", formats)
+
+
+def claims(data: Fig51) -> list[Claim]:
+    """The caption's iteration 466, and the latest decay ending at less than half the loss
+    of the earlier ones."""
+    early = min(d.final_loss for d in data.decays[:-1])
+    late = data.decays[-1]
+    losses = ", ".join(f"{d.final_loss:.3g} (decay at {d.at})" for d in data.decays)
+    return [
+        Claim("Fig. 5.1 caption", "x1 first exceeds -4 at iteration 466",
+              f"iteration {data.first_above_minus_4}", data.first_above_minus_4 == 466),
+        Claim("Fig. 5.1, Section 5", "decaying too early leaves GD on the large valley; a "
+              "later decay reaches the small valley", f"final losses {losses}",
+              late.final_loss < 0.5 * early),
+    ]

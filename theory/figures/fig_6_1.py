@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from theory import catalog
+from theory.figures._claims import Claim
 from theory.figures._plotting import save, subplots
 
 
@@ -64,3 +66,13 @@ def plot(data: Fig61, out_dir: str | Path, formats=("png",)) -> list[Path]:
     right.set_title("$l(w_1) + l(10 w_2)$: two valleys")
     fig.suptitle("Fig. 6.1: multiscale losses from the Section 6 network")
     return save(fig, out_dir, "fig_6_1", formats)
+
+
+def claims(data: Fig61) -> list[Claim]:
+    """Separate scales: the curvature of consecutive quadratic pieces differs by at least a
+    factor 10 for inputs a decade apart."""
+    levels = data.curvature_levels
+    ratios = [a / b for a, b in pairwise(levels)]
+    return [Claim("Fig. 6.1, Section 6", "inputs at different magnitudes give separate scales",
+                  "curvatures of the pieces " + ", ".join(f"{c:.4g}" for c in levels),
+                  all(r >= 10 for r in ratios))]

@@ -1,0 +1,141 @@
+"""``msl reproduce [--out DIR] [--only STAGE ...] [--force] [--pdf]``: the paper, end to end.
+
+Stages (each calls the packages' public functions and writes into its own folder):
+
+* ``figures`` -- Figs. 4.1, 4.2, 5.1, 6.1 (:mod:`theory.figures`) with their measured verdicts;
+* ``phase``   -- phase and bifurcation diagrams over the learning rate for f1 and f2
+  (:mod:`theory.dynamics`);
+* ``check``   -- Lemma 4.1 and Theorems 4.1-4.3 on the whole catalog (:mod:`proofs_check`);
+* ``eos``     -- edge of stability of an MLP on scikit-learn's digits, and the gradient-
+  direction slice at its end (:mod:`empirical`).
+
+A finished stage leaves ``<stage>/summary.json``; running again skips it (``--force`` redoes
+it), so an interrupted reproduction resumes where it stopped.  ``report.md`` at the top
+collects every stage's claims and measurements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from theory.errors import MslValueError
+
+#: stage name -> (function(out_dir, formats) -> summary dict, one-line description)
+STAGES: dict[str, tuple[str, str]] = {
+    "figures": ("_stage_figures", "Figs. 4.1, 4.2, 5.1, 6.1 of the theory sections"),
+    "phase": ("_stage_phase", "phase and bifurcation diagrams over eta for f1 and f2"),
+    "check": ("_stage_check", "Lemma 4.1, Theorems 4.1-4.3, (4.8) on the catalog"),
+    "eos": ("_stage_eos", "edge of stability and gradient-direction slice on digits"),
+}
+
+
+class StageError(MslValueError):
+    """A stage name that does not exist."""
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "reproduce",
+        help="reproduce the paper's figures and checks (the main job)",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("--out", default="msl-reproduce",
+                        help="output folder (default: %(default)s)")
+    parser.add_argument("--only", nargs="+", metavar="STAGE",
+                        help=f"run only these stages ({', '.join(STAGES)})")
+    parser.add_argument("--force", action="store_true", help="redo finished stages")
+    parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.set_defaults(run=run)
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _stage_figures(out: Path, formats: tuple[str, ...]) -> dict:
+    from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1
+
+    claims, files = [], []
+    for module in (fig_4_1, fig_4_2, fig_5_1, fig_6_1):
+        data = module.compute()
+        files += [str(p) for p in module.plot(data, out, formats)]
+        claims += [c.as_dict() for c in module.claims(data)]
+    return {"claims": claims, "files": files}
+
+
+def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
+    raise NotImplementedError("phase stage: waiting for theory.dynamics")
+
+
+def _stage_check(out: Path, formats: tuple[str, ...]) -> dict:
+    raise NotImplementedError("check stage: waiting for proofs_check")
+
+
+def _stage_eos(out: Path, formats: tuple[str, ...]) -> dict:
+    raise NotImplementedError("eos stage: waiting for empirical")
+
+
+def _write_report(out: Path, summaries: dict[str, dict]) -> tuple[Path, int, int]:
+    lines = ["# msl reproduce", "",
+             "Each row: a claim of the paper, what this run measured, and whether they agree.",
+             ""]
+    agree = total = 0
+    for name, summary in summaries.items():
+        lines += [f"## {name}: {STAGES[name][1]}", ""]
+        if summary.get("claims"):
+            lines += ["| source | the paper says | measured | agrees |",
+                      "| --- | --- | --- | --- |"]
+            for claim in summary["claims"]:
+                total += 1
+                agree += bool(claim["agrees"])
+                cells = [claim["source"], claim["paper"], claim["measured"],
+                         "yes" if claim["agrees"] else "**no**"]
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("")
+        for path in summary.get("files", []):
+            rel = Path(path).relative_to(out) if Path(path).is_relative_to(out) else Path(path)
+            if rel.suffix == ".png":
+                lines.append(f"![{rel.stem}]({rel})")
+        lines.append("")
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path, agree, total
+
+
+def run(args: argparse.Namespace) -> int:
+    names = list(args.only or STAGES)
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise StageError(f"--only {' '.join(unknown)}: unknown stage(s); choose from "
+                         f"{', '.join(STAGES)}")
+    out = Path(args.out)
+    formats = ("png", "pdf") if args.pdf else ("png",)
+    summaries: dict[str, dict] = {}
+    for name in STAGES:
+        done = out / name / "summary.json"
+        if name not in names:
+            if done.exists():
+                summaries[name] = json.loads(done.read_text())
+            continue
+        if done.exists() and not args.force:
+            print(f"[{name}] done before; skipped (--force to redo)")
+            summaries[name] = json.loads(done.read_text())
+            continue
+        print(f"[{name}] {STAGES[name][1]} ...", flush=True)
+        start = time.perf_counter()
+        stage: Callable = globals()[STAGES[name][0]]
+        summary = stage(out / name, formats)
+        summary["seconds"] = round(time.perf_counter() - start, 1)
+        done.parent.mkdir(parents=True, exist_ok=True)
+        done.write_text(json.dumps(summary, indent=1, default=_json_default))
+        summaries[name] = json.loads(done.read_text())
+        print(f"[{name}] finished in {summary['seconds']} s -> {out / name}", flush=True)
+    report, agree, total = _write_report(out, summaries)
+    print(f"{agree} of {total} claims of the paper agree with this run; report: {report}")
+    return 0
