@@ -1,0 +1,66 @@
+"""``msl phase-diagram FUNCTION --eta A:B:N --x0 A:B:N --steps T --out DIR``.
+
+Runs GD (4.1) on the grid learning rate x initial point and writes into DIR: ``result.npz``
+(every orbit's class, period, Lyapunov exponent, final state and last iterates, with the
+metadata; numpy.load opens it), ``class_map.png`` (fate over (eta, x0)), ``bifurcation.png``
+(eta against the attractor, with x_eta, 2/f''(0) and the stability of the period-2 orbit
+drawn over it for a one-dimensional subquadratic function) and ``lyapunov_map.png``.
+Re-running the same command resumes an interrupted sweep from the chunks saved in DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from msl.commands.simulate import add_grid_arguments, sweep
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "phase-diagram",
+        help="class map and bifurcation diagram over the learning rate (data + figures)",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    add_grid_arguments(parser, eta_help="learning-rate grid A:B:N (N values from A to B)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--keep-last",
+        type=int,
+        default=32,
+        metavar="K",
+        help="iterates per orbit drawn in the bifurcation diagram (default 32)",
+    )
+    parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from theory.dynamics import (
+        plot_bifurcation,
+        plot_class_map,
+        plot_lyapunov_map,
+        save_figure,
+    )
+    from theory.errors import GridError
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise GridError(f"--out {args.out!r} exists and is not a directory")
+    keep_last = max(0, min(args.keep_last, args.steps + 1))
+    function, result = sweep(args, keep_last=keep_last, store=out)
+    written = [out / "result.npz"]
+    component = 0 if result.dim > 1 else None
+    written += save_figure(
+        plot_class_map(result, function, component=component), out / "class_map", pdf=args.pdf
+    )
+    written += save_figure(plot_bifurcation(result, function), out / "bifurcation", pdf=args.pdf)
+    written += save_figure(
+        plot_lyapunov_map(result, function, component=component), out / "lyapunov_map", pdf=args.pdf
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
+    print(f"{result.function}: {counts}")
+    for path in written:
+        print(path)
+    return 0

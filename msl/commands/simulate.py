@@ -1,0 +1,138 @@
+"""``msl simulate FUNCTION --eta ETA --x0 A:B:N --steps T [--json]``: fates of GD orbits.
+
+Runs GD (4.1) from every initial point of the grid and prints how many orbits converge,
+settle on a period-p orbit, are chaotic, diverge or stay undecided, the periods found, the
+distinct attractor values of the periodic orbits (rounded to 1e-8: +-x_eta for f1 above the
+threshold, Theorem 4.1) and the median Lyapunov exponent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+#: grids such as ``-5:5:101`` start with a minus sign: let argparse read them as values
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)")
+
+
+def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> None:
+    """Arguments shared with ``msl phase-diagram``."""
+    parser._negative_number_matcher = _NEGATIVE_VALUE  # "--x0 -5:5:101" is a value
+    parser.add_argument(
+        "function", metavar="FUNCTION", help="catalog name (f1, f2, f3, ...) or an expression in x"
+    )
+    parser.add_argument("--eta", required=True, metavar="ETA", help=eta_help)
+    parser.add_argument(
+        "--x0",
+        required=True,
+        metavar="A:B:N",
+        help="initial points: N points from A to B (or one number)",
+    )
+    parser.add_argument(
+        "--steps", required=True, type=int, metavar="T", help="number of GD steps (>= 1)"
+    )
+    parser.add_argument(
+        "--period-max",
+        type=int,
+        default=64,
+        metavar="P",
+        help="longest period looked for (default 64)",
+    )
+    parser.add_argument(
+        "--direction",
+        default=None,
+        metavar="V1,V2,...",
+        help="for a d-dimensional function: initial points are s * direction "
+        "for s on the --x0 grid (default: all ones)",
+    )
+    parser.add_argument(
+        "--no-early-exit", action="store_true", help="run every orbit for all T steps"
+    )
+
+
+def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
+    """Parse the shared arguments and run :func:`theory.dynamics.simulate`."""
+    import numpy as np
+
+    from theory.dynamics import (
+        InitialPointError,
+        compile_landscape,
+        parse_grid,
+        resolve_cli_function,
+        simulate,
+    )
+
+    eta = parse_grid(args.eta, "--eta")
+    s = parse_grid(args.x0, "--x0")
+    function = resolve_cli_function(args.function)
+    dim = compile_landscape(function).dim
+    if dim == 1:
+        x0 = s
+    else:
+        if args.direction is None:
+            direction = np.ones(dim)
+        else:
+            try:
+                direction = np.array([float(v) for v in args.direction.split(",")])
+            except ValueError:
+                raise InitialPointError(
+                    f"--direction {args.direction!r} is not a comma-separated list of numbers"
+                ) from None
+            if direction.shape != (dim,):
+                raise InitialPointError(
+                    f"--direction {args.direction!r} has {direction.size} entries; "
+                    f"{args.function!r} has {dim} variables"
+                )
+        x0 = s[:, None] * direction[None, :]
+    result = simulate(
+        function,
+        eta,
+        x0,
+        args.steps,
+        period_max=args.period_max,
+        keep_last=keep_last,
+        early_exit=not args.no_early_exit,
+        store=store,
+        progress=sys.stderr.isatty(),
+    )
+    return function, result
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="classify GD orbits (converged, periodic, chaotic, diverged, undecided)",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    add_grid_arguments(parser, eta_help="learning rate (> 0), or a grid A:B:N")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from theory.dynamics import compile_landscape, summarize
+
+    function, result = sweep(args)
+    landscape = compile_landscape(function)  # cached: the same object
+    from theory.dynamics._compile import as_landscape
+
+    summary = summarize(result, as_landscape(function))
+    del landscape
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    n = sum(summary["counts"].values())
+    print(f"function  {result.function}   steps {result.steps}   points {n}")
+    for name, count in summary["counts"].items():
+        print(f"  {name:<10} {count:>9}  ({100.0 * count / n:5.1f}%)")
+    if summary["periods"]:
+        periods = ", ".join(f"{p}: {c}" for p, c in summary["periods"].items())
+        print(f"periods   {periods}")
+    if summary["attractor"]:
+        shown = summary["attractor"][:12]
+        more = "" if len(summary["attractor"]) <= 12 else f" ... ({len(summary['attractor'])})"
+        print(f"attractor {shown}{more}")
+    print(f"median Lyapunov exponent {summary['lyapunov_median']}")
+    return 0

@@ -1,0 +1,55 @@
+"""Compiled gradient descent over grids of learning rates and initial points (Section 4).
+
+* :func:`simulate` -- GD (4.1) from every initial point with every learning rate (optionally
+  a :class:`Schedule`), each orbit classified as converged, periodic, chaotic, diverged or
+  undecided, with its period and Lyapunov exponent;
+* :class:`SimulationResult` -- the per-point results with their metadata (save/load .npz or
+  .nc);
+* :func:`compile_landscape` -- the Numba kernels generated from a landscape's derivatives
+  (cached on disk);
+* :func:`plot_class_map`, :func:`plot_bifurcation`, :func:`plot_lyapunov_map` -- class/period
+  maps and bifurcation diagrams with the theory (x_eta, 2/f''(0), stability of the period-2
+  orbit) drawn over them.
+"""
+
+from theory.dynamics._compile import CompiledLandscape, cache_directory, compile_landscape
+from theory.dynamics._errors import CompileError, InitialPointError, StoreMismatchError
+from theory.dynamics._plots import (
+    plot_bifurcation,
+    plot_class_map,
+    plot_lyapunov_map,
+    save_figure,
+    theory_curves,
+)
+from theory.dynamics._result import SimulationResult
+from theory.dynamics._schedule import Schedule
+from theory.dynamics._simulate import simulate
+from theory.dynamics._summary import (
+    attractor_values,
+    parse_grid,
+    resolve_cli_function,
+    summarize,
+)
+from theory.dynamics._support import CLASS_NAMES
+
+__all__ = [
+    "CLASS_NAMES",
+    "CompileError",
+    "CompiledLandscape",
+    "InitialPointError",
+    "Schedule",
+    "SimulationResult",
+    "StoreMismatchError",
+    "attractor_values",
+    "cache_directory",
+    "compile_landscape",
+    "parse_grid",
+    "plot_bifurcation",
+    "plot_class_map",
+    "plot_lyapunov_map",
+    "resolve_cli_function",
+    "save_figure",
+    "simulate",
+    "summarize",
+    "theory_curves",
+]

@@ -1,0 +1,145 @@
+"""Generate the Numba source of a landscape's GD kernels from its sympy derivatives.
+
+One Python module per landscape: the scalar functions ``loss``, ``grad`` and ``grad_hess``
+printed from ``Landscape.expr``, ``.gradient_exprs`` and ``.hessian_exprs`` (common
+subexpressions shared, ``log(1 + u)`` rewritten as ``log1p(u)``), and the kernels of
+:mod:`theory.dynamics._template` specialised to the dimension ``d`` (loops over coordinates
+written out, so that the inner loop over points has straight-line code).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from string import Template
+
+import sympy as sp
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+
+from theory.dynamics._printer import NumbaPrinter
+from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
+
+__all__ = ["module_source"]
+
+
+def _rewrite(expr: sp.Expr) -> sp.Expr:
+    """log(1 + u) -> log1p(u), exp(u) - 1 -> expm1(u) (accuracy near the minimum)."""
+    try:
+        return optimize(expr, [log1p_opt, expm1_opt])
+    except Exception:  # pragma: no cover - sympy's rewriting is best effort
+        return expr
+
+
+def _scalar_function(
+    name: str,
+    variables: Sequence[sp.Symbol],
+    exprs: Sequence[sp.Expr],
+    doc: str,
+) -> str:
+    """``def name(x_0, ..., x_{d-1}): ... return (e_0, e_1, ...)`` with shared subexpressions."""
+    names = {v: f"x_{k}" for k, v in enumerate(variables)}
+    rewritten = [_rewrite(sp.sympify(e)) for e in exprs]
+    temps = sp.numbered_symbols("t_", real=True)
+    replacements, reduced = sp.cse(rewritten, symbols=temps, order="none")
+    for sym, _ in replacements:
+        names[sym] = sym.name
+    printer = NumbaPrinter(names)
+    args = ", ".join(f"x_{k}" for k in range(len(variables)))
+    lines = ["@njit(**_JIT)", f"def {name}({args}):", f'    """{doc}"""']
+    for sym, value in replacements:
+        lines.append(f"    {sym.name} = {printer.doprint(value)}")
+    values = ", ".join(printer.doprint(r) for r in reduced)
+    lines.append(f"    return ({values},)")
+    return "\n".join(lines)
+
+
+def _indent(lines: Sequence[str], spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in lines)
+
+
+def _hot_loop_pieces(d: int) -> dict[str, str]:
+    """Text pieces of the inner loops, written out for dimension ``d``."""
+    ks = range(d)
+    xs = ", ".join(f"x_{k}" for k in ks)
+    gs = "".join(f"g_{k}, " for k in ks)
+    hs = "".join(f"h_{j}_{k}, " for j in ks for k in ks if j <= k)
+
+    def h(j: int, k: int) -> str:
+        return f"h_{min(j, k)}_{max(j, k)}"
+
+    tangent = [
+        f"V_{k}[i] = v_{k} - e * ({' + '.join(f'{h(k, j)} * v_{j}' for j in ks)})" for k in ks
+    ]
+    tangent_local = [
+        f"w_{k} = v_{k} - e * ({' + '.join(f'{h(k, j)} * v_{j}' for j in ks)})" for k in ks
+    ]
+    return {
+        "D": str(d),
+        "XS": xs,
+        "GS": gs,
+        "GHS": gs + hs,
+        "X_VIEWS": _indent([f"X_{k} = X[{k}]" for k in ks], 4),
+        "V_VIEWS": _indent([f"V_{k} = V[{k}]" for k in ks], 4),
+        "ROW_VIEWS": _indent([f"R_{k} = HIST[row, {k}]" for k in ks], 8),
+        "LOAD_X": _indent([f"x_{k} = X_{k}[i]" for k in ks], 12),
+        "LOAD_V": _indent([f"v_{k} = V_{k}[i]" for k in ks], 12),
+        "TANGENT": _indent(tangent, 12),
+        "UPDATE": _indent([f"x_{k} = x_{k} - e * g_{k}" for k in ks], 12),
+        "STORE_X": _indent([f"X_{k}[i] = x_{k}" for k in ks], 12),
+        "STORE_ROW": _indent([f"R_{k}[i] = x_{k}" for k in ks], 12),
+        # record variant (2-D indexing, not the hot path)
+        "R_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 12),
+        "R_LOAD_V": _indent([f"v_{k} = V[{k}, i]" for k in ks], 16),
+        "R_TANGENT": _indent(
+            [line.replace(f"V_{k}[i]", f"V[{k}, i]") for k, line in enumerate(tangent)], 16
+        ),
+        "R_STORE": _indent([f"X[{k}, i] = x_{k}" for k in ks], 12)
+        + "\n"
+        + _indent([f"HIST[row, {k}, i] = x_{k}" for k in ks], 12),
+        "R_TAIL": _indent([f"TAIL[gi, s + 1 - tail_from, {k}] = x_{k}" for k in ks], 16),
+        # cycle exponent (scalar)
+        "C_LOAD": _indent([f"x_{k} = x[{k}]" for k in ks], 4)
+        + "\n"
+        + _indent([f"v_{k} = vinit[{k}]" for k in ks], 4),
+        "C_TANGENT": _indent(tangent_local, 8),
+        "C_UPDATE": _indent([f"x_{k} = x_{k} - e * g_{k}" for k in ks], 8),
+        "C_NORM": " + ".join(f"w_{k} * w_{k}" for k in ks),
+        "C_RESCALE": _indent([f"v_{k} = w_{k} * inv" for k in ks], 12),
+        "C_RESTART": _indent([f"v_{k} = vinit[{k}]" for k in ks], 12),
+        "LOSS_ARGS": ", ".join(f"X[{k}, i]" for k in ks),
+    }
+
+
+def module_source(
+    *,
+    name: str,
+    expr: sp.Expr,
+    variables: Sequence[sp.Symbol],
+    gradient: Sequence[sp.Expr],
+    hessian: Sequence[Sequence[sp.Expr]],
+) -> str:
+    """The complete source of the kernel module of one landscape (deterministic text)."""
+    d = len(variables)
+    upper = [hessian[j][k] for j in range(d) for k in range(d) if j <= k]
+    functions = [
+        _scalar_function("loss", variables, [expr], "f(x)."),
+        _scalar_function("grad", variables, list(gradient), "grad f(x), almost everywhere."),
+        _scalar_function(
+            "grad_hess",
+            variables,
+            [*gradient, *upper],
+            "(grad f(x), upper triangle of the Hessian, row by row).",
+        ),
+    ]
+    comment = textwrap.indent(textwrap.fill(f"landscape {name!r}: f = {sp.sstr(expr)}", 96), "# ")
+    pieces = _hot_loop_pieces(d)
+    text = "\n".join(
+        [
+            Template(HEADER).substitute(COMMENT=comment, **pieces),
+            "\n\n".join(functions),
+            Template(STEP_FUNCTIONS).substitute(pieces),
+            Template(DRIVER).substitute(pieces),
+        ]
+    )
+    return text.rstrip() + "\n"

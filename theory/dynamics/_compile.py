@@ -1,0 +1,191 @@
+"""Compile a landscape into Numba GD kernels, cached on disk.
+
+:func:`compile_landscape` prints the landscape's derivatives as Python source
+(:mod:`theory.dynamics._codegen`), writes it once to
+``<cache dir>/msl_gd_<hash>.py`` and imports it.  The kernels are ``@njit(cache=True)``, so
+Numba keeps their machine code in ``<cache dir>/__pycache__``: a second process that
+simulates the same function loads it instead of compiling.  The hash covers the generated
+text, the sources of the shared compiled helpers (:mod:`._support`, :mod:`._elementary`)
+and the Numba version, so any change there gives a new module (no stale machine code).
+
+Cache directory: ``$MSL_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/multiscale-landscapes``
+(``~/.cache/multiscale-landscapes``), subfolder ``gd-kernels``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numba
+import sympy as sp
+
+from theory.dynamics import _elementary, _support, _template
+from theory.dynamics._codegen import module_source
+from theory.dynamics._errors import CompileError
+from theory.errors import MslValueError
+
+__all__ = ["CompiledLandscape", "as_landscape", "cache_directory", "compile_landscape"]
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, CompiledLandscape] = {}
+
+
+def cache_directory() -> Path:
+    """Where generated kernel modules (and Numba's cache of them) live."""
+    root = os.environ.get("MSL_CACHE_DIR")
+    if root:
+        base = Path(root)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "multiscale-landscapes"
+    return base / "gd-kernels"
+
+
+def as_landscape(function):
+    """A :class:`theory.Landscape` for ``function``.
+
+    Accepts a Landscape, a Subquadratic (its ``.landscape``), a catalog object with a
+    ``.landscape`` (Valley, TwoValley, Separable), a catalog name or an expression string
+    (:func:`theory.resolve_function`), or a sympy expression.
+    """
+    from theory import Landscape, resolve_function
+
+    if isinstance(function, Landscape):
+        return function
+    if isinstance(function, str):
+        function = resolve_function(function)
+    elif isinstance(function, sp.Expr):
+        return Landscape(function)
+    landscape = getattr(function, "landscape", None)
+    if isinstance(landscape, Landscape):
+        return landscape
+    if isinstance(function, Landscape):
+        return function
+    raise MslValueError(
+        f"function={function!r} (type {type(function).__name__}) is not a landscape: give a "
+        "catalog name, an expression in x, a sympy expression, a Subquadratic or a Landscape"
+    )
+
+
+def _source_hash(*texts: str) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _module_text(path: Path | str) -> str:
+    return Path(path).read_text()
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledLandscape:
+    """The compiled GD kernels of one landscape.
+
+    ``module`` is the generated module (its ``run`` is the parallel kernel called by
+    :func:`theory.dynamics.simulate`; ``loss``, ``grad``, ``grad_hess`` are the scalar
+    functions); ``path`` its source file; ``key`` the hash in its name.
+    """
+
+    name: str
+    dim: int
+    expr: sp.Expr
+    variables: tuple[sp.Symbol, ...]
+    key: str
+    path: Path
+    module: ModuleType
+
+    @property
+    def run(self):
+        """The parallel GD kernel (see ``run`` in :mod:`theory.dynamics._template`)."""
+        return self.module.run
+
+    def cache_index_files(self) -> list[Path]:
+        """Numba's cache index files (``*.nbi``) of this module's kernels."""
+        folder = self.path.parent / "__pycache__"
+        return sorted(folder.glob(f"{self.path.stem}.*.nbi"))
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically unless an identical file is there (keeps mtime,
+    which Numba's cache index checks)."""
+    if path.exists():
+        if path.read_text() == text:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def compile_landscape(function) -> CompiledLandscape:
+    """Generate, write and import the GD kernels of ``function`` (see :func:`as_landscape`).
+
+    Numba compiles lazily, at the first simulation; with the on-disk cache, only once per
+    machine for a given function.  Raises :class:`CompileError` when the landscape uses a
+    function the printer cannot translate.
+    """
+    landscape = as_landscape(function)
+    gradient = landscape.gradient_exprs
+    hessian = landscape.hessian_exprs
+    for e in (*gradient, *(h for row in hessian for h in row)):
+        if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan):
+            raise CompileError(
+                f"function={landscape.name!r} has a derivative that is complex or undefined: {e}"
+            )
+    text = module_source(
+        name=landscape.name,
+        expr=landscape.expr,
+        variables=landscape.variables,
+        gradient=gradient,
+        hessian=hessian,
+    )
+    key = _source_hash(
+        text,
+        _module_text(_support.__file__),
+        _module_text(_elementary.__file__),
+        _module_text(_template.__file__),
+        numba.__version__,
+        sys.version.split()[0],
+    )
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        stem = re.sub(r"\W+", "_", landscape.name)[:24].strip("_") or "landscape"
+        module_name = f"msl_gd_{stem}_{key}"
+        path = cache_directory() / f"{module_name}.py"
+        _write_once(path, text)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            sys.modules.pop(module_name, None)
+            raise
+        compiled = CompiledLandscape(
+            name=landscape.name,
+            dim=landscape.dim,
+            expr=landscape.expr,
+            variables=tuple(landscape.variables),
+            key=key,
+            path=path,
+            module=module,
+        )
+        _LOADED[key] = compiled
+        return compiled

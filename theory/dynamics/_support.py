@@ -1,0 +1,180 @@
+"""Compiled helpers shared by every generated GD kernel (classification and bookkeeping).
+
+These do not depend on the landscape, so they are compiled once (and cached on disk) for all
+landscapes.  Layout conventions (see :mod:`theory.dynamics._template`):
+
+* a block of ``n`` points is stored component-major: ``X[k, i]`` is coordinate ``k`` of the
+  ``i``-th active point, so that the inner loop of a GD step runs over points;
+* ``HIST[t % H, k, i]`` is coordinate ``k`` of ``x_t`` for the last ``H`` times ``t``;
+* finished points are swapped to the end of the block (``swap_points``) so that the active
+  ones stay contiguous in ``[0, n_active)``.
+
+Classification of an orbit from its last iterates (docs/simulator.md):
+
+* **diverged** -- some iterate is non-finite (NaN, +-inf) or has ``max_k |x_k| > bound``;
+* **period p** (``p = 1``: converged, ``p >= 2``: periodic) -- the minimal ``p <= period_max``
+  such that over the last ``W = min(m - p, max(2p, MIN_WINDOW, period_max))`` times ``tau``
+  (``m`` iterates under the final learning rate are available; ``m - p >= max(2p,
+  MIN_WINDOW)`` is required)
+  ``|x_tau - x_{tau-p}|_inf <= atol + rtol * max(|x_tau|_inf, |x_{tau-p}|_inf)``
+  and the recurrence error does not grow over the window (last <= first, or at the
+  rounding floor ``NOISE_ULPS`` ulp of the scale), and, for p >= 2, the cycle is resolved:
+  ``|x_t - x_{t-q}|_inf > SEPARATION * tolerance`` for every proper divisor q of p.  The
+  growth condition rejects slow drift on a plateau (f2 far from 0), whose tiny steps grow as
+  the orbit moves in; the separation condition rejects an orbit that spirals into a q-cycle
+  with multiplier near -1 (it would pass the lag-2q test first).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from theory.dynamics import _elementary as _el
+
+__all__ = [
+    "CHAOTIC",
+    "CLASS_NAMES",
+    "CONVERGED",
+    "DIVERGED",
+    "MIN_WINDOW",
+    "NOISE_ULPS",
+    "PERIODIC",
+    "SEPARATION",
+    "UNDECIDED",
+    "find_period",
+    "is_diverged",
+    "renormalise",
+    "swap_points",
+]
+
+#: class codes, in the order of :data:`CLASS_NAMES`
+CONVERGED, PERIODIC, CHAOTIC, DIVERGED, UNDECIDED = 0, 1, 2, 3, 4
+#: the five classes of an orbit (issue 3), indexed by class code
+CLASS_NAMES = ("converged", "periodic", "chaotic", "diverged", "undecided")
+
+#: fewest recurrence checks before a period is accepted
+MIN_WINDOW = 16
+#: a period p >= 2 needs its cycle points separated: |x_t - x_{t-q}| > SEPARATION * tolerance
+#: for every proper divisor q of p (else it is a slowly converging q-cycle, not yet decided)
+SEPARATION = 1000.0
+#: rounding floor of the recurrence error, in units of eps * scale
+NOISE_ULPS = 8.0
+_EPS = 2.220446049250313e-16
+
+_JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
+
+
+@njit(**_JIT)
+def is_diverged(HIST, t, m, i, bound):
+    """True if one of x_{t-m+1}, ..., x_t of point ``i`` is non-finite or beyond ``bound``."""
+    H = HIST.shape[0]
+    D = HIST.shape[1]
+    for a in range(m):
+        row = (t - a) % H
+        for k in range(D):
+            v = HIST[row, k, i]
+            if not math.isfinite(v) or abs(v) > bound:
+                return True
+    return False
+
+
+@njit(**_JIT)
+def _recurrence(HIST, tau, p, i, rtol, atol):
+    """(|x_tau - x_{tau-p}|_inf, tolerance, scale) for point ``i``."""
+    H = HIST.shape[0]
+    D = HIST.shape[1]
+    r1 = tau % H
+    r0 = (tau - p) % H
+    d = 0.0
+    scale = 0.0
+    for k in range(D):
+        a = HIST[r1, k, i]
+        b = HIST[r0, k, i]
+        d = max(d, abs(a - b))
+        scale = max(scale, max(abs(a), abs(b)))
+    return d, atol + rtol * scale, scale
+
+
+@njit(**_JIT)
+def find_period(HIST, t, m, i, period_max, rtol, atol):
+    """Minimal period p <= period_max of point ``i`` from x_{t-m+1..t}; 0 if none.
+
+    Assumes the window is finite (call :func:`is_diverged` first).  p = 1 means a fixed
+    point (converged).
+    """
+    for p in range(1, period_max + 1):
+        need = max(2 * p, MIN_WINDOW)
+        if m - p < need:
+            return 0
+        w = min(m - p, max(need, period_max))
+        d, tol, _ = _recurrence(HIST, t, p, i, rtol, atol)
+        if not d <= tol:
+            continue
+        ok = True
+        d_first = 0.0
+        for tau in range(t - w + 1, t + 1):
+            d, tol, scale = _recurrence(HIST, tau, p, i, rtol, atol)
+            if not d <= tol:
+                ok = False
+                break
+            if tau == t - w + 1:
+                d_first = d
+        if not ok:
+            continue
+        d_last, _, scale = _recurrence(HIST, t, p, i, rtol, atol)
+        if not (d_last <= d_first or d_last <= NOISE_ULPS * _EPS * scale):
+            continue
+        resolved = True
+        for q in range(1, p):
+            if p % q == 0:
+                d_q, tol_q, _ = _recurrence(HIST, t, q, i, rtol, atol)
+                if not d_q > SEPARATION * tol_q:
+                    resolved = False
+                    break
+        if resolved:
+            return p
+    return 0
+
+
+@njit(**_JIT)
+def renormalise(V, LSUM, n):
+    """Add log|v_i| to LSUM[i] and rescale the tangent vector v_i to unit length.
+
+    A zero or non-finite norm adds -inf/+inf/nan (the exponent is then reported as such)
+    and restarts the tangent vector along the first axis.
+    """
+    D = V.shape[0]
+    for i in range(n):
+        s = 0.0
+        for k in range(D):
+            s += V[k, i] * V[k, i]
+        norm = math.sqrt(s)
+        LSUM[i] += _el.log(norm)
+        if norm > 0.0 and norm < np.inf:
+            inv = 1.0 / norm
+            for k in range(D):
+                V[k, i] *= inv
+        else:
+            for k in range(D):
+                V[k, i] = 1.0 if k == 0 else 0.0
+
+
+@njit(**_JIT)
+def swap_points(i, j, X, V, E, E0, LSUM, IDX, HIST):
+    """Exchange active points i and j of a block (all per-point state)."""
+    if i == j:
+        return
+    D = X.shape[0]
+    for k in range(D):
+        X[k, i], X[k, j] = X[k, j], X[k, i]
+        V[k, i], V[k, j] = V[k, j], V[k, i]
+    E[i], E[j] = E[j], E[i]
+    E0[i], E0[j] = E0[j], E0[i]
+    LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
+    IDX[i], IDX[j] = IDX[j], IDX[i]
+    for r in range(HIST.shape[0]):
+        for k in range(D):
+            HIST[r, k, i], HIST[r, k, j] = HIST[r, k, j], HIST[r, k, i]
