@@ -45,7 +45,10 @@ def _scalar_function(
         names[sym] = sym.name
     printer = NumbaPrinter(names)
     args = ", ".join(f"x_{k}" for k in range(len(variables)))
-    lines = ["@njit(**_JIT)", f"def {name}({args}):", f'    """{doc}"""']
+    # inline="always": Numba inlines the function into the step loops itself; left to LLVM,
+    # a body with log1p inlined exceeds its inline threshold, the call stays in the loop and
+    # the loop over points is not vectorised (f1: 3.6x slower, docs/performance.md)
+    lines = ['@njit(inline="always", **_JIT)', f"def {name}({args}):", f'    """{doc}"""']
     for sym, value in replacements:
         lines.append(f"    {sym.name} = {printer.doprint(value)}")
     values = ", ".join(printer.doprint(r) for r in reduced)

@@ -50,19 +50,19 @@ RENORM = 16
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _sign(u):
     """sign(u) with sign(0) = 0 and sign(nan) = nan."""
     return 1.0 if u > 0.0 else (-1.0 if u < 0.0 else u * 0.0)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _max(a, b):
     """max(a, b), nan if either is nan."""
     return a if (a > b or a != a) else b
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _min(a, b):
     """min(a, b), nan if either is nan."""
     return a if (a < b or a != a) else b
