@@ -1,0 +1,108 @@
+"""Command-line plumbing shared by the ``msl`` experiment commands (no torch import).
+
+The ``msl/commands/*.py`` modules stay thin: they add these arguments, build a
+:class:`~empirical._spec.ProblemSpec` from them, call the experiment function and hand
+the result to :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from empirical._spec import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
+
+
+def add_problem_arguments(parser: argparse.ArgumentParser, *, lr: float | None = None,
+                          steps: int | None = None) -> None:
+    """Data, model, loss, seed, device and output options (defaults: ``ProblemSpec()``)."""
+    d = ProblemSpec()
+    g = parser.add_argument_group("problem")
+    g.add_argument("--data", choices=DATASETS, default=d.data,
+                   help="digits (scikit-learn, default), cifar10 (needs --data-dir), "
+                        "multiscale (synthetic Section 6 data)")
+    g.add_argument("--data-dir", default=None,
+                   help="folder of a local CIFAR-10 copy (python pickle batches)")
+    g.add_argument("--n-train", type=int, default=d.n_train, help="training subset size")
+    g.add_argument("--n-test", type=int, default=d.n_test, help="test subset size")
+    g.add_argument("--input-scales", type=float, nargs="*", default=[],
+                   help="multiply equal groups of inputs by these factors (Section 6)")
+    g.add_argument("--model", choices=MODELS, default=d.model)
+    g.add_argument("--width", type=int, default=d.width,
+                   help="hidden width (MLP) or first channel count (CNN, VGG, ResNet)")
+    g.add_argument("--depth", type=int, default=d.depth, help="number of hidden layers (MLP)")
+    g.add_argument("--activation", choices=ACTIVATIONS, default=d.activation)
+    g.add_argument("--no-bias", action="store_true", help="layers without bias")
+    g.add_argument("--norm", choices=NORMS, default=d.norm, help="GroupNorm in the ResNet")
+    g.add_argument("--loss", choices=LOSSES, default=d.loss)
+    g.add_argument("--seed", type=int, default=d.seed)
+    g.add_argument("--dtype", choices=DTYPES, default=d.dtype)
+    g.add_argument("--device", default=d.device, help="cpu (default) or cuda")
+    g.add_argument("--batch-size", type=int, default=None,
+                   help="examples per batch when accumulating the full-batch loss")
+    if lr is not None:
+        g.add_argument("--lr", type=float, default=lr, help=f"learning rate eta (default {lr})")
+    if steps is not None:
+        g.add_argument("--steps", type=int, default=steps, help=f"GD steps (default {steps})")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    g = parser.add_argument_group("output")
+    g.add_argument("--out", default=f"runs/{name}",
+                   help=f"output folder: figure, JSON and checkpoints (default runs/{name}); "
+                        "re-running with the same settings resumes")
+    g.add_argument("--json", action="store_true", help="print the result as JSON")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: fastest for small models)")
+
+
+def spec_from_args(args: argparse.Namespace) -> ProblemSpec:
+    return ProblemSpec(
+        data=args.data, n_train=args.n_train, n_test=args.n_test, data_dir=args.data_dir,
+        input_scales=tuple(args.input_scales), model=args.model, width=args.width,
+        depth=args.depth, activation=args.activation, bias=not args.no_bias, norm=args.norm,
+        loss=args.loss, seed=args.seed, dtype=args.dtype, device=args.device,
+        batch_size=args.batch_size,
+    )
+
+
+def setup_torch(args: argparse.Namespace) -> None:
+    """Apply ``--threads`` (validated)."""
+    from empirical.errors import ExperimentError
+
+    if args.threads < 1:
+        raise ExperimentError(f"threads={args.threads}: must be >= 1")
+    import torch
+
+    torch.set_num_threads(args.threads)
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def emit(args: argparse.Namespace, name: str, summary: dict, figure: Path,
+         lines: list[str]) -> int:
+    """Write ``<out>/<name>.json``, print JSON (``--json``) or ``lines``; exit code 0."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = _clean(dict(summary, figure=str(figure)))
+    text = json.dumps(summary, indent=2)
+    (out / f"{name}.json").write_text(text + "\n")
+    if args.json:
+        print(text)
+    else:
+        for line in lines:
+            print(line)
+        print(f"figure: {figure}")
+        print(f"data:   {out / (name + '.json')}")
+    return 0

@@ -1,0 +1,107 @@
+"""What to train: a frozen, validated description of data + model + loss (no torch import).
+
+:class:`ProblemSpec` is the value object every experiment starts from.  The defaults are
+the quick edge-of-stability setting on scikit-learn's digits documented in
+``docs/empirical.md``: 1,000 standardised training digits, a tanh MLP with two hidden
+layers of width 64 and the MSE loss on one-hot targets (Cohen et al. 2021's choice).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from empirical import _validate as v
+from empirical.errors import DataError, DeviceError, ExperimentError, ModelError
+
+DATASETS = ("digits", "cifar10", "multiscale")
+MODELS = ("mlp", "cnn", "vgg11", "resnet18", "linear")
+ACTIVATIONS = ("tanh", "relu")
+LOSSES = ("mse", "ce")
+DTYPES = ("float32", "float64")
+NORMS = ("none", "group")
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """Data set, model and loss of one training problem.
+
+    Attributes:
+        data: ``digits`` (scikit-learn, default), ``cifar10`` (local copy in the python
+            pickle batch format, path in ``data_dir``) or ``multiscale`` (synthetic
+            Section 6 data, inputs at the norms in ``input_scales``).
+        n_train, n_test: sizes of the deterministic training / test subsets.
+        data_dir: folder with ``data_batch_1``... and ``test_batch`` (CIFAR-10 only).
+        input_scales: norms of the synthetic groups (``multiscale``) or, for other data,
+            factors that multiply equal-sized groups of training and test inputs
+            (Section 6); empty = no rescaling.
+        model: ``mlp``, ``cnn``, ``vgg11``, ``resnet18`` or ``linear`` (linear
+            regression: with ``mse`` the loss is exactly quadratic in the parameters).
+        width, depth: hidden width and number of hidden layers (MLP); channel
+            multiplier base (CNN/VGG/ResNet use ``width`` as their first channel count).
+        activation: ``tanh`` or ``relu``.  bias: whether layers have a bias.
+        norm: ``none`` or ``group`` (GroupNorm; per example, so the full-batch loss does
+            not depend on how the data is split into batches; used by ``resnet18``).
+        loss: ``mse`` (0.5 * squared error to one-hot targets, summed over classes,
+            averaged over examples) or ``ce`` (cross-entropy).
+        seed: seeds the subset, the initialisation and everything random after it.
+        dtype: ``float32`` or ``float64``.  device: ``cpu`` or ``cuda``.
+        batch_size: examples per batch when the full-batch loss and its derivatives
+            are accumulated (``None`` = all at once); the result does not depend on it.
+    """
+
+    data: str = "digits"
+    n_train: int = 1000
+    n_test: int = 500
+    data_dir: str | None = None
+    input_scales: tuple[float, ...] = ()
+    model: str = "mlp"
+    width: int = 64
+    depth: int = 2
+    activation: str = "tanh"
+    bias: bool = True
+    norm: str = "none"
+    loss: str = "mse"
+    seed: int = 0
+    dtype: str = "float32"
+    device: str = "cpu"
+    batch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        v.choice("data", self.data, DATASETS, DataError)
+        v.positive_int("n_train", self.n_train, DataError)
+        v.positive_int("n_test", self.n_test, DataError, minimum=0)
+        if self.data == "cifar10" and not self.data_dir:
+            raise DataError("data_dir=None: data='cifar10' needs the folder of a local copy")
+        scales = tuple(self.input_scales)
+        for s in scales:
+            v.positive_float("input_scales", s, DataError)
+        object.__setattr__(self, "input_scales", tuple(float(s) for s in scales))
+        if self.data == "multiscale" and not scales:
+            object.__setattr__(self, "input_scales", (1.0, 10.0, 100.0))
+        v.choice("model", self.model, MODELS, ModelError)
+        v.positive_int("width", self.width, ModelError)
+        v.positive_int("depth", self.depth, ModelError, minimum=0 if self.model == "linear" else 1)
+        v.choice("activation", self.activation, ACTIVATIONS, ModelError)
+        if not isinstance(self.bias, bool):
+            raise ModelError(f"bias={self.bias!r}: must be True or False")
+        v.choice("norm", self.norm, NORMS, ModelError)
+        v.choice("loss", self.loss, LOSSES, ExperimentError)
+        v.seed(self.seed, ExperimentError)
+        v.choice("dtype", self.dtype, DTYPES, DeviceError)
+        if not isinstance(self.device, str) or not (
+            self.device == "cpu" or self.device.startswith("cuda")
+        ):
+            raise DeviceError(f"device={self.device!r}: must be 'cpu' or 'cuda' (or 'cuda:N')")
+        if self.batch_size is not None:
+            v.positive_int("batch_size", self.batch_size, ExperimentError)
+
+    def replace(self, **changes) -> ProblemSpec:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form (used in result files and to check a resumed run)."""
+        out = dataclasses.asdict(self)
+        out["input_scales"] = list(self.input_scales)
+        return out
