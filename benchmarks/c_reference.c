@@ -1,7 +1,8 @@
 /* C reference for the GD simulator benchmark (benchmarks/bench_simulator.py).
  *
  * Compiled at benchmark time with
- *     gcc -O3 -march=native -ffast-math -fopenmp -shared -fPIC
+ *     gcc -O3 -march=native -ffast-math -fopenmp -fPIC -c   (then linked with -shared -fopenmp,
+ *     without -ffast-math, so that crtfastmath.o does not set FTZ/DAZ in the Python process)
  * and called through ctypes.  What a competent C programmer writes for
  * x <- x - eta f'(x) over many initial points: OpenMP over blocks of points on all
  * cores, and within a block the step loop outside and the points inside (`omp simd`),

@@ -104,3 +104,14 @@ def test_c_reference_uses_all_cores(c_ref):
     """The C reference parallelises over points with OpenMP (one thread per core)."""
     expected = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
     assert c_ref.threads == expected
+
+
+def test_loading_the_c_reference_keeps_subnormals(c_ref):
+    """A -ffast-math shared library can set FTZ/DAZ for the whole process on load (gcc 12
+    links crtfastmath.o); the benchmark builds it so that it does not, or every later
+    computation in the process (the simulator, other tests) would flush subnormals to 0."""
+    x = np.zeros(4)
+    c_ref.gd_f1(x, 3.0, 1)  # make sure the library is loaded and has run
+    tiny = float(np.float64(5e-324))
+    assert tiny * 1.0 > 0.0
+    assert float(np.multiply(np.float64(1e-310), 0.5)) == 5e-311
