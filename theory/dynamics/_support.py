@@ -147,6 +147,16 @@ def renormalise(V, LSUM, n):
     and restarts the tangent vector along the first axis.
     """
     D = V.shape[0]
+    if D == 1:
+        # branch-free, so that the loop vectorises (3x faster; docs/performance.md):
+        # v / |v| = sign(v) exactly, and the restart value 1 where |v| is 0 or not finite
+        V0 = V[0]
+        for i in range(n):
+            v = V0[i]
+            a = abs(v)
+            LSUM[i] += _el.log(a)
+            V0[i] = _el.select((a > 0.0) & (a < np.inf), math.copysign(1.0, v), 1.0)
+        return
     for i in range(n):
         s = 0.0
         for k in range(D):
