@@ -116,7 +116,10 @@ def run_gd(
     """
     step_fn = _lr_fn(lr)
     end = start_step + steps
-    config = dict(config or {}, start_step=start_step, steps=steps)
+    config = dict(config or {}, start_step=start_step, steps=steps,
+                  lr=None if callable(lr) else float(lr), sharpness_every=sharpness_every,
+                  snapshot_every=snapshot_every, eval_every=eval_every, seed=seed,
+                  lanczos_tol=lanczos_tol)
     rec = {k: [] for k in ("loss_steps", "losses", "lrs", "sharp_steps", "sharpness",
                            "sharp_residuals", "sharp_n_hvp", "sharp_converged",
                            "eval_steps", "test_accuracy", "snap_steps")}

@@ -9,6 +9,8 @@ and HVP equal the full-batch ones exactly (up to rounding) for any batch size.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -28,6 +30,16 @@ def mse_loss(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 def ce_loss(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of the logits ``outputs``."""
     return torch.nn.functional.cross_entropy(outputs, targets)
+
+
+@contextlib.contextmanager
+def _quiet_jvp():
+    """torch registers its jvp decompositions with ``torch.jit.script`` on first use, which
+    warns that ``torch.jit.script`` is deprecated: torch's own business, not the user's."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*deprecated",
+                                category=DeprecationWarning)
+        yield
 
 
 LOSS_FUNCTIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
@@ -91,8 +103,9 @@ class Objective:
         theta = self.check_vector("theta", theta).detach()
         v = self.check_vector("v", v).detach()
         out = torch.zeros_like(theta)
-        for weight, fn in self._pieces():
-            out.add_(jvp(grad(fn), (theta,), (v,))[1], alpha=weight)
+        with _quiet_jvp():
+            for weight, fn in self._pieces():
+                out.add_(jvp(grad(fn), (theta,), (v,))[1], alpha=weight)
         return out
 
     def operator(self, theta: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -106,8 +119,9 @@ class Objective:
         if self.dim > 20_000:
             raise CurvatureError(f"dense_hessian: dim={self.dim} is too large (> 20,000)")
         out = torch.zeros(self.dim, self.dim, dtype=self.dtype, device=self.device)
-        for weight, fn in self._pieces():
-            out.add_(torch.func.hessian(fn)(theta), alpha=weight)
+        with _quiet_jvp():
+            for weight, fn in self._pieces():
+                out.add_(torch.func.hessian(fn)(theta), alpha=weight)
         return out
 
 
