@@ -56,6 +56,35 @@ def _scalar_function(
     return "\n".join(lines)
 
 
+def _safe_function(name: str, d: int, n_values: int) -> str:
+    """``name_safe``: ``name`` averaged at x -+ offset where it is nan at a finite x.
+
+    The offset is 1e-7 (1 + max_k |x_k|) / sqrt(d) along (1, ..., 1), the rule of
+    :class:`theory.Landscape` for removable singularities (0/0 such as log(1 + r)/r at r = 0).
+    """
+    xs = ", ".join(f"x_{k}" for k in range(d))
+    any_nan = " or ".join(f"r[{j}] != r[{j}]" for j in range(n_values))
+    finite = " and ".join(f"math.isfinite(x_{k})" for k in range(d))
+    scale = "max(" + ", ".join(["0.0", *(f"abs(x_{k})" for k in range(d))]) + ")"
+    plus = ", ".join(f"x_{k} + h" for k in range(d))
+    minus = ", ".join(f"x_{k} - h" for k in range(d))
+    mean = ", ".join(f"0.5 * (a[{j}] + b[{j}])" for j in range(n_values))
+    return "\n".join(
+        [
+            "@njit(**_JIT)",
+            f"def {name}_safe({xs}):",
+            f'    """{name} with removable singularities filled in (mean at x -+ offset)."""',
+            f"    r = {name}({xs})",
+            f"    if ({any_nan}) and {finite}:",
+            f"        h = 1e-7 * (1.0 + {scale}) / math.sqrt({float(d)!r})",
+            f"        a = {name}({plus})",
+            f"        b = {name}({minus})",
+            f"        return ({mean},)",
+            "    return r",
+        ]
+    )
+
+
 def _indent(lines: Sequence[str], spaces: int) -> str:
     pad = " " * spaces
     return "\n".join(pad + line for line in lines)
@@ -71,32 +100,43 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
     def h(j: int, k: int) -> str:
         return f"h_{min(j, k)}_{max(j, k)}"
 
-    tangent = [
-        f"V_{k}[i] = v_{k} - e * ({' + '.join(f'{h(k, j)} * v_{j}' for j in ks)})" for k in ks
-    ]
-    tangent_local = [
-        f"w_{k} = v_{k} - e * ({' + '.join(f'{h(k, j)} * v_{j}' for j in ks)})" for k in ks
-    ]
+    def hv(k: int) -> str:
+        return " + ".join(f"{h(k, j)} * v_{j}" for j in ks)
+
+    tangent = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks] + [f"VY_{k}[i] = w_{k}" for k in ks]
+    tangent_local = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks]
+    nan_y = " | ".join(f"(y_{k} != y_{k})" for k in ks)
+    nan_w = " | ".join(f"(w_{k} != w_{k})" for k in ks)
     return {
         "D": str(d),
         "XS": xs,
         "GS": gs,
         "GHS": gs + hs,
-        "X_VIEWS": _indent([f"X_{k} = X[{k}]" for k in ks], 4),
-        "V_VIEWS": _indent([f"V_{k} = V[{k}]" for k in ks], 4),
+        "XY_VIEWS": _indent(
+            [*(f"X_{k} = X[{k}]" for k in ks), *(f"Y_{k} = Y[{k}]" for k in ks)], 8
+        ),
+        "V_VIEWS": _indent(
+            [*(f"VX_{k} = VX[{k}]" for k in ks), *(f"VY_{k} = VY[{k}]" for k in ks)], 8
+        ),
         "ROW_VIEWS": _indent([f"R_{k} = HIST[row, {k}]" for k in ks], 8),
         "LOAD_X": _indent([f"x_{k} = X_{k}[i]" for k in ks], 12),
-        "LOAD_V": _indent([f"v_{k} = V_{k}[i]" for k in ks], 12),
+        "LOAD_V": _indent([f"v_{k} = VX_{k}[i]" for k in ks], 12),
         "TANGENT": _indent(tangent, 12),
         "UPDATE": _indent([f"x_{k} = x_{k} - e * g_{k}" for k in ks], 12),
-        "STORE_X": _indent([f"X_{k}[i] = x_{k}" for k in ks], 12),
-        "STORE_ROW": _indent([f"R_{k}[i] = x_{k}" for k in ks], 12),
+        "UPDATE_Y": _indent([f"y_{k} = x_{k} - e * g_{k}" for k in ks], 12),
+        "STORE_Y": _indent([f"Y_{k}[i] = y_{k}" for k in ks], 12),
+        "STORE_ROW": _indent([f"R_{k}[i] = y_{k}" for k in ks], 12),
+        "NAN_Y": f"({nan_y})",
+        "NAN_YW": f"({nan_y} | {nan_w})",
+        # repair of a removable singularity (2-D indexing, rare)
+        "P_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 8),
+        "P_LOAD_V": _indent([f"v_{k} = VX[{k}, i]" for k in ks], 8),
+        "P_TANGENT": _indent([f"VY[{k}, i] = v_{k} - e * ({hv(k)})" for k in ks], 8),
+        "P_UPDATE": _indent([f"Y[{k}, i] = x_{k} - e * g_{k}" for k in ks], 8),
         # record variant (2-D indexing, not the hot path)
         "R_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 12),
         "R_LOAD_V": _indent([f"v_{k} = V[{k}, i]" for k in ks], 16),
-        "R_TANGENT": _indent(
-            [line.replace(f"V_{k}[i]", f"V[{k}, i]") for k, line in enumerate(tangent)], 16
-        ),
+        "R_TANGENT": _indent([f"V[{k}, i] = v_{k} - e * ({hv(k)})" for k in ks], 16),
         "R_STORE": _indent([f"X[{k}, i] = x_{k}" for k in ks], 12)
         + "\n"
         + _indent([f"HIST[row, {k}, i] = x_{k}" for k in ks], 12),
@@ -134,6 +174,9 @@ def module_source(
             [*gradient, *upper],
             "(grad f(x), upper triangle of the Hessian, row by row).",
         ),
+        _safe_function("loss", d, 1),
+        _safe_function("grad", d, d),
+        _safe_function("grad_hess", d, d + len(upper)),
     ]
     comment = textwrap.indent(textwrap.fill(f"landscape {name!r}: f = {sp.sstr(expr)}", 96), "# ")
     pieces = _hot_loop_pieces(d)

@@ -5,7 +5,8 @@ landscapes.  Layout conventions (see :mod:`theory.dynamics._template`):
 
 * a block of ``n`` points is stored component-major: ``X[k, i]`` is coordinate ``k`` of the
   ``i``-th active point, so that the inner loop of a GD step runs over points;
-* ``HIST[t % H, k, i]`` is coordinate ``k`` of ``x_t`` for the last ``H`` times ``t``;
+* ``HIST[t % H, k, i]`` is coordinate ``k`` of ``x_t`` for the last ``H`` times ``t``
+  (``HIST`` has ``H + 1`` rows: row ``H`` is a sink for iterates that are not kept);
 * finished points are swapped to the end of the block (``swap_points``) so that the active
   ones stay contiguous in ``[0, n_active)``.
 
@@ -70,7 +71,7 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH
 @njit(**_JIT)
 def is_diverged(HIST, t, m, i, bound):
     """True if one of x_{t-m+1}, ..., x_t of point ``i`` is non-finite or beyond ``bound``."""
-    H = HIST.shape[0]
+    H = HIST.shape[0] - 1
     D = HIST.shape[1]
     for a in range(m):
         row = (t - a) % H
@@ -84,7 +85,7 @@ def is_diverged(HIST, t, m, i, bound):
 @njit(**_JIT)
 def _recurrence(HIST, tau, p, i, rtol, atol):
     """(|x_tau - x_{tau-p}|_inf, tolerance, scale) for point ``i``."""
-    H = HIST.shape[0]
+    H = HIST.shape[0] - 1
     D = HIST.shape[1]
     r1 = tau % H
     r0 = (tau - p) % H

@@ -9,10 +9,18 @@ that).  Steps run in segments between events (schedule boundaries, the start of 
 Lyapunov window, history checks every ``H`` steps, tail recording); each segment calls the
 leanest step function that does what is needed:
 
-* ``steps_plain``       -- GD only (early exit off, before the last ``H`` steps);
-* ``steps_plain_hist``  -- GD and the history ring buffer (period detection);
-* ``steps_lyap[_hist]`` -- also the tangent vector ``v <- (I - eta Hess f(x)) v``;
-* ``steps_record``      -- also the last ``K`` iterates and/or the loss (only when asked).
+* ``steps_plain``  -- GD, each new iterate stored in the history ring buffer (period
+  detection) or, when it is not needed (early exit off, before the last ``H`` steps), in a
+  sink row (one store to L1, no branch in the loop);
+* ``steps_lyap``   -- also the tangent vector ``v <- (I - eta Hess f(x)) v``;
+* ``steps_record`` -- also the last ``K`` iterates and/or the loss (only when asked).
+
+The hot step functions write x_{t+1} into a second buffer (double buffering) and count the
+points whose new state is nan; only if there are any, ``repair_*`` redoes their step with the
+derivatives averaged at x -+ offset (a removable singularity such as 0/0 in the gradient of
+f1(|x|) at the origin, in f3), exactly as :class:`theory.Landscape` evaluates them.  A nan
+from a finite state is therefore never mistaken for divergence, at the cost of one compare
+per point and step.
 
 The tangent vector is renormalised after every segment of at most ``RENORM`` steps (one log
 per point per segment, not per step).  Finished points are swapped out of the active range.
@@ -74,79 +82,118 @@ STEP_FUNCTIONS = '''
 @njit(**_JIT)
 def loss_at(X, i):
     """f at point i of a block."""
-    return loss($LOSS_ARGS)[0]
+    return loss_safe($LOSS_ARGS)[0]
 
 
 @njit(**_JIT)
-def steps_plain(X, E, n, s0, s1):
-    """GD steps s0..s1-1 on points 0..n-1 of a block."""
-$X_VIEWS
-    for s in range(s0, s1):
-        for i in range(n):
-            e = E[i]
-$LOAD_X
-            $GS = grad($XS)
-$UPDATE
-$STORE_X
+def repair_plain(X, Y, E, n, HIST, row):
+    """Redo the step of every point whose new state is nan although its old state is
+    finite: the gradient hit a removable singularity (0/0, e.g. the gradient of f1(|x|) at
+    x = 0 in f3); grad_safe averages it at x -+ offset, like theory.Landscape."""
+    for i in range(n):
+        bad = False
+        fin = True
+        for k in range(D):
+            bad = bad or Y[k, i] != Y[k, i]
+            fin = fin and math.isfinite(X[k, i])
+        if not (bad and fin):
+            continue
+        e = E[i]
+$P_LOAD_X
+        $GS = grad_safe($XS)
+$P_UPDATE
+        for k in range(D):
+            HIST[row, k, i] = Y[k, i]
 
 
 @njit(**_JIT)
-def steps_plain_hist(X, E, HIST, n, s0, s1):
-    """GD steps, writing x_{s+1} into the history ring buffer."""
-    H = HIST.shape[0]
-$X_VIEWS
+def repair_lyap(X, Y, VX, VY, E, n, HIST, row):
+    """repair_plain for steps that also propagate tangent vectors (nan state or tangent)."""
+    for i in range(n):
+        bad = False
+        fin = True
+        for k in range(D):
+            bad = bad or Y[k, i] != Y[k, i] or VY[k, i] != VY[k, i]
+            fin = fin and math.isfinite(X[k, i])
+        if not (bad and fin):
+            continue
+        e = E[i]
+$P_LOAD_X
+$P_LOAD_V
+        $GHS = grad_hess_safe($XS)
+$P_TANGENT
+$P_UPDATE
+        for k in range(D):
+            HIST[row, k, i] = Y[k, i]
+
+
+@njit(**_JIT)
+def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep):
+    """GD steps s0..s1-1 on points 0..n-1 of a block (result in XA; XB is scratch).
+
+    x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.
+    """
+    H = HIST.shape[0] - 1
+    X = XA
+    Y = XB
     for s in range(s0, s1):
-        row = (s + 1) % H
+$XY_VIEWS
+        row = (s + 1) % H if keep else H
 $ROW_VIEWS
+        bad = 0
         for i in range(n):
             e = E[i]
 $LOAD_X
             $GS = grad($XS)
-$UPDATE
-$STORE_X
+$UPDATE_Y
+$STORE_Y
 $STORE_ROW
+            bad += 1 if $NAN_Y else 0
+        if bad > 0:
+            repair_plain(X, Y, E, n, HIST, row)
+        X, Y = Y, X
+    if (s1 - s0) % 2 == 1:
+        XA[:, :n] = XB[:, :n]
 
 
 @njit(**_JIT)
-def steps_lyap(X, V, E, n, s0, s1):
-    """GD steps and tangent vectors v <- (I - e Hess f(x)) v."""
-$X_VIEWS
-$V_VIEWS
+def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep):
+    """GD steps and tangent vectors v <- (I - e Hess f(x)) v (history as in steps_plain)."""
+    H = HIST.shape[0] - 1
+    X = XA
+    Y = XB
+    VX = VA
+    VY = VB
     for s in range(s0, s1):
+$XY_VIEWS
+$V_VIEWS
+        row = (s + 1) % H if keep else H
+$ROW_VIEWS
+        bad = 0
         for i in range(n):
             e = E[i]
 $LOAD_X
 $LOAD_V
             $GHS = grad_hess($XS)
 $TANGENT
-$UPDATE
-$STORE_X
-
-
-@njit(**_JIT)
-def steps_lyap_hist(X, V, E, HIST, n, s0, s1):
-    """GD steps, tangent vectors and the history ring buffer."""
-    H = HIST.shape[0]
-$X_VIEWS
-$V_VIEWS
-    for s in range(s0, s1):
-        row = (s + 1) % H
-$ROW_VIEWS
-        for i in range(n):
-            e = E[i]
-$LOAD_X
-$LOAD_V
-            $GHS = grad_hess($XS)
-$TANGENT
-$UPDATE
-$STORE_X
+$UPDATE_Y
+$STORE_Y
 $STORE_ROW
+            bad += 1 if $NAN_YW else 0
+        if bad > 0:
+            repair_lyap(X, Y, VX, VY, E, n, HIST, row)
+        X, Y = Y, X
+        VX, VY = VY, VX
+    if (s1 - s0) % 2 == 1:
+        XA[:, :n] = XB[:, :n]
+        VA[:, :n] = VB[:, :n]
 
 
 @njit(**_JIT)
 def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, tail_from):
-    """GD steps that also record the tail iterates (times >= tail_from) and/or the loss."""
-    H = HIST.shape[0]
+    """GD steps that also record the tail iterates (times >= tail_from) and/or the loss
+    (not the hot path: in place, with the removable-singularity-safe derivatives)."""
+    H = HIST.shape[0] - 1
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
     for s in range(s0, s1):
@@ -156,17 +203,17 @@ def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, tail_from):
 $R_LOAD_X
             if lyap:
 $R_LOAD_V
-                $GHS = grad_hess($XS)
+                $GHS = grad_hess_safe($XS)
 $R_TANGENT
             else:
-                $GS = grad($XS)
+                $GS = grad_safe($XS)
 $UPDATE
 $R_STORE
             gi = IDX[i]
             if record_tail and s + 1 >= tail_from:
 $R_TAIL
             if record_loss:
-                LOSS[gi, s + 1] = loss($XS)[0]
+                LOSS[gi, s + 1] = loss_safe($XS)[0]
 
 
 @njit(**_JIT)
@@ -181,7 +228,7 @@ $C_LOAD
     n = p * reps
     warm = p * (reps // 2)
     for s in range(n):
-        $GHS = grad_hess($XS)
+        $GHS = grad_hess_safe($XS)
 $C_TANGENT
 $C_UPDATE
         norm = math.sqrt($C_NORM)
@@ -206,7 +253,7 @@ def finish_point(i, t, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, 
     are read off the cycle (x_tau = x_{t - ((t - tau) mod p)}); diverged points keep their
     last iterate and get loss +inf after t.
     """
-    H = HIST.shape[0]
+    H = HIST.shape[0] - 1
     gi = IDX[i]
     OUT_CLASS[gi] = cls
     OUT_PERIOD[gi] = p
@@ -264,12 +311,14 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
         lo = b * block
         n = min(block, total - lo)
         X = np.empty((D, n))
+        XB = np.empty((D, n))
         V = np.empty((D, n))
+        VB = np.empty((D, n))
         E = np.empty(n)
         E0 = np.empty(n)
         LSUM = np.zeros(n)
         IDX = np.empty(n, np.int64)
-        HIST = np.empty((H, D, n))
+        HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -286,7 +335,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 LOSS[gi, 0] = loss_at(X, i)
         n_active = n
         seg = 0
-        t = 0
+        t = np.int64(0)  # not a literal: one compiled signature per callee
         while t < steps and n_active > 0:
             while seg < n_bounds and t >= BOUNDS[seg]:
                 seg += 1
@@ -312,14 +361,9 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap,
                              tail_from)
             elif do_lyap:
-                if keep_hist:
-                    steps_lyap_hist(X, V, E, HIST, n_active, t, t_next)
-                else:
-                    steps_lyap(X, V, E, n_active, t, t_next)
-            elif keep_hist:
-                steps_plain_hist(X, E, HIST, n_active, t, t_next)
+                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist)
             else:
-                steps_plain(X, E, n_active, t, t_next)
+                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist)
             if do_lyap:
                 renormalise(V, LSUM, n_active)
             t = t_next
