@@ -1,0 +1,213 @@
+"""Lemma 4.1 checked on a concrete function.
+
+**Lemma 4.1** (Ma, Kunin, Wu & Ying 2022, Section 4.1).  Let f be even, C^2, with a minimum
+at 0 and f''(x) decreasing in |x|.  If lim_{|x|->oo} f''(x) = 0, then x_eta, the positive
+root of eta f'(x) = 2x, exists for any eta > 2/f''(0); viewed as a function of eta, x_eta is
+monotonically increasing.
+
+*Proof* (paper): with h(x) = f'(x)/x, x_eta solves h(x) = 2/eta; h is decreasing because
+h'(x) = (x f''(x) - f'(x))/x^2 and x f''(x) <= int_0^x f''(t) dt = f'(x); h(0+) = f''(0) and
+h(oo) = 0.
+
+What :func:`check_lemma_4_1` computes:
+
+* hypotheses -- evenness (exact), 0 < f''(0) < oo (exact limit), C^1 and C^2 (exact jumps
+  at the switching points, interval finiteness), f'' non-increasing (interval certificate of
+  f''' <= 0 on every cell of [0, R] and exact downward jumps), lim f'' = 0 (sympy limit);
+* proof steps -- h non-increasing (interval certificate of x f'' - f' <= 0 and exact jumps
+  of f'), the two limits of h (sympy);
+* constants -- the threshold 2/f''(0) and, at each learning rate, a certified enclosure of
+  x_eta (certified sign change plus interval Newton) that is the only root in (0, R];
+* conclusion -- at learning rates on both sides of the threshold: no root below, one root
+  above, increasing in eta, and the core's ``Subquadratic.periodic_point`` inside each
+  enclosure.  Where f' jumps (the empirical losses of Section 6) the learning rates with
+  2/eta inside a jump of h are tried too: there x_eta does not exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import sympy as sp
+
+from proofs_check import _hypotheses as hyp
+from proofs_check._inputs import learning_rates, radius, subquadratic
+from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis
+from proofs_check._results import Check, ClaimResult, Constant, Status
+from theory import X_POS, Subquadratic
+from theory.errors import MslValueError
+
+CLAIM = "Lemma 4.1"
+#: default learning rates, as multiples of the threshold 2/f''(0)
+DEFAULT_FACTORS = (0.5, 1.0, 1.01, 1.1, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0)
+
+
+def lemma_hypotheses(a: OneDimensional) -> tuple[Check, ...]:
+    """The hypotheses of Lemma 4.1 (with the standing assumptions of Section 4.1)."""
+    f = a.f
+    return (
+        hyp.even(f),
+        hyp.minimum_at_zero(f),
+        hyp.continuity(a, 1, used_by_proof=True,
+                       statement="f' is continuous, so f'(x) = int_0^x f''(t) dt (used by the "
+                                 "proof of Lemma 4.1)"),
+        hyp.continuity(a, 2, used_by_proof=False,
+                       statement="f has continuous second order derivatives (standing "
+                                 "assumption of Section 4.1; a decreasing f'' may jump down "
+                                 "without harming the proof)"),
+        hyp.second_derivative_nonincreasing(a),
+        hyp.second_derivative_vanishes(a),
+    )
+
+
+def gap_learning_rates(a: OneDimensional) -> list[float]:
+    """Learning rates with 2/eta strictly inside a downward jump of h = f'/x (where f'
+    jumps): Lemma 4.1's conclusion fails there.  Empty for C^1 functions."""
+    out = []
+    if a.cells is None:
+        return out
+    formulas = a.cells.formulas[1]
+    threshold = float(a.f.threshold)
+    for k, (b, j) in enumerate(a.jumps(1)):
+        if j is None or j >= 0:
+            continue
+        left = float(sp.N(formulas[k].subs(X_POS, b), 30))
+        right = float(sp.N(formulas[k + 1].subs(X_POS, b), 30))
+        h_left, h_right = left / float(b), right / float(b)
+        level = math.sqrt(h_left * h_right) if h_right > 0 else h_left / 2
+        eta = 2.0 / level
+        if eta > threshold:
+            out.append(eta)
+    return out
+
+
+def x_eta_constant(a: OneDimensional, eta: float) -> tuple[Constant | None, dict]:
+    """The certified x_eta at eta (> threshold) and a record for the conclusion."""
+    f = a.f
+    record: dict = {"eta": eta}
+    try:
+        core = f.periodic_points(eta)
+    except MslValueError as exc:
+        core = ()
+        record["core_error"] = str(exc)
+    record["core_x_eta"] = list(core)
+    enclosure = a.enclose_x_eta(eta, core[0] if core else None)
+    if enclosure is None:
+        cert = a.no_root(eta)
+        record["no_root_certificate"] = cert.to_dict() if cert else None
+        if cert is not None and cert.verified:
+            record["status"] = "no root"
+            record["evidence"] = (f"eta = {eta:.6g}: eta f'(x) - 2x != 0 on (0, {a.radius:.3g}] "
+                                  f"(certified), yet the core returned {list(core)}")
+        elif cert is not None and cert.refuted:
+            record["status"] = "unknown"
+            record["evidence"] = (f"eta = {eta:.6g}: a root exists near "
+                                  f"x = {cert.counterexample:.6g} but was not enclosed")
+        else:
+            record["status"] = "unknown"
+            record["evidence"] = f"eta = {eta:.6g}: no certified root and no certified absence"
+        return None, record
+    left = a.no_root(eta, 0.0, enclosure.lower)
+    right = a.no_root(eta, enclosure.upper, a.radius)
+    only = bool(enclosure.unique and left and left.verified and right and right.verified)
+    core_inside = bool(core) and enclosure.contains(core[0])
+    record.update({"x_eta_lower": enclosure.lower, "x_eta_upper": enclosure.upper,
+                   "unique_on_range": only, "core_inside": core_inside,
+                   "status": "root" if only else "root (uniqueness not certified)"})
+    note = (f"unique root of eta f'(x) = 2x on (0, {a.radius:.3g}]" if only
+            else "root enclosed; other roots on (0, R] not excluded")
+    if core and not core_inside:
+        note += f"; the core's periodic_point {core[0]!r} lies OUTSIDE the enclosure"
+    record["evidence"] = (f"eta = {eta:.6g}: x_eta in [{enclosure.lower:.17g}, "
+                          f"{enclosure.upper:.17g}] ({note})")
+    constant = Constant(f"x_eta(eta={eta:.6g})", enclosure.midpoint, enclosure.lower,
+                        enclosure.upper, certified=True, note=note)
+    return constant, record
+
+
+def _conclusion(a: OneDimensional, etas: tuple[float, ...]) -> tuple[Check, list[Constant]]:
+    threshold = a.f.threshold
+    below = [e for e in etas if sp.Rational(e) <= threshold]
+    above = [e for e in etas if sp.Rational(e) > threshold]
+    records: list[dict] = []
+    constants: list[Constant] = []
+    failures: list[str] = []
+    unknown: list[str] = []
+    for eta in below:
+        cert = a.sign_of_residual(eta, "<0")
+        record = {"eta": eta, "certificate": cert.to_dict() if cert else None}
+        if cert is not None and cert.verified:
+            record.update(status="no root", evidence=f"eta = {eta:.6g} <= 2/f''(0): eta f'(x) "
+                          f"< 2x on (0, {a.radius:.3g}] (certified): no x_eta")
+        elif cert is not None and cert.refuted:
+            record.update(status="root below threshold",
+                          evidence=f"eta = {eta:.6g} <= 2/f''(0) but eta f'(x) >= 2x at "
+                                   f"x = {cert.counterexample:.6g} (certified)")
+            failures.append(record["evidence"])
+        else:
+            record.update(status="unknown", evidence=f"eta = {eta:.6g}: not certified")
+            unknown.append(record["evidence"])
+        records.append(record)
+    enclosures = []
+    for eta in above:
+        constant, record = x_eta_constant(a, eta)
+        records.append(record)
+        if record["status"] == "no root":
+            failures.append(record["evidence"])
+        elif constant is None or record["status"] != "root":
+            unknown.append(record["evidence"])
+        if constant is not None:
+            constants.append(constant)
+            enclosures.append((eta, constant))
+            if not record["core_inside"]:
+                failures.append(record["evidence"])
+    for (e1, c1), (e2, c2) in itertools.pairwise(enclosures):
+        if c1.lower >= c2.upper:
+            failures.append(f"x_eta not increasing: x_eta({e1:.6g}) >= x_eta({e2:.6g})")
+        elif not c1.upper < c2.lower:
+            unknown.append(f"x_eta({e1:.6g}) and x_eta({e2:.6g}) enclosures overlap")
+    statement = ("x_eta exists for every eta > 2/f''(0) (none for eta <= 2/f''(0)) and is "
+                 "increasing in eta (Lemma 4.1)")
+    summary = "; ".join(r["evidence"] for r in records)
+    data = {"learning_rates": records}
+    if failures:
+        return Check("x_eta exists, increasing", statement, Status.FAILS, "interval", True,
+                     "; ".join(failures), data=data), constants
+    if unknown:
+        return Check("x_eta exists, increasing", statement, Status.UNKNOWN, "interval", False,
+                     "; ".join(unknown), data=data), constants
+    return Check("x_eta exists, increasing", statement, Status.HOLDS, "interval", True,
+                 f"at {len(etas)} learning rates: {summary}; enclosures strictly increasing",
+                 data=data), constants
+
+
+def check_lemma_4_1(function: Subquadratic | str, eta=None, *,
+                    radius_: float = DEFAULT_RADIUS) -> ClaimResult:
+    """Check Lemma 4.1 on ``function`` (a Subquadratic or catalog name / expression).
+
+    ``eta``: a learning rate or a sequence of them (default: multiples 0.5 ... 100 of the
+    threshold, plus learning rates inside any jump of h).  ``radius_``: the certified range
+    is [0, radius_] (by evenness [-radius_, radius_]).
+    """
+    f = subquadratic(function)
+    a = analysis(f, radius(radius_))
+    threshold = float(f.threshold)
+    defaults = [threshold * k for k in DEFAULT_FACTORS] + gap_learning_rates(a)
+    etas = learning_rates(eta, defaults)
+    hypotheses = lemma_hypotheses(a)
+    steps = (hyp.h_nonincreasing(a), hyp.h_limits(a))
+    conclusion, xs = _conclusion(a, etas)
+    t_lo, t_hi = a.threshold_interval.bounds()
+    constants = (Constant("threshold 2/f''(0)", threshold, t_lo, t_hi, certified=True,
+                          note=f"exact: {f.threshold}"), *xs)
+    notes = []
+    result = ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion)
+    if not result.applies:
+        failed = [h.name for h in hypotheses if h.used_by_proof and h.status is Status.FAILS]
+        if failed:
+            notes.append(f"hypotheses not met: {', '.join(failed)}; the conclusion "
+                         f"{'still holds' if result.confirmed else 'does not hold'} "
+                         f"({conclusion.status.value})")
+    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion,
+                       tuple(notes))
