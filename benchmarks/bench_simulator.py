@@ -132,46 +132,50 @@ def _runner(impl: str, function: str, eta: float, c_ref: CReference):
     raise ValueError(impl)
 
 
-def _time(run, x0, with_lyap, steps, repeats):
-    """Best-of-``repeats`` wall time; returns (best, all times, final x, lyap sum, load)."""
-    times = []
-    loads = [_load()]
-    x = lyap = None
-    for _ in range(repeats):
-        x = x0.copy()
-        lyap = np.zeros_like(x0) if with_lyap else None
-        t0 = time.perf_counter()
-        run(x, lyap, steps)
-        times.append(time.perf_counter() - t0)
-        loads.append(_load())
-    return min(times), times, x, lyap, loads
+def _run_once(run, x0, with_lyap, steps):
+    x = x0.copy()
+    lyap = np.zeros_like(x0) if with_lyap else None
+    t0 = time.perf_counter()
+    run(x, lyap, steps)
+    return time.perf_counter() - t0, x, lyap
 
 
 def measure_workload(name, impls, n, steps, numpy_steps, repeats, c_ref, log):
+    """Time every implementation ``repeats`` times, interleaved (round robin), so that a
+    change of machine load during the run hits all of them alike; keep the best time."""
     function, eta, with_lyap = WORKLOADS[name]
     x0 = np.linspace(-5.0, 5.0, n)
-    rows = {}
-    finals = {}
-    for impl in impls:
-        run = _runner(impl, function, eta, c_ref)
+    runners = {impl: _runner(impl, function, eta, c_ref) for impl in impls}
+    t_steps = {impl: (numpy_steps if impl == "numpy" else steps) for impl in impls}
+    for run in runners.values():
         # warm-up on a small problem: compiles (or loads from cache) outside the timing
         xw = x0[:2048].copy()
         run(xw, np.zeros_like(xw) if with_lyap else None, 4)
-        t_steps = numpy_steps if impl == "numpy" else steps
-        best, times, x, lyap, loads = _time(run, x0, with_lyap, t_steps, repeats)
+    times = {impl: [] for impl in impls}
+    loads = {impl: [] for impl in impls}
+    finals = {}
+    for _ in range(repeats):
+        for impl, run in runners.items():
+            dt, x, lyap = _run_once(run, x0, with_lyap, t_steps[impl])
+            times[impl].append(dt)
+            loads[impl].append(_load()[0])
+            finals[impl] = (x, lyap, t_steps[impl])
+    rows = {}
+    for impl in impls:
+        best = min(times[impl])
         rows[impl] = {
-            "steps": t_steps,
+            "steps": t_steps[impl],
             "seconds_best": best,
-            "seconds_all": times,
-            "steps_per_second": n * t_steps / best,
-            "load_during": loads,
+            "seconds_all": times[impl],
+            "steps_per_second": n * t_steps[impl] / best,
+            "load_1min_after_each": loads[impl],
         }
+        x, lyap, s = finals[impl]
         if with_lyap and lyap is not None:
-            rows[impl]["lyapunov_median"] = float(np.median(lyap / t_steps))
-        finals[impl] = (x, lyap, t_steps)
+            rows[impl]["lyapunov_median"] = float(np.median(lyap / s))
         log(
             f"  {name:9s} {impl:15s} {rows[impl]['steps_per_second']:.3e} steps/s "
-            f"(best of {repeats}: {best:.3f} s, load {loads[-1][0]})"
+            f"(best of {repeats}: {best:.3f} s; load {loads[impl]})"
         )
     c_rate = rows["c"]["steps_per_second"] if "c" in rows else None
     np_rate = rows["numpy"]["steps_per_second"] if "numpy" in rows else None
@@ -298,8 +302,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="10**5 points, 200 steps, 1 repeat")
     parser.add_argument(
-        "--impls", default="c,numpy,simulator,prototype-log,prototype-prod",
-        help="comma-separated subset of c,numpy,simulator,prototype-log,prototype-prod",
+        "--impls", default="c,numpy,simulator,prototype-libm,prototype-log,prototype-prod",
+        help="comma-separated subset of c,numpy,simulator,prototype-{libm,log,prod}",
     )
     parser.add_argument("--workloads", default="f1,f2,f1-plain")
     parser.add_argument("--no-start-times", action="store_true")

@@ -11,6 +11,8 @@ safe fast-math flags, and calling the branch-free elementary functions of
 Variants of the Lyapunov sum ``sum_t log|1 - eta f''(x_t)|``:
 
 * ``log``: one vectorised :func:`_el.log` per point per step;
+* ``libm``: as ``log`` but with ``math.log``/``math.log1p`` (calls into libm: without SVML in
+  the PyPI llvmlite these stay scalar calls and the loop is not vectorised);
 * ``prod``: a running product of ``|1 - eta f''|`` renormalised every step by exponent
   extraction (:func:`_el.split_exponent`: two integer ops and a select), one log per point
   at the end.
@@ -48,6 +50,24 @@ def _f1_block_lyap_log(x, lsum, eta, steps):
             a = abs(xi)
             lsum[i] += _el.log(abs(1.0 - eta / (1.0 + a)))
             x[i] = xi - eta * math.copysign(_el.log1p(a), xi)
+
+
+@njit(**_JIT)
+def _f1_block_libm(x, eta, steps):
+    for _ in range(steps):
+        for i in range(x.shape[0]):
+            xi = x[i]
+            x[i] = xi - eta * math.copysign(math.log1p(abs(xi)), xi)
+
+
+@njit(**_JIT)
+def _f1_block_lyap_libm(x, lsum, eta, steps):
+    for _ in range(steps):
+        for i in range(x.shape[0]):
+            xi = x[i]
+            a = abs(xi)
+            lsum[i] += math.log(abs(1.0 - eta / (1.0 + a)))
+            x[i] = xi - eta * math.copysign(math.log1p(a), xi)
 
 
 @njit(**_JIT)
@@ -145,6 +165,16 @@ def _f2_block_lyap_prod_ternary(x, lsum, eta, steps, C):
         lsum[i] += expo[i] * _LN2 + _el.log(prod[i])
 
 
+@njit(**_JIT)
+def _f2_block_lyap_libm(x, lsum, eta, steps, C):
+    for _ in range(steps):
+        for i in range(x.shape[0]):
+            xi = x[i]
+            g, h = _f2_grad_hess(xi, C)
+            lsum[i] += math.log(abs(1.0 - eta * h))
+            x[i] = xi - eta * g
+
+
 # --- parallel drivers: prange over blocks, the block functions above inside ----------------
 
 
@@ -158,6 +188,10 @@ def _par_f1(x, lsum, eta, steps, mode, block):
             _f1_block(x[lo:hi], eta, steps)
         elif mode == 1:
             _f1_block_lyap_log(x[lo:hi], lsum[lo:hi], eta, steps)
+        elif mode == 4:
+            _f1_block_lyap_libm(x[lo:hi], lsum[lo:hi], eta, steps)
+        elif mode == -4:
+            _f1_block_libm(x[lo:hi], eta, steps)
         else:
             _f1_block_lyap_prod(x[lo:hi], lsum[lo:hi], eta, steps)
 
@@ -174,16 +208,20 @@ def _par_f2(x, lsum, eta, steps, C, mode, block):
             _f2_block_lyap_log(x[lo:hi], lsum[lo:hi], eta, steps, C)
         elif mode == 2:
             _f2_block_lyap_prod(x[lo:hi], lsum[lo:hi], eta, steps, C)
+        elif mode == 4:
+            _f2_block_lyap_libm(x[lo:hi], lsum[lo:hi], eta, steps, C)
         else:
             _f2_block_lyap_prod_ternary(x[lo:hi], lsum[lo:hi], eta, steps, C)
 
 
-_MODES = {None: 0, "log": 1, "prod": 2, "prod-ternary": 3}
+_MODES = {None: 0, "log": 1, "prod": 2, "prod-ternary": 3, "libm": 4}
 
 
 def gd_f1(x, eta, steps, lyap=None, *, lyap_mode="prod", block=BLOCK):
     """GD on f1 in place (and the Lyapunov sum into ``lyap`` if given)."""
     mode = 0 if lyap is None else _MODES[lyap_mode]
+    if lyap is None and lyap_mode == "libm":
+        mode = -4
     lsum = lyap if lyap is not None else np.zeros(1)
     _par_f1(x, lsum, float(eta), int(steps), mode, int(block))
 
