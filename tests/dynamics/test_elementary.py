@@ -22,14 +22,15 @@ from theory.dynamics import _elementary as el
 
 _KERNEL_FLAGS = {"error_model": "numpy", "fastmath": set(el.SAFE_FASTMATH)}
 
-# maximum error in ulp asserted for each function (fdlibm-style algorithms: < 1 ulp for the
-# core, plus the rounding of the reconstruction; tanh/sinh add one division/addition)
+# maximum error in ulp asserted for each function.  Measured maxima over 50,000-75,000
+# log-uniform arguments per function: log 0.77, log1p 0.72, exp 0.93, expm1 1.70, sqrt 0.5,
+# tanh 2.25, sinh 2.54, cosh 2.37 (sinh/cosh near |x| = 709, where exp(|x|/2) is squared).
 ULP_BOUND = {
-    "log": 2.0,
-    "log1p": 2.0,
-    "exp": 2.0,
+    "log": 1.0,
+    "log1p": 1.0,
+    "exp": 1.5,
     "expm1": 2.0,
-    "cosh": 2.0,
+    "cosh": 3.0,
     "sinh": 3.0,
     "tanh": 3.0,
     "sqrt": 0.5,
