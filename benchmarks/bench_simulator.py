@@ -133,11 +133,13 @@ def _runner(impl: str, function: str, eta: float, c_ref: CReference):
 
 
 def _run_once(run, x0, with_lyap, steps):
+    """(wall seconds, CPU seconds of the whole process, final x, Lyapunov sums)."""
     x = x0.copy()
     lyap = np.zeros_like(x0) if with_lyap else None
+    c0 = time.process_time()
     t0 = time.perf_counter()
     run(x, lyap, steps)
-    return time.perf_counter() - t0, x, lyap
+    return time.perf_counter() - t0, time.process_time() - c0, x, lyap
 
 
 def measure_workload(name, impls, n, steps, numpy_steps, repeats, c_ref, log):
@@ -152,12 +154,14 @@ def measure_workload(name, impls, n, steps, numpy_steps, repeats, c_ref, log):
         xw = x0[:2048].copy()
         run(xw, np.zeros_like(xw) if with_lyap else None, 4)
     times = {impl: [] for impl in impls}
+    cpu = {impl: [] for impl in impls}
     loads = {impl: [] for impl in impls}
     finals = {}
     for _ in range(repeats):
         for impl, run in runners.items():
-            dt, x, lyap = _run_once(run, x0, with_lyap, t_steps[impl])
+            dt, dc, x, lyap = _run_once(run, x0, with_lyap, t_steps[impl])
             times[impl].append(dt)
+            cpu[impl].append(dc)
             loads[impl].append(_load()[0])
             finals[impl] = (x, lyap, t_steps[impl])
     rows = {}
@@ -168,6 +172,10 @@ def measure_workload(name, impls, n, steps, numpy_steps, repeats, c_ref, log):
             "seconds_best": best,
             "seconds_all": times[impl],
             "steps_per_second": n * t_steps[impl] / best,
+            "cpu_seconds_all": cpu[impl],
+            # work efficiency, insensitive to other processes taking cores (but counts
+            # OpenMP threads spinning at barriers): points x steps per CPU-second
+            "steps_per_cpu_second": n * t_steps[impl] / min(cpu[impl]),
             "load_1min_after_each": loads[impl],
         }
         x, lyap, s = finals[impl]
@@ -261,14 +269,15 @@ def _markdown(report: dict) -> str:
         f"at end {report['machine']['load_end']}.  "
         f"Date: {report['date']}.",
         "",
-        "| workload | implementation | steps/s | vs C | vs NumPy |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| workload | implementation | steps/s | vs C | vs NumPy | steps/CPU-s |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for wname, w in report["workloads"].items():
         for impl, row in w["implementations"].items():
             lines.append(
                 f"| {wname} | {impl} | {row['steps_per_second']:.3g} | "
-                f"{row.get('vs_c', float('nan')):.2f} | {row.get('vs_numpy', float('nan')):.1f} |"
+                f"{row.get('vs_c', float('nan')):.2f} | {row.get('vs_numpy', float('nan')):.1f} | "
+                f"{row['steps_per_cpu_second']:.3g} |"
             )
     lines.append("")
     if report.get("start_times"):
