@@ -57,29 +57,32 @@ def _scalar_function(
 
 
 def _safe_function(name: str, d: int, n_values: int) -> str:
-    """``name_safe``: ``name`` averaged at x -+ offset where it is nan at a finite x.
-
-    The offset is 1e-7 (1 + max_k |x_k|) / sqrt(d) along (1, ..., 1), the rule of
-    :class:`theory.Landscape` for removable singularities (0/0 such as log(1 + r)/r at r = 0).
-    """
+    """``name_safe``: each entry of ``name`` that is not finite at a finite x is replaced by
+    its mean at x -+ offset, offset = 1e-7 (1 + max_k |x_k|) / sqrt(d) along (1, ..., 1): the
+    rule of :class:`theory.Landscape` for removable singularities (0/0 such as log(1 + r)/r
+    at r = 0), extended to +-inf from underflow (x^2 log(1 + r)/r^3 in f3's Hessian when
+    r^3 underflows at |x| ~ 1e-108).  Entries that are finite (the gradient where only the
+    Hessian is singular) are kept exactly."""
     xs = ", ".join(f"x_{k}" for k in range(d))
-    any_nan = " or ".join(f"r[{j}] != r[{j}]" for j in range(n_values))
+    any_nan = " or ".join(f"not_finite(r[{j}])" for j in range(n_values))
+    fill = ", ".join(
+        f"(0.5 * (a[{j}] + b[{j}]) if not_finite(r[{j}]) else r[{j}])" for j in range(n_values)
+    )
     finite = " and ".join(f"math.isfinite(x_{k})" for k in range(d))
     scale = "max(" + ", ".join(["0.0", *(f"abs(x_{k})" for k in range(d))]) + ")"
     plus = ", ".join(f"x_{k} + h" for k in range(d))
     minus = ", ".join(f"x_{k} - h" for k in range(d))
-    mean = ", ".join(f"0.5 * (a[{j}] + b[{j}])" for j in range(n_values))
     return "\n".join(
         [
             "@njit(**_JIT)",
             f"def {name}_safe({xs}):",
-            f'    """{name} with removable singularities filled in (mean at x -+ offset)."""',
+            f'    """{name}, non-finite entries at a finite x filled in (mean at x -+ offset)."""',
             f"    r = {name}({xs})",
             f"    if ({any_nan}) and {finite}:",
             f"        h = 1e-7 * (1.0 + {scale}) / math.sqrt({float(d)!r})",
             f"        a = {name}({plus})",
             f"        b = {name}({minus})",
-            f"        return ({mean},)",
+            f"        return ({fill},)",
             "    return r",
         ]
     )
@@ -105,8 +108,13 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
 
     tangent = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks] + [f"VY_{k}[i] = w_{k}" for k in ks]
     tangent_local = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks]
-    nan_y = " | ".join(f"(y_{k} != y_{k})" for k in ks)
-    nan_w = " | ".join(f"(w_{k} != w_{k})" for k in ks)
+    # a new state (tangent) that is not finite although the old state is: redo the step with
+    # the *_safe derivatives (abs(u) < inf is False exactly for nan and +-inf)
+    x_ok = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
+    y_bad = " | ".join(f"(not_finite(y_{k}))" for k in ks)
+    w_bad = " | ".join(f"(not_finite(w_{k}))" for k in ks)
+    nan_y = f"({y_bad}) & {x_ok}"
+    nan_w = f"({y_bad} | {w_bad}) & {x_ok}"
     return {
         "D": str(d),
         "XS": xs,
@@ -127,7 +135,7 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
         "STORE_Y": _indent([f"Y_{k}[i] = y_{k}" for k in ks], 12),
         "STORE_ROW": _indent([f"R_{k}[i] = y_{k}" for k in ks], 12),
         "NAN_Y": f"({nan_y})",
-        "NAN_YW": f"({nan_y} | {nan_w})",
+        "NAN_YW": f"({nan_w})",
         # repair of a removable singularity (2-D indexing, rare)
         "P_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 8),
         "P_LOAD_V": _indent([f"v_{k} = VX[{k}, i]" for k in ks], 8),

@@ -208,26 +208,6 @@ class NumbaPrinter(PythonCodePrinter):
             f"(supported: {', '.join(supported)})"
         )
 
-    # sympy dispatches these through dedicated printers of PythonCodePrinter: route them here
-    def _print_known_func(self, expr):
-        return self._print_Function(expr)
-
-    _print_log = _print_Function
-    _print_exp = _print_Function
-    _print_sqrt = _print_Function
-    _print_sin = _print_Function
-    _print_cos = _print_Function
-    _print_tan = _print_Function
-    _print_tanh = _print_Function
-    _print_sinh = _print_Function
-    _print_cosh = _print_Function
-    _print_atan2 = _print_Function
-    _print_floor = _print_Function
-    _print_ceiling = _print_Function
-    _print_erf = _print_Function
-    _print_loggamma = _print_Function
-    _print_gamma = _print_Function
-
     def _print_log1p(self, expr):
         return f"_el.log1p({self._print(expr.args[0])})"
 
@@ -241,6 +221,14 @@ class NumbaPrinter(PythonCodePrinter):
         raise CompileError(
             f"expression contains {type(expr).__name__} ({expr}), which cannot be compiled"
         )
+
+
+# PythonCodePrinter prints the functions it knows (atan, erf, ...) through its own
+# ``_print_<name>`` methods; route every one of them through the checks above
+for _name in PythonCodePrinter._kf:
+    if f"_print_{_name}" not in NumbaPrinter.__dict__:  # keep Abs, Max, Min, log1p, ...
+        setattr(NumbaPrinter, f"_print_{_name}", NumbaPrinter._print_Function)
+del _name
 
 
 def print_expression(expr: sp.Expr, symbol_names: dict[sp.Symbol, str]) -> str:

@@ -16,11 +16,11 @@ leanest step function that does what is needed:
 * ``steps_record`` -- also the last ``K`` iterates and/or the loss (only when asked).
 
 The hot step functions write x_{t+1} into a second buffer (double buffering) and count the
-points whose new state is nan; only if there are any, ``repair_*`` redoes their step with the
-derivatives averaged at x -+ offset (a removable singularity such as 0/0 in the gradient of
-f1(|x|) at the origin, in f3), exactly as :class:`theory.Landscape` evaluates them.  A nan
-from a finite state is therefore never mistaken for divergence, at the cost of one compare
-per point and step.
+points whose new state is not finite although the old one is; only if there are any,
+``repair_*`` redoes their step with the non-finite derivative entries averaged at x -+ offset
+(a removable singularity such as 0/0 in the gradient of f1(|x|) at the origin, in f3), as
+:class:`theory.Landscape` evaluates them.  A nan from a finite state is therefore never
+mistaken for divergence, at the cost of a few compares per point and step.
 
 The tangent vector is renormalised after every segment of at most ``RENORM`` steps (one log
 per point per segment, not per step).  Finished points are swapped out of the active range.
@@ -59,6 +59,12 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH
 
 
 @njit(inline="always", **_JIT)
+def not_finite(u):
+    """True for nan and +-inf (abs(nan) < inf is False); branch-free."""
+    return not (abs(u) < math.inf)
+
+
+@njit(inline="always", **_JIT)
 def _sign(u):
     """sign(u) with sign(0) = 0 and sign(nan) = nan."""
     return 1.0 if u > 0.0 else (-1.0 if u < 0.0 else u * 0.0)
@@ -87,14 +93,15 @@ def loss_at(X, i):
 
 @njit(**_JIT)
 def repair_plain(X, Y, E, n, HIST, row):
-    """Redo the step of every point whose new state is nan although its old state is
-    finite: the gradient hit a removable singularity (0/0, e.g. the gradient of f1(|x|) at
-    x = 0 in f3); grad_safe averages it at x -+ offset, like theory.Landscape."""
+    """Redo the step of every point whose new state is not finite although its old state
+    is: the gradient hit a removable singularity (0/0, e.g. the gradient of f1(|x|) at x = 0
+    in f3); grad_safe averages it at x -+ offset, like theory.Landscape.  A genuine
+    overflow stays non-finite (the mean is not finite either): divergence."""
     for i in range(n):
         bad = False
         fin = True
         for k in range(D):
-            bad = bad or Y[k, i] != Y[k, i]
+            bad = bad or not_finite(Y[k, i])
             fin = fin and math.isfinite(X[k, i])
         if not (bad and fin):
             continue
@@ -108,12 +115,12 @@ $P_UPDATE
 
 @njit(**_JIT)
 def repair_lyap(X, Y, VX, VY, E, n, HIST, row):
-    """repair_plain for steps that also propagate tangent vectors (nan state or tangent)."""
+    """repair_plain for steps that also propagate tangent vectors (state or tangent)."""
     for i in range(n):
         bad = False
         fin = True
         for k in range(D):
-            bad = bad or Y[k, i] != Y[k, i] or VY[k, i] != VY[k, i]
+            bad = bad or not_finite(Y[k, i]) or not_finite(VY[k, i])
             fin = fin and math.isfinite(X[k, i])
         if not (bad and fin):
             continue
