@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from empirical import _validate as v
 from empirical._checkpoint import load_checkpoint, save_checkpoint
 from empirical._eigen import lanczos
 from empirical._objective import Objective
@@ -114,6 +115,14 @@ def run_gd(
     Raises:
         ExperimentError: when the loss becomes NaN or infinite (GD diverged).
     """
+    if not callable(lr):
+        lr = v.positive_float("lr", lr, ExperimentError)
+    steps = v.positive_int("steps", steps, ExperimentError)
+    start_step = v.positive_int("start_step", start_step, ExperimentError, minimum=0)
+    for name, every in (("sharpness_every", sharpness_every), ("snapshot_every", snapshot_every),
+                        ("eval_every", eval_every)):
+        v.positive_int(name, every, ExperimentError, minimum=0)
+    checkpoint_every = v.positive_int("checkpoint_every", checkpoint_every, ExperimentError)
     step_fn = _lr_fn(lr)
     end = start_step + steps
     config = dict(config or {}, start_step=start_step, steps=steps,
@@ -172,7 +181,6 @@ def run_gd(
             rec["loss_steps"].append(t)
             rec["losses"].append(value)
             rec["lrs"].append(step_fn(t))
-            since = t - start_step
             if sharpness_every and (since % sharpness_every == 0 or last):
                 est = lanczos(loss.operator(theta), loss.dim, dtype=loss.dtype,
                               device=loss.device, v0=v_prev, seed=seed + t, tol=lanczos_tol)

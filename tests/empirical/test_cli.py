@@ -69,3 +69,18 @@ def test_cuda_request_without_gpu_is_rejected(tmp_path, capsys):
         pytest.skip("a GPU is present")
     assert main(["eos", "--device", "cuda", "--out", str(tmp_path)]) == 2
     assert "no CUDA device" in capsys.readouterr().err
+
+
+def test_registering_the_commands_does_not_import_torch():
+    """`msl --help` stays fast: the experiment commands import torch only when run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, argparse\n"
+            "from msl.commands import eos, slice, scales, lr_decay, homogeneity, geometry\n"
+            "p = argparse.ArgumentParser(); sub = p.add_subparsers()\n"
+            "for m in (eos, slice, scales, lr_decay, homogeneity, geometry): m.register(sub)\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+    assert out.stdout.strip() == "False"
