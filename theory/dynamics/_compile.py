@@ -5,8 +5,9 @@
 ``<cache dir>/msl_gd_<hash>.py`` and imports it.  The kernels are ``@njit(cache=True)``, so
 Numba keeps their machine code in ``<cache dir>/__pycache__``: a second process that
 simulates the same function loads it instead of compiling.  The hash covers the generated
-text, the sources of the shared compiled helpers (:mod:`._support`, :mod:`._elementary`)
-and the Numba version, so any change there gives a new module (no stale machine code).
+code (not its comments, so a function's name does not matter), the sources of the shared
+compiled helpers (:mod:`._support`, :mod:`._elementary`, :mod:`._template`) and the Numba and
+Python versions, so any change there gives a new module (no stale machine code).
 
 Cache directory: ``$MSL_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/multiscale-landscapes``
 (``~/.cache/multiscale-landscapes``), subfolder ``gd-kernels``.
@@ -155,8 +156,11 @@ def compile_landscape(function) -> CompiledLandscape:
         gradient=gradient,
         hessian=hessian,
     )
+    # the key ignores the comment lines (the landscape's name): the same derivatives under
+    # another name (f1 typed as an expression) share the compiled module
+    code = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     key = _source_hash(
-        text,
+        code,
         _module_text(_support.__file__),
         _module_text(_elementary.__file__),
         _module_text(_template.__file__),

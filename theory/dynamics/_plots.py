@@ -170,8 +170,7 @@ def plot_lyapunov_map(result: SimulationResult, theory=None, *, component: int |
     finite = result.lyapunov[np.isfinite(result.lyapunov)]
     lo = float(min(-1e-3, finite.min())) if finite.size else -1.0
     hi = float(max(1e-3, finite.max())) if finite.size else 1.0
-    cmap = plt.get_cmap("RdBu_r").copy()
-    cmap.set_bad("#bdbdbd")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#bdbdbd")
     fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
     mesh = ax.pcolormesh(
         _edges(result.eta),

@@ -349,7 +349,8 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 for i in range(n_active):
                     E[i] = E0[i] * FACTORS[seg]
             do_lyap = lyap and t >= lyap_from
-            recording = record_loss or (record_tail and t >= tail_from)
+            # step t computes x_{t+1}: record from step tail_from - 1 on
+            recording = record_loss or (record_tail and t >= tail_from - 1)
             keep_hist = early_exit or t >= steps - H
             t_next = steps
             if seg < n_bounds:
@@ -360,8 +361,8 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 t_next = min(t_next, (t // RENORM + 1) * RENORM)
             elif lyap:
                 t_next = min(t_next, lyap_from)
-            if record_tail and t < tail_from:
-                t_next = min(t_next, tail_from)
+            if record_tail and t < tail_from - 1:
+                t_next = min(t_next, tail_from - 1)
             if not keep_hist:
                 t_next = min(t_next, steps - H)
             if recording:
