@@ -12,6 +12,7 @@ Importing :mod:`theory` never imports torch.
 from theory import catalog, quasistatic
 from theory._resolve import resolve_function
 from theory._symbols import ETA, X_POS, X
+from theory.dynamics import Schedule, SimulationResult, compile_landscape, simulate  # issue 3
 from theory.errors import MslValueError
 from theory.landscape import Landscape
 from theory.subquadratic import PeriodicOrbit, Subquadratic
@@ -24,10 +25,14 @@ __all__ = [
     "Landscape",
     "MslValueError",
     "PeriodicOrbit",
+    "Schedule",
+    "SimulationResult",
     "Subquadratic",
     "X",
     "__version__",
     "catalog",
+    "compile_landscape",
     "quasistatic",
     "resolve_function",
+    "simulate",
 ]

@@ -108,6 +108,16 @@ def test_rounding_jitter_at_a_fixed_point_is_converged():
     assert period(x) == 1
 
 
+def test_float_cycle_jittering_by_ulps_of_the_intermediate_terms_is_periodic():
+    """GD on the cubic at eta = 2.4 (logistic r = 3.4) from x0 = 0.008: a float orbit on the
+    2-cycle {1.1929, 0.6409} whose lag-2 error wanders between 0 and 2.1e-15 (10 ulp of
+    x, 2 ulp of the terms (1 + eta) x ~ 4): a period-2 orbit, not an undecided one."""
+    rng = np.random.default_rng(5)
+    cycle = np.tile([1.19291907, 0.64093673], 100)
+    jitter = rng.integers(-5, 6, cycle.size) * np.spacing(1.19291907)
+    assert period(cycle + jitter) == 2
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 @pytest.mark.parametrize("where", [0, 37, -1])
 def test_non_finite_iterate_in_the_window_is_diverged(bad, where):

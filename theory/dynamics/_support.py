@@ -18,8 +18,9 @@ Classification of an orbit from its last iterates (docs/simulator.md):
   (``m`` iterates under the final learning rate are available; ``m - p >= max(2p,
   MIN_WINDOW)`` is required)
   ``|x_tau - x_{tau-p}|_inf <= atol + rtol * max(|x_tau|_inf, |x_{tau-p}|_inf)``
-  and the recurrence error does not grow over the window (last <= first, or at the
-  rounding floor ``NOISE_ULPS`` ulp of the scale), and, for p >= 2, the cycle is resolved:
+  and the recurrence error does not grow over the window (last <= first, or below the
+  rounding floor ``NOISE_FRACTION * tolerance``: a float cycle jitters by a few ulp of the
+  intermediate terms), and, for p >= 2, the cycle is resolved:
   ``|x_t - x_{t-q}|_inf > SEPARATION * tolerance`` for every proper divisor q of p.  The
   growth condition rejects slow drift on a plateau (f2 far from 0), whose tiny steps grow as
   the orbit moves in; the separation condition rejects an orbit that spirals into a q-cycle
@@ -41,7 +42,7 @@ __all__ = [
     "CONVERGED",
     "DIVERGED",
     "MIN_WINDOW",
-    "NOISE_ULPS",
+    "NOISE_FRACTION",
     "PERIODIC",
     "SEPARATION",
     "UNDECIDED",
@@ -61,9 +62,9 @@ MIN_WINDOW = 16
 #: a period p >= 2 needs its cycle points separated: |x_t - x_{t-q}| > SEPARATION * tolerance
 #: for every proper divisor q of p (else it is a slowly converging q-cycle, not yet decided)
 SEPARATION = 1000.0
-#: rounding floor of the recurrence error, in units of eps * scale
-NOISE_ULPS = 8.0
-_EPS = 2.220446049250313e-16
+#: rounding floor of the recurrence error, as a fraction of the tolerance (1e-12 relative
+#: with the default rtol: far above float jitter, far below any drift that matters)
+NOISE_FRACTION = 0.01
 
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
 
@@ -117,7 +118,7 @@ def find_period(HIST, t, m, i, period_max, rtol, atol):
         ok = True
         d_first = 0.0
         for tau in range(t - w + 1, t + 1):
-            d, tol, scale = _recurrence(HIST, tau, p, i, rtol, atol)
+            d, tol, _ = _recurrence(HIST, tau, p, i, rtol, atol)
             if not d <= tol:
                 ok = False
                 break
@@ -125,8 +126,8 @@ def find_period(HIST, t, m, i, period_max, rtol, atol):
                 d_first = d
         if not ok:
             continue
-        d_last, _, scale = _recurrence(HIST, t, p, i, rtol, atol)
-        if not (d_last <= d_first or d_last <= NOISE_ULPS * _EPS * scale):
+        d_last, tol_last, _ = _recurrence(HIST, t, p, i, rtol, atol)
+        if not (d_last <= d_first or d_last <= NOISE_FRACTION * tol_last):
             continue
         resolved = True
         for q in range(1, p):
