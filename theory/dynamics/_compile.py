@@ -10,7 +10,8 @@ compiled helpers (:mod:`._support`, :mod:`._elementary`, :mod:`._template`) and 
 Python versions, so any change there gives a new module (no stale machine code).
 
 Cache directory: ``$MSL_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/multiscale-landscapes``
-(``~/.cache/multiscale-landscapes``), subfolder ``gd-kernels``.
+(``~/.cache/multiscale-landscapes``), subfolder ``gd-kernels``; if that cannot be written, a
+per-user folder in the system's temporary directory.
 """
 
 from __future__ import annotations
@@ -173,7 +174,12 @@ def compile_landscape(function) -> CompiledLandscape:
         stem = re.sub(r"\W+", "_", landscape.name)[:24].strip("_") or "landscape"
         module_name = f"msl_gd_{stem}_{key}"
         path = cache_directory() / f"{module_name}.py"
-        _write_once(path, text)
+        try:
+            _write_once(path, text)
+        except OSError:  # cache directory not writable: a per-user temporary one
+            fallback = Path(tempfile.gettempdir()) / f"multiscale-landscapes-{os.getuid()}"
+            path = fallback / "gd-kernels" / f"{module_name}.py"
+            _write_once(path, text)
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
