@@ -69,8 +69,60 @@ def _stage_figures(out: Path, formats: tuple[str, ...]) -> dict:
     return {"claims": claims, "files": files}
 
 
+#: (catalog name, eta grid, x0 grid) of the phase stage
+PHASE_SWEEPS = (
+    ("f1", (0.5, 6.0, 111), (-5.0, 5.0, 80)),
+    ("f2", (0.1, 3.0, 117), (-5.0, 5.0, 80)),
+)
+PHASE_STEPS = 2000
+
+
 def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
-    raise NotImplementedError("phase stage: waiting for theory.dynamics")
+    import numpy as np
+
+    from theory import catalog
+    from theory.dynamics import plot_bifurcation, plot_class_map, save_figure, simulate
+    from theory.figures._claims import Claim
+
+    claims, files, counts = [], [], {}
+    for name, (e0, e1, ne), (x0, x1, nx) in PHASE_SWEEPS:
+        f = catalog.get(name)
+        eta = np.linspace(e0, e1, ne)
+        result = simulate(f, eta, np.linspace(x0, x1, nx), PHASE_STEPS, keep_last=32,
+                          store=out / name)
+        pdf = "pdf" in formats
+        files += save_figure(plot_class_map(result, f), out / name / "class_map", pdf=pdf)
+        files += save_figure(plot_bifurcation(result, f), out / name / "bifurcation", pdf=pdf)
+        counts[name] = result.counts()
+        threshold = float(f.threshold)
+        names = result.class_names
+        nonzero = np.abs(result.x0[:, 0]) > 0
+        below = eta < 0.95 * threshold
+        above = eta > 1.05 * threshold
+        converged = float(np.mean(names[below][:, nonzero] == "converged"))
+        diverged = int(np.sum(names == "diverged"))
+        if f.is_stable(eta[above][0]):  # f1: Theorem 4.1
+            x_eta = f.periodic_point_array(eta[above])[:, None]
+            final = np.abs(result.final_state[above][:, nonzero, 0])
+            on_orbit = (names[above][:, nonzero] == "periodic") & (
+                result.period[above][:, nonzero] == 2) & (np.abs(final - x_eta) <= 1e-8 * x_eta)
+            claims.append(Claim(
+                f"Theorem 4.1, {name}", "above 2/f''(0) almost every x0 ends on +-x_eta",
+                f"{on_orbit.mean():.2%} of {on_orbit.size} orbits (eta > 1.05 x threshold, "
+                f"x0 != 0) are period 2 within 1e-8 of periodic_point(eta)",
+                bool(on_orbit.mean() == 1.0)))
+        else:  # f2: non-convex, unstable orbit
+            chaotic = float(np.mean(names[above] == "chaotic"))
+            claims.append(Claim(
+                f"Fig. 4.1 middle, {name}", "above the threshold GD is chaotic and bounded",
+                f"{chaotic:.2%} of {names[above].size} orbits chaotic, {diverged} diverged",
+                chaotic > 0.95 and diverged == 0))
+        claims.append(Claim(
+            f"Section 4.1, {name}", "below 2/f''(0) GD converges to the minimum",
+            f"{converged:.2%} of orbits with eta < 0.95 x threshold = {threshold:.4g} converge",
+            converged == 1.0))
+    return {"claims": [c.as_dict() for c in claims], "files": [str(p) for p in files],
+            "counts": counts, "steps": PHASE_STEPS}
 
 
 def _stage_check(out: Path, formats: tuple[str, ...]) -> dict:
