@@ -32,10 +32,11 @@ arguments and results are handled.
 Floating-point flags.  The functions are compiled with ``error_model="numpy"`` (no
 ZeroDivisionError branches) and are correct under the fast-math flags
 ``{"contract", "arcp", "nsz", "afn"}`` (:data:`SAFE_FASTMATH`).  Do **not** compile a kernel
-that inlines them with ``fastmath=True``: ``"reassoc"`` lets LLVM re-associate the two-part
-ln2 reduction (losing ~10 bits) and ``"nnan"``/``"ninf"`` delete the nan/inf selects (a
-diverged orbit must stay non-finite so that the simulator can classify it).  Vectorisation of
-a loop over points needs none of the unsafe flags.
+that inlines them with ``fastmath=True``: measured, log(1e300) and expm1 then lose all or
+~145 ulp of accuracy and nan/inf arguments give wrong results (``"nnan"``/``"ninf"`` delete the
+special-value selects; a diverged orbit must stay non-finite so that the simulator can classify
+it; ``"reassoc"`` licenses LLVM to undo the two-part ln2 argument reduction).  Vectorisation
+of a loop over points needs none of the unsafe flags.
 
 Generated kernels call these as ``_el.log(x)`` etc. and must themselves be compiled with
 ``error_model="numpy"`` for their inner loop to vectorise.
