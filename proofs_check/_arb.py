@@ -407,11 +407,33 @@ def _piecewise(expr: sp.Piecewise, var) -> IntervalFunction:
     return evaluate
 
 
-def compile_arb(expr: sp.Expr, var: sp.Symbol | None) -> IntervalFunction:
-    """A function X -> interval enclosing ``expr`` over the interval X (``var`` is x)."""
+def intersect_forms(functions: list[IntervalFunction]) -> IntervalFunction:
+    """Several formulas of the same function (e.g. sympy's raw derivative and its simplified
+    form): every enclosure contains the true range, so their intersection does too; a form
+    that is not finite somewhere (a removable singularity) is simply ignored there."""
+    if len(functions) == 1:
+        return functions[0]
+
+    def evaluate(x: Interval) -> Interval:
+        out = Interval.nan()
+        for fn in functions:
+            out = out.intersection(fn(x)) if out.is_finite() else fn(x)
+        return out
+
+    return evaluate
+
+
+def compile_arb(expr: sp.Expr, var: sp.Symbol | None,
+                externals: dict[sp.Symbol, IntervalFunction] | None = None) -> IntervalFunction:
+    """A function X -> interval enclosing ``expr`` over the interval X (``var`` is x).
+
+    ``externals`` maps further symbols to interval functions of X (e.g. D2 -> an enclosure
+    of f''(X) assembled from several formulas)."""
     expr = sp.sympify(expr)
     if var is not None and expr == var:
         return lambda x: x
+    if externals and expr in externals:
+        return externals[expr]
     if expr.is_Symbol:
         raise UnsupportedExpression(f"free symbol {expr} other than the variable {var}")
     if expr.is_Number:
@@ -423,7 +445,7 @@ def compile_arb(expr: sp.Expr, var: sp.Symbol | None) -> IntervalFunction:
         make = _CONSTANTS[expr]
         return lambda x: Interval.from_ball(make())
     if expr.is_Add:
-        terms = [compile_arb(a, var) for a in expr.args]
+        terms = [compile_arb(a, var, externals) for a in expr.args]
 
         def add(x: Interval) -> Interval:
             total = terms[0](x)
@@ -433,7 +455,7 @@ def compile_arb(expr: sp.Expr, var: sp.Symbol | None) -> IntervalFunction:
 
         return add
     if expr.is_Mul:
-        factors = [compile_arb(a, var) for a in expr.args]
+        factors = [compile_arb(a, var, externals) for a in expr.args]
 
         def mul(x: Interval) -> Interval:
             total = factors[0](x)
@@ -443,17 +465,19 @@ def compile_arb(expr: sp.Expr, var: sp.Symbol | None) -> IntervalFunction:
 
         return mul
     if expr.is_Pow:
-        return _power(compile_arb(expr.base, var), expr.exp, var)
+        return _power(compile_arb(expr.base, var, externals), expr.exp, var)
     if isinstance(expr, sp.Piecewise):
+        if externals:
+            raise UnsupportedExpression("Piecewise with external symbols")
         return _piecewise(expr, var)
     if isinstance(expr, sp.LambertW):
-        arg = compile_arb(expr.args[0], var)
+        arg = compile_arb(expr.args[0], var, externals)
         branch = int(expr.args[1]) if len(expr.args) > 1 else 0
         if branch not in (0, -1):
             raise UnsupportedExpression(f"Lambert W branch {branch}")
         return lambda x: arg(x).monotone(lambda a: a.lambertw(branch))  # monotone on R
     if isinstance(expr, (sp.Max, sp.Min)):
-        args = [compile_arb(a, var) for a in expr.args]
+        args = [compile_arb(a, var, externals) for a in expr.args]
         is_max = isinstance(expr, sp.Max)
 
         def extremum(x: Interval) -> Interval:
@@ -466,7 +490,7 @@ def compile_arb(expr: sp.Expr, var: sp.Symbol | None) -> IntervalFunction:
         return extremum
     func = _UNARY.get(expr.func)
     if func is not None and len(expr.args) == 1:
-        arg = compile_arb(expr.args[0], var)
+        arg = compile_arb(expr.args[0], var, externals)
         return lambda x: func(arg(x))
     raise UnsupportedExpression(
         f"{expr.func.__name__} is not supported by the interval translation")

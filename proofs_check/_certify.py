@@ -313,7 +313,9 @@ def enclose_maximum(pieces: Sequence[Piece], *, rel_tol: float = 1e-6, budget: i
             piece = pieces[k]
             funcs = piece.funcs
             for x in (a, b, (a + b) / 2):
-                point_lo, _ = funcs[0](Interval.point(x)).bounds()
+                # a cell end may be an exact switching point (e.g. 1/3): evaluate there, not
+                # at its float rounding, which lies outside the formula's cell
+                point_lo, _ = funcs[0](piece.end(x)).bounds()
                 if point_lo > best:
                     best, argmax = point_lo, x
             evaluated += 1

@@ -84,7 +84,7 @@ def continuity(a: OneDimensional, order: int, *, used_by_proof: bool, statement:
     """f in C^order on [-R, R]: every formula finite on its cell (interval) and no jump of
     f, ..., f^(order) at a switching point (exact)."""
     name = "C^1" if order == 1 else "C^2"
-    if a.cells is None:
+    if not a.split:
         return Check(name, statement, Status.UNKNOWN, "none", False,
                      f"the switching points could not be found ({a.split_error})",
                      used_by_proof=used_by_proof)
@@ -134,7 +134,7 @@ def second_derivative_strictly_decreasing(a: OneDimensional) -> Check:
 def _monotone_second_derivative(a: OneDimensional, cert, *, strict: bool, name: str,
                                 statement: str) -> Check:
     status, _, evidence = certificate_status(cert)
-    jumps = a.jumps(2) if a.cells is not None else []
+    jumps = a.jumps(2)
     upward = [(b, j) for b, j in jumps if j is not None and j > 0]
     undecided = [b for b, j in jumps if j is None]
     grid = _grid(a)
@@ -190,7 +190,7 @@ def h_nonincreasing(a: OneDimensional) -> Check:
                  "(proof of Lemma 4.1)")
     cert = a.h_numerator_nonpositive
     status, _, evidence = certificate_status(cert)
-    jumps = a.jumps(1) if a.cells is not None else []
+    jumps = a.jumps(1)
     upward = [(b, j) for b, j in jumps if j is not None and j > 0]
     if upward:
         return Check("h decreasing", statement, Status.FAILS, "symbolic", True,

@@ -29,14 +29,15 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import sympy as sp
+from scipy.optimize import brentq
 
 from proofs_check import _hypotheses as hyp
 from proofs_check._inputs import learning_rates, radius, subquadratic
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis
 from proofs_check._results import Check, ClaimResult, Constant, Status
 from theory import X_POS, Subquadratic
-from theory.errors import MslValueError
 
 CLAIM = "Lemma 4.1"
 #: default learning rates, as multiples of the threshold 2/f''(0)
@@ -65,9 +66,9 @@ def gap_learning_rates(a: OneDimensional) -> list[float]:
     """Learning rates with 2/eta strictly inside a downward jump of h = f'/x (where f'
     jumps): Lemma 4.1's conclusion fails there.  Empty for C^1 functions."""
     out = []
-    if a.cells is None:
+    if not a.split:
         return out
-    formulas = a.cells.formulas[1]
+    formulas = a.cell_formulas(1)
     threshold = float(a.f.threshold)
     for k, (b, j) in enumerate(a.jumps(1)):
         if j is None or j >= 0:
@@ -82,17 +83,36 @@ def gap_learning_rates(a: OneDimensional) -> list[float]:
     return out
 
 
+def _first_sign_change(a: OneDimensional, eta: float) -> float | None:
+    """The first x > 0 where eta f'(x) - 2x changes sign from + to - on a float grid,
+    refined by Brent's method (an independent guess for the root enclosure)."""
+    grid = a.scale * np.geomspace(1e-9, 1e9, 2001)
+    with np.errstate(all="ignore"):
+        g = eta * np.asarray(a.f.df(grid)) - 2 * grid
+    change = np.flatnonzero((g[:-1] > 0) & (g[1:] < 0))
+    if change.size == 0:
+        return None
+    i = int(change[0])
+    try:
+        return float(brentq(lambda x: eta * float(a.f.df(x)) - 2 * x, grid[i], grid[i + 1],
+                            xtol=1e-300, rtol=1e-15))
+    except ValueError:
+        return None
+
+
 def x_eta_constant(a: OneDimensional, eta: float) -> tuple[Constant | None, dict]:
     """The certified x_eta at eta (> threshold) and a record for the conclusion."""
     f = a.f
     record: dict = {"eta": eta}
     try:
         core = f.periodic_points(eta)
-    except MslValueError as exc:
+    except (ValueError, ArithmeticError, RuntimeError) as exc:  # MslValueError included
         core = ()
         record["core_error"] = str(exc)
     record["core_x_eta"] = list(core)
     enclosure = a.enclose_x_eta(eta, core[0] if core else None)
+    if enclosure is None:  # the core's value is not near a root: look for one ourselves
+        enclosure = a.enclose_x_eta(eta, _first_sign_change(a, eta))
     if enclosure is None:
         cert = a.no_root(eta)
         record["no_root_certificate"] = cert.to_dict() if cert else None

@@ -21,10 +21,12 @@ What :func:`check_quasistatic_4_8` computes:
 * proof step -- (4.7): GD's |y_t| against the amplitude y(x_t) = x_{eta h^2}(f)/h of the
   core, after a transient of :data:`TRANSIENT` steps;
 * conclusion -- (a) tracking: max_t |x_GD(t) - x_QS(t)| <= :data:`TRACKING` x the distance
-  the flow travels; (b) stopping: GD never passes the halting level (h(x_t) >= h*(1 - 1e-9))
-  and the limit of h(x_t) extrapolated from the last half of the run (fit h(t) = h_oo +
-  A/(t + B), the algebraic approach of a marginally stable orbit) is within
-  :data:`STOPPING` x |h(x0) - h*| of h*.
+  the flow travels; (b) stopping: GD does not pass the halting level by more than
+  :data:`STOPPING` x |h(x0) - h*|, and where it stops (h(x_t) settled to within
+  :data:`SETTLED` x |h(x0) - h*| over the last tenth of the run) is within
+  :data:`STOPPING` x |h(x0) - h*| of h*; if it still creeps (f1's orbit amplitude vanishes
+  linearly at the threshold, so h approaches h* like 1/t), the limit extrapolated from the
+  last half of the run by h(t) = h_oo + A/(t + B) is used once 80% of the way is done.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ SLOW = 1e-2
 TRACKING = 2e-2
 #: stopping tolerance, relative to |h(x0) - h*|
 STOPPING = 5e-2
+#: GD has stopped when h varies by less than this (relative to |h(x0) - h*|) over the last
+#: tenth of the run
+SETTLED = 1e-3
 #: GD steps ignored before comparing |y_t| with the orbit amplitude
 TRANSIENT = 50
 #: (4.7) tolerance on |y_GD - y(x_GD)|, relative to the largest amplitude
@@ -197,27 +202,37 @@ def check_quasistatic_4_8(function, eta=None, *, x0=None, y0=None, steps=None
     # ---------------------------------------------------------------- conclusion
     travel = float(np.max(np.linalg.norm(flow.x - start, axis=-1)))
     tracking = float(np.max(np.linalg.norm(x_gd - flow.x, axis=-1))) / max(travel, 1e-300)
-    passed = bool(np.any(h_gd < level * (1 - 1e-9)))
-    limit = _extrapolated_limit(h_gd[1::2]) if n_steps >= 200 else None
     spread = abs(h0 - level)
-    stop_error = None if limit is None else abs(limit - level) / max(spread, 1e-300)
-    verdicts = []
-    verdicts.append((Status.HOLDS if tracking <= TRACKING else Status.FAILS,
-                     f"tracking: max_t |x_GD - x_QS| = {tracking:.3g} x the flow's travel "
-                     f"{travel:.4g} (tolerance {TRACKING:g})"))
-    if passed:
-        verdicts.append((Status.FAILS, f"GD passes the halting level: min h(x_t) = "
-                         f"{np.min(h_gd):.6g} < h* = {level:.6g}"))
-    elif stop_error is None:
-        verdicts.append((Status.UNKNOWN, "stopping: the limit of h(x_t) could not be "
-                         "extrapolated"))
-    else:
+    overshoot = float(level - np.min(h_gd)) / max(spread, 1e-300)
+    tail = h_gd[-max(2, n_steps // 10):]
+    settled = float(np.max(tail) - np.min(tail)) <= SETTLED * spread
+    progress = (h0 - float(h_gd[-1])) / max(spread, 1e-300)
+    limit = _extrapolated_limit(h_gd[1::2]) if n_steps >= 200 and not settled else None
+    verdicts = [(Status.HOLDS if tracking <= TRACKING else Status.FAILS,
+                 f"tracking: max_t |x_GD - x_QS| = {tracking:.3g} x the flow's travel "
+                 f"{travel:.4g} (tolerance {TRACKING:g})")]
+    where = (f"after {n_steps} steps h = {h_gd[-1]:.6g}, x = {x_gd[-1].round(4).tolist()}"
+             + (f" (x* = {predicted:.6g})" if predicted is not None else ""))
+    stop_error = None
+    if overshoot > STOPPING:
+        verdicts.append((Status.FAILS, f"GD passes the halting level h* = {level:.6g} by "
+                         f"{overshoot:.3g} x |h(x0) - h*| (min h(x_t) = {np.min(h_gd):.6g})"))
+    elif settled:
+        stop_error = abs(float(h_gd[-1]) - level) / max(spread, 1e-300)
         verdicts.append((Status.HOLDS if stop_error <= STOPPING else Status.FAILS,
-                         f"stopping: h(x_t) stays above h* = {level:.6g}; extrapolated limit "
-                         f"{limit:.6g}, off by {stop_error:.3g} x |h(x0) - h*| (tolerance "
-                         f"{STOPPING:g}); after {n_steps} steps h = {h_gd[-1]:.6g}"
-                         + (f", x = {x_gd[-1].round(4).tolist()} (x* = {predicted:.6g})"
-                            if predicted is not None else "")))
+                         f"stopping: GD has stopped (h varies by < {SETTLED:g} x |h(x0) - h*| "
+                         f"over the last tenth) at {stop_error:.3g} x |h(x0) - h*| from h* = "
+                         f"{level:.6g} (tolerance {STOPPING:g}); {where}"))
+    elif progress >= 0.8 and limit is not None:
+        stop_error = abs(limit - level) / max(spread, 1e-300)
+        verdicts.append((Status.HOLDS if stop_error <= STOPPING else Status.UNKNOWN,
+                         f"stopping: GD still creeps towards h* = {level:.6g}; the limit of "
+                         f"h(x_t) extrapolated by h_oo + A/(t + B) is {limit:.6g}, "
+                         f"{stop_error:.3g} x |h(x0) - h*| from h* (tolerance {STOPPING:g}); "
+                         f"{where}"))
+    else:
+        verdicts.append((Status.UNKNOWN, f"stopping: GD still moving, {progress:.0%} of the way "
+                         f"from h(x0) = {h0:.6g} to h* = {level:.6g}; {where}"))
     conclusion = Check(
         "GD follows (4.8), stops where predicted",
         "on a slowly varying valley GD's manifold coordinate follows (4.8) and stops where "
@@ -226,7 +241,8 @@ def check_quasistatic_4_8(function, eta=None, *, x0=None, y0=None, steps=None
         "; ".join(t for _, t in verdicts),
         data={"eta": eta_value, "x0": start.tolist(), "y0": y_start, "steps": n_steps,
               "tracking": tracking, "travel": travel, "stop_error": stop_error,
-              "extrapolated_h": limit, "final_x_gd": x_gd[-1].tolist(),
+              "extrapolated_h": limit, "overshoot": overshoot, "settled": settled,
+              "final_x_gd": x_gd[-1].tolist(),
               "final_x_qs": flow.x[-1].tolist(), "halted_at": flow.halted_at},
     )
     notes = []
