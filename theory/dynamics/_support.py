@@ -25,6 +25,13 @@ Classification of an orbit from its last iterates (docs/simulator.md):
   growth condition rejects slow drift on a plateau (f2 far from 0), whose tiny steps grow as
   the orbit moves in; the separation condition rejects an orbit that spirals into a q-cycle
   with multiplier near -1 (it would pass the lag-2q test first).
+
+The kernels classify a whole block at once (:func:`classify_block`): the ring-buffer rows of
+x_t, x_{t-1}, ... are computed once per block (:func:`history_rows`), divergence is one
+vectorised pass over the rows (:func:`diverged_block`), then the period of each finite point
+(:func:`period_from_rows`).  Point by point with an integer ``%`` per history access this
+cost ~1 us per point, as much as ~600 GD steps of f1 (docs/performance.md).
+:func:`is_diverged` and :func:`find_period` are the same rules for one point.
 """
 
 from __future__ import annotations
@@ -41,13 +48,18 @@ __all__ = [
     "CLASS_NAMES",
     "CONVERGED",
     "DIVERGED",
+    "DIVERGED_MARK",
     "MIN_WINDOW",
     "NOISE_FRACTION",
     "PERIODIC",
     "SEPARATION",
     "UNDECIDED",
+    "classify_block",
+    "diverged_block",
     "find_period",
+    "history_rows",
     "is_diverged",
+    "period_from_rows",
     "renormalise",
     "swap_points",
 ]
@@ -56,6 +68,8 @@ __all__ = [
 CONVERGED, PERIODIC, CHAOTIC, DIVERGED, UNDECIDED = 0, 1, 2, 3, 4
 #: the five classes of an orbit (issue 3), indexed by class code
 CLASS_NAMES = ("converged", "periodic", "chaotic", "diverged", "undecided")
+#: what :func:`classify_block` writes for the period of a diverged point
+DIVERGED_MARK = -1
 
 #: fewest recurrence checks before a period is accepted
 MIN_WINDOW = 16
@@ -70,26 +84,41 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH
 
 
 @njit(**_JIT)
-def is_diverged(HIST, t, m, i, bound):
-    """True if one of x_{t-m+1}, ..., x_t of point ``i`` is non-finite or beyond ``bound``."""
-    H = HIST.shape[0] - 1
-    D = HIST.shape[1]
-    for a in range(m):
-        row = (t - a) % H
-        for k in range(D):
-            v = HIST[row, k, i]
-            if not math.isfinite(v) or abs(v) > bound:
-                return True
-    return False
+def history_rows(t, count, H, ROWS):
+    """ROWS[a] = (t - a) % H for a < count: the history row that holds x_{t-a}.
+
+    Computed once per block, so that the classification reads the ring buffer without an
+    integer ``%`` per access.
+    """
+    for a in range(count):
+        ROWS[a] = (t - a) % H
 
 
 @njit(**_JIT)
-def _recurrence(HIST, tau, p, i, rtol, atol):
-    """(|x_tau - x_{tau-p}|_inf, tolerance, scale) for point ``i``."""
-    H = HIST.shape[0] - 1
+def diverged_block(HIST, ROWS, m, n, bound, BAD):
+    """BAD[i] = 1 if one of x_{t-m+1}, ..., x_t of point i < n is non-finite or beyond
+    ``bound`` (``ROWS`` from :func:`history_rows` for time t).
+
+    One pass over the block's history, rows outer and points inner: contiguous loads and a
+    branch-free test (``v - v`` is 0 for finite v, nan for nan and +-inf), which LLVM
+    vectorises.
+    """
     D = HIST.shape[1]
-    r1 = tau % H
-    r0 = (tau - p) % H
+    for i in range(n):
+        BAD[i] = 0
+    for a in range(m):
+        for k in range(D):
+            R = HIST[ROWS[a], k]
+            for i in range(n):
+                v = R[i]
+                BAD[i] |= (abs(v) > bound) | ((v - v) != 0.0)
+
+
+@njit(**_JIT)
+def _recurrence(HIST, r1, r0, i, rtol, atol):
+    """(|x_tau - x_{tau-p}|_inf, tolerance) of point ``i``, x_tau in history row ``r1`` and
+    x_{tau-p} in row ``r0``."""
+    D = HIST.shape[1]
     d = 0.0
     scale = 0.0
     for k in range(D):
@@ -97,48 +126,94 @@ def _recurrence(HIST, tau, p, i, rtol, atol):
         b = HIST[r0, k, i]
         d = max(d, abs(a - b))
         scale = max(scale, max(abs(a), abs(b)))
-    return d, atol + rtol * scale, scale
+    return d, atol + rtol * scale
 
 
 @njit(**_JIT)
-def find_period(HIST, t, m, i, period_max, rtol, atol):
-    """Minimal period p <= period_max of point ``i`` from x_{t-m+1..t}; 0 if none.
+def period_from_rows(HIST, ROWS, m, i, period_max, rtol, atol):
+    """Minimal period p <= period_max of point ``i`` from x_{t-m+1..t}; 0 if none (the rules
+    of the module docstring; ``ROWS`` from :func:`history_rows` for time t, at least ``m``
+    entries).
 
-    Assumes the window is finite (call :func:`is_diverged` first).  p = 1 means a fixed
-    point (converged).
+    Assumes the window is finite (diverged points are sorted out first).  p = 1 means a
+    fixed point (converged).
     """
     for p in range(1, period_max + 1):
         need = max(2 * p, MIN_WINDOW)
         if m - p < need:
             return 0
         w = min(m - p, max(need, period_max))
-        d, tol, _ = _recurrence(HIST, t, p, i, rtol, atol)
-        if not d <= tol:
+        d_last, tol_last = _recurrence(HIST, ROWS[0], ROWS[p], i, rtol, atol)
+        if not d_last <= tol_last:
             continue
         ok = True
         d_first = 0.0
-        for tau in range(t - w + 1, t + 1):
-            d, tol, _ = _recurrence(HIST, tau, p, i, rtol, atol)
+        for a in range(w - 1, -1, -1):  # tau = t - a, from t - w + 1 up to t
+            d, tol = _recurrence(HIST, ROWS[a], ROWS[a + p], i, rtol, atol)
             if not d <= tol:
                 ok = False
                 break
-            if tau == t - w + 1:
+            if a == w - 1:
                 d_first = d
         if not ok:
             continue
-        d_last, tol_last, _ = _recurrence(HIST, t, p, i, rtol, atol)
         if not (d_last <= d_first or d_last <= NOISE_FRACTION * tol_last):
             continue
         resolved = True
         for q in range(1, p):
             if p % q == 0:
-                d_q, tol_q, _ = _recurrence(HIST, t, q, i, rtol, atol)
+                d_q, tol_q = _recurrence(HIST, ROWS[0], ROWS[q], i, rtol, atol)
                 if not d_q > SEPARATION * tol_q:
                     resolved = False
                     break
         if resolved:
             return p
     return 0
+
+
+@njit(**_JIT)
+def classify_block(HIST, t, m_div, m, n, bound, period_max, rtol, atol, ROWS, BAD, PERIOD):
+    """Classify points 0..n-1 of a block at time t from their history.
+
+    PERIOD[i] = :data:`DIVERGED_MARK` if one of the last ``m_div`` iterates is non-finite or
+    beyond ``bound``, else the minimal period p >= 1 found in the last ``m`` iterates, else 0
+    (``m <= m_div``).  ``ROWS`` (``m_div`` int64 entries) and ``BAD`` (``n`` uint8 entries)
+    are scratch.
+    """
+    H = HIST.shape[0] - 1
+    history_rows(t, m_div, H, ROWS)
+    diverged_block(HIST, ROWS, m_div, n, bound, BAD)
+    for i in range(n):
+        if BAD[i] != 0:
+            PERIOD[i] = DIVERGED_MARK
+        else:
+            PERIOD[i] = period_from_rows(HIST, ROWS, m, i, period_max, rtol, atol)
+
+
+@njit(**_JIT)
+def is_diverged(HIST, t, m, i, bound):
+    """True if one of x_{t-m+1}, ..., x_t of point ``i`` is non-finite or beyond ``bound``
+    (:func:`diverged_block` for one point)."""
+    H = HIST.shape[0] - 1
+    ROWS = np.empty(max(m, 0), np.int64)
+    history_rows(t, m, H, ROWS)
+    BAD = np.empty(HIST.shape[2], np.uint8)
+    diverged_block(HIST, ROWS, m, HIST.shape[2], bound, BAD)
+    return BAD[i] != 0
+
+
+@njit(**_JIT)
+def find_period(HIST, t, m, i, period_max, rtol, atol):
+    """Minimal period p <= period_max of point ``i`` from x_{t-m+1..t}; 0 if none
+    (:func:`period_from_rows` for one point).
+
+    Assumes the window is finite (call :func:`is_diverged` first).  p = 1 means a fixed
+    point (converged).
+    """
+    H = HIST.shape[0] - 1
+    ROWS = np.empty(max(m, 0), np.int64)
+    history_rows(t, m, H, ROWS)
+    return period_from_rows(HIST, ROWS, m, i, period_max, rtol, atol)
 
 
 @njit(**_JIT)

@@ -23,7 +23,9 @@ points whose new state is not finite although the old one is; only if there are 
 mistaken for divergence, at the cost of a few compares per point and step.
 
 The tangent vector is renormalised after every segment of at most ``RENORM`` steps (one log
-per point per segment, not per step).  Finished points are swapped out of the active range.
+per point per segment, not per step).  Every ``H`` steps (early exit) and at the end, the
+block is classified at once (``classify_block`` of :mod:`theory.dynamics._support`);
+finished points are swapped out of the active range.
 """
 
 from __future__ import annotations
@@ -44,10 +46,10 @@ from theory.dynamics._support import (
     CHAOTIC,
     CONVERGED,
     DIVERGED,
+    DIVERGED_MARK,
     PERIODIC,
     UNDECIDED,
-    find_period,
-    is_diverged,
+    classify_block,
     renormalise,
     swap_points,
 )
@@ -326,6 +328,9 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
         LSUM = np.zeros(n)
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
+        ROWS = np.empty(H, np.int64)  # classification scratch (classify_block)
+        BAD = np.empty(n, np.uint8)
+        PERIOD = np.empty(n, np.int64)
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -378,39 +383,40 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
             if early_exit and t % H == 0 and t < steps:
                 m_div = min(H, t + 1)
                 m = min(m_div, t - last_b + 1) if t >= last_b else 0
+                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol, ROWS,
+                               BAD, PERIOD)
+                # downwards: a swap only moves the point at n_active - 1 (already looked at)
+                # into slot i, so PERIOD[j] still belongs to the point in slot j for j < i
                 i = n_active - 1
                 while i >= 0:
-                    cls = -1
-                    p = 0
-                    if is_diverged(HIST, t, m_div, i, bound):
+                    p = PERIOD[i]
+                    if p != 0:
                         cls = DIVERGED
-                    elif m > 0:
-                        p = find_period(HIST, t, m, i, period_max, rtol, atol)
-                        if p > 0:
+                        if p != DIVERGED_MARK:
                             cls = CONVERGED if p == 1 else PERIODIC
-                    if cls >= 0:
-                        finish_point(i, t, cls, p, np.nan, steps, cycle_steps, VINIT, tail_from, X,
-                                     E, IDX, HIST, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP,
-                                     OUT_STEP, TAIL, LOSS)
+                        finish_point(i, t, cls, max(p, 0), np.nan, steps, cycle_steps, VINIT,
+                                     tail_from, X, E, IDX, HIST, OUT_X, OUT_CLASS, OUT_PERIOD,
+                                     OUT_LYAP, OUT_STEP, TAIL, LOSS)
                         swap_points(i, n_active - 1, X, V, E, E0, LSUM, IDX, HIST)
                         n_active -= 1
                     i -= 1
         m_div = min(H, steps + 1)
         m = min(m_div, steps - last_b + 1)
+        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, ROWS, BAD,
+                       PERIOD)
         for i in range(n_active):
             cls = UNDECIDED
-            p = 0
+            p = PERIOD[i]
             lam = np.nan
-            if is_diverged(HIST, steps, m_div, i, bound):
+            if p == DIVERGED_MARK:
                 cls = DIVERGED
-            else:
-                p = find_period(HIST, steps, m, i, period_max, rtol, atol)
-                if p > 0:
-                    cls = CONVERGED if p == 1 else PERIODIC
-                elif lyap:
-                    lam = LSUM[i] / (steps - lyap_from)
-                    if lam > chaos_threshold:
-                        cls = CHAOTIC
+                p = 0
+            elif p > 0:
+                cls = CONVERGED if p == 1 else PERIODIC
+            elif lyap:
+                lam = LSUM[i] / (steps - lyap_from)
+                if lam > chaos_threshold:
+                    cls = CHAOTIC
             finish_point(i, steps, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, IDX,
                          HIST, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
 '''
