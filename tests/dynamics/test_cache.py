@@ -1,4 +1,5 @@
-"""Compiled kernels are cached on disk: a second process does not compile again."""
+"""Compiled kernels are cached on disk (a second process does not compile again) and in the
+process (a second simulation of the same function does not generate the kernels again)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from theory import catalog
+import numpy as np
+import pytest
+
+from theory import Landscape, catalog
 from theory.dynamics import cache_directory, compile_landscape
 
 _SCRIPT = """
@@ -53,3 +57,52 @@ def test_generated_module_name_is_a_hash_of_the_derivatives():
     c = compile_landscape(catalog.f2(C=5))
     assert a.key == b.key and a.key != c.key
     assert a.key in a.path.name and a.path.read_text().startswith("# Generated")
+
+
+@pytest.fixture
+def fresh_memo(monkeypatch):
+    """An empty per-process memo of compile_landscape and a counter of code generations."""
+    from theory.dynamics import _compile
+
+    monkeypatch.setattr(_compile, "_BY_FUNCTION", {})
+    calls = []
+    original = _compile.module_source
+
+    def counting(**kwargs):
+        calls.append(kwargs["name"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(_compile, "module_source", counting)
+    return calls
+
+
+def test_repeated_simulations_of_a_function_skip_the_sympy_work(fresh_memo, monkeypatch):
+    """simulate(...) twice on the same catalog name, expression or object: the kernels are
+    generated once (the second call neither resolves nor differentiates the function)."""
+    from theory.dynamics import _compile, simulate
+
+    first = simulate("f1", 3.0, [0.5, 2.0], 40, progress=False)
+    assert fresh_memo == ["f1"]
+    resolved = []
+    monkeypatch.setattr(_compile, "as_landscape", lambda f: resolved.append(f))
+    second = simulate("f1", 3.0, [0.5, 2.0], 40, progress=False)
+    assert fresh_memo == ["f1"] and resolved == []
+    assert np.array_equal(first.final_state, second.final_state)
+    assert compile_landscape("f1") is compile_landscape("f1")
+
+
+def test_memo_tells_landscapes_apart(fresh_memo):
+    """Objects of the same function share the memo; another function, another name or other
+    supplied derivatives do not (the name is kept, the machine code is shared)."""
+    f2 = compile_landscape(catalog.f2())
+    assert compile_landscape(catalog.f2()) is f2  # a new object of the same function
+    assert len(fresh_memo) == 1
+    assert compile_landscape(catalog.f2(C=5)).key != f2.key
+    expr = catalog.f1().landscape.expr
+    mine = compile_landscape(Landscape(expr, name="mine"))
+    f1 = compile_landscape("f1")
+    assert mine.name == "mine" and f1.name == "f1" and mine.module is f1.module
+    steep = compile_landscape(Landscape("x**2", name="q", gradient=["4*x"], hessian=[["4"]]))
+    plain = compile_landscape(Landscape("x**2", name="q"))
+    assert steep.key != plain.key
+    assert steep.module.grad(1.0)[0] == 4.0 and plain.module.grad(1.0)[0] == 2.0

@@ -23,7 +23,7 @@ import re
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -38,7 +38,10 @@ from theory.errors import MslValueError
 __all__ = ["CompiledLandscape", "as_landscape", "cache_directory", "compile_landscape"]
 
 _LOCK = threading.Lock()
+#: kernel key (hash of the generated code) -> the module, as first compiled
 _LOADED: dict[str, CompiledLandscape] = {}
+#: _function_key(function) -> compile_landscape(function), for this process
+_BY_FUNCTION: dict[tuple, CompiledLandscape] = {}
 
 
 def cache_directory() -> Path:
@@ -118,6 +121,23 @@ class CompiledLandscape:
         return sorted(folder.glob(f"{self.path.stem}.*.nbi"))
 
 
+def _named(compiled: CompiledLandscape, landscape) -> CompiledLandscape:
+    """``compiled`` (a module shared by landscapes with the same derivatives) under the
+    name, expression and variables of ``landscape``."""
+    if (compiled.name, compiled.expr, compiled.variables) == (
+        landscape.name,
+        landscape.expr,
+        tuple(landscape.variables),
+    ):
+        return compiled
+    return replace(
+        compiled,
+        name=landscape.name,
+        expr=landscape.expr,
+        variables=tuple(landscape.variables),
+    )
+
+
 def _write_once(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically unless an identical file is there (keeps mtime,
     which Numba's cache index checks)."""
@@ -135,14 +155,65 @@ def _write_once(path: Path, text: str) -> None:
         raise
 
 
+def _function_key(function) -> tuple | None:
+    """What identifies ``compile_landscape(function)``'s result, found without sympy work.
+
+    A catalog name or expression string, or a sympy expression, stands for itself (resolving
+    it is deterministic).  A landscape (or an object with ``.landscape``) is identified by its
+    name, expression and variables, and by the derivative expressions it holds already
+    (given to it, or computed by an earlier call); ``None`` in their place stands for the
+    derivatives of the expression.  None for anything else (no caching).
+    """
+    from theory import Landscape
+
+    if isinstance(function, str):
+        return ("text", function)
+    if isinstance(function, sp.Expr):
+        return ("expr", function)
+    landscape = function
+    if not isinstance(function, Landscape):
+        landscape = getattr(function, "landscape", None)
+    if not isinstance(landscape, Landscape):
+        return None
+    known = landscape.__dict__
+    return (
+        "landscape",
+        landscape.name,
+        landscape.expr,
+        tuple(landscape.variables),
+        known.get("gradient_exprs"),
+        known.get("hessian_exprs"),
+    )
+
+
 def compile_landscape(function) -> CompiledLandscape:
     """Generate, write and import the GD kernels of ``function`` (see :func:`as_landscape`).
 
     Numba compiles lazily, at the first simulation; with the on-disk cache, only once per
-    machine for a given function.  Raises :class:`CompileError` when the landscape uses a
-    function the printer cannot translate.
+    machine for a given function.  Within a process the result is remembered per function
+    (:func:`_function_key`), so that repeated simulations skip resolving the function,
+    differentiating it and printing the kernels (~0.1 s per call).  Raises
+    :class:`CompileError` when the landscape uses a function the printer cannot translate.
     """
+    try:
+        keys = {_function_key(function)} - {None}
+    except TypeError:  # an unhashable expression: no caching
+        keys = set()
+    with _LOCK:
+        for key in keys:
+            if key in _BY_FUNCTION:
+                return _BY_FUNCTION[key]
     landscape = as_landscape(function)
+    compiled = _compile(landscape)
+    with _LOCK:
+        for key in keys | {_function_key(landscape)}:  # now with its derivatives
+            _BY_FUNCTION[key] = compiled
+    return compiled
+
+
+def _compile(landscape) -> CompiledLandscape:
+    """compile_landscape without the per-function memo: the sympy work, then the module
+    (shared by landscapes with the same derivatives, named after this one)."""
     gradient = landscape.gradient_exprs
     hessian = landscape.hessian_exprs
     for e in (*gradient, *(h for row in hessian for h in row)):
@@ -170,7 +241,7 @@ def compile_landscape(function) -> CompiledLandscape:
     )
     with _LOCK:
         if key in _LOADED:
-            return _LOADED[key]
+            return _named(_LOADED[key], landscape)
         stem = re.sub(r"\W+", "_", landscape.name)[:24].strip("_") or "landscape"
         module_name = f"msl_gd_{stem}_{key}"
         path = cache_directory() / f"{module_name}.py"
