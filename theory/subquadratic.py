@@ -358,8 +358,9 @@ class Subquadratic:
         """Every root x > 0 of eta f'(x) = 2x found on (0, search_max], in increasing order.
 
         A root is a sign change of g(x) = eta f'(x) - 2x on a geometric grid, refined by
-        Brent's method (mpmath bisection at 50 digits below 1e-7).  For the functions of
-        Lemma 4.1 there is exactly one.  Raises :class:`LearningRateError` for
+        Brent's method (mpmath bisection at 50 digits below 1e-7); a sign change across a jump
+        of f' (a kink of f) is not a root.  For the functions of Lemma 4.1 there is exactly
+        one.  Raises :class:`LearningRateError` for
         eta <= threshold and :class:`NoPeriodicOrbitError` when there is no root.
         """
         eta = self._check_eta_above_threshold(eta)
@@ -381,12 +382,19 @@ class Subquadratic:
             )
         roots += [float(grid[i]) for i in np.flatnonzero(g == 0)]
         roots = [self._polish(eta, r) for r in roots]
+        # a sign change across a jump of f' (a kink of f, e.g. the Section 6 losses) is not a
+        # root: keep only points where eta f'(x) = 2x holds to 1e-7 relative
+        jumps = [r for r in roots if not abs(eta * float(self.df(r)) - 2 * r) <= 2e-7 * r]
+        roots = [r for r in roots if r not in jumps]
         if not roots:
             smallest = float(np.nanmin((g + 2 * grid) / (eta * grid))) if g.size else float("nan")
+            jumped = (f"; f'(x) jumps across 2x/eta at x = {jumps[0]:.6g} (a kink of f) without "
+                      "a root" if jumps else "")
             raise NoPeriodicOrbitError(
                 f"{self.name!r} has no period-2 orbit at eta={eta:g}: h(x) = f'(x)/x never "
-                f"falls to 2/eta = {2 / eta:.6g} on (0, {search_max:g}] (its smallest value there "
-                f"is {smallest:.6g}); for example a quadratic has h(x) = f''(0) everywhere"
+                f"equals 2/eta = {2 / eta:.6g} on (0, {search_max:g}] (its smallest value there "
+                f"is {smallest:.6g}){jumped}; for example a quadratic has h(x) = f''(0) "
+                "everywhere"
             )
         return tuple(sorted(roots))
 

@@ -126,7 +126,29 @@ def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
 
 
 def _stage_check(out: Path, formats: tuple[str, ...]) -> dict:
-    raise NotImplementedError("check stage: waiting for proofs_check")
+    from proofs_check import check_catalog
+    from theory.figures._claims import Claim
+
+    report = check_catalog(progress=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "table.txt").write_text(report.table() + "\n")
+    (out / "results.json").write_text(json.dumps(report.to_dict(), indent=1,
+                                                 default=_json_default))
+    claims = []
+    for r in report.results:
+        failed = [h.name for h in r.hypotheses if h.used_by_proof and h.status.value == "fails"]
+        if r.applies:
+            paper = "hypotheses hold, so the conclusion must hold"
+        else:
+            paper = "hypotheses fail (" + ", ".join(failed) + "): no claim is made"
+        evidence = r.conclusion.evidence
+        if len(evidence) > 240:  # the whole evidence is in check/results.json
+            evidence = evidence[:240].rsplit(" ", 1)[0] + " ..."
+        measured = (f"conclusion {r.conclusion.status.value}"
+                    f"{' (certified)' if r.certified else ''}: {evidence}")
+        claims.append(Claim(f"{r.claim}, {r.function}", paper, measured, bool(r.ok)))
+    return {"claims": [c.as_dict() for c in claims], "files": [str(out / "table.txt")],
+            "ok": report.ok}
 
 
 def _stage_eos(out: Path, formats: tuple[str, ...]) -> dict:

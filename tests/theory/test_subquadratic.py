@@ -243,10 +243,21 @@ def test_periodic_point_below_threshold_explains_theorem_4_1(eta):
 
 
 def test_quadratic_has_no_periodic_orbit():
-    with pytest.raises(NoPeriodicOrbitError, match="never falls to 2/eta"):
+    with pytest.raises(NoPeriodicOrbitError, match="never equals 2/eta"):
         Subquadratic("x**2").periodic_point(3.0)
     with pytest.raises(NoPeriodicOrbitError):
         Subquadratic("x**2").cycle_multiplier(3.0)
+
+
+@pytest.mark.parametrize("eta", [0.0005, 0.05, 1.0, 10.0])
+def test_a_jump_of_f_prime_is_not_a_periodic_point(eta):
+    """The Section 6 empirical loss is piecewise quadratic/constant: h = f'/x is constant on
+    each piece and jumps at the kinks |w| = 1/x_i, so h = 2/eta has no solution for a
+    generic eta even though h - 2/eta changes sign (found by msl check)."""
+    loss = catalog.empirical_loss([1, 10, 100])
+    assert eta > float(loss.threshold)
+    with pytest.raises(NoPeriodicOrbitError, match="jumps across 2x/eta"):
+        loss.periodic_point(eta)
 
 
 def test_immutable_and_hashable():
