@@ -328,9 +328,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
         LSUM = np.zeros(n)
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
-        ROWS = np.empty(H, np.int64)  # classification scratch (classify_block)
-        BAD = np.empty(n, np.uint8)
-        PERIOD = np.empty(n, np.int64)
+        PERIOD = np.empty(n, np.int64)  # classify_block's answers
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -383,8 +381,8 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
             if early_exit and t % H == 0 and t < steps:
                 m_div = min(H, t + 1)
                 m = min(m_div, t - last_b + 1) if t >= last_b else 0
-                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol, ROWS,
-                               BAD, PERIOD)
+                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
+                               PERIOD)
                 # downwards: a swap only moves the point at n_active - 1 (already looked at)
                 # into slot i, so PERIOD[j] still belongs to the point in slot j for j < i
                 i = n_active - 1
@@ -402,8 +400,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                     i -= 1
         m_div = min(H, steps + 1)
         m = min(m_div, steps - last_b + 1)
-        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, ROWS, BAD,
-                       PERIOD)
+        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
         for i in range(n_active):
             cls = UNDECIDED
             p = PERIOD[i]
