@@ -64,7 +64,7 @@ def learning_rates(eta, default: Iterable[float]) -> tuple[float, ...]:
     return tuple(sorted(set(out)))
 
 
-def radius(value) -> float:
+def valid_radius(value) -> float:
     """The certified range's right end R (finite, > 0)."""
     try:
         number = float(value)

@@ -34,7 +34,7 @@ import sympy as sp
 from scipy.optimize import brentq
 
 from proofs_check import _hypotheses as hyp
-from proofs_check._inputs import learning_rates, radius, subquadratic
+from proofs_check._inputs import learning_rates, subquadratic, valid_radius
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis
 from proofs_check._results import Check, ClaimResult, Constant, Status
 from theory import X_POS, Subquadratic
@@ -203,15 +203,15 @@ def _conclusion(a: OneDimensional, etas: tuple[float, ...]) -> tuple[Check, list
 
 
 def check_lemma_4_1(function: Subquadratic | str, eta=None, *,
-                    radius_: float = DEFAULT_RADIUS) -> ClaimResult:
+                    radius: float = DEFAULT_RADIUS) -> ClaimResult:
     """Check Lemma 4.1 on ``function`` (a Subquadratic or catalog name / expression).
 
     ``eta``: a learning rate or a sequence of them (default: multiples 0.5 ... 100 of the
-    threshold, plus learning rates inside any jump of h).  ``radius_``: the certified range
-    is [0, radius_] (by evenness [-radius_, radius_]).
+    threshold, plus learning rates inside any jump of h).  ``radius``: the certified range
+    is [0, radius] (by evenness [-radius, radius]).
     """
     f = subquadratic(function)
-    a = analysis(f, radius(radius_))
+    a = analysis(f, valid_radius(radius))
     threshold = float(f.threshold)
     defaults = [threshold * k for k in DEFAULT_FACTORS] + gap_learning_rates(a)
     etas = learning_rates(eta, defaults)

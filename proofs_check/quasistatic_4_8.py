@@ -129,8 +129,10 @@ def check_quasistatic_4_8(function, eta=None, *, x0=None, y0=None, steps=None
         raise CheckInputError(f"x0={start.tolist()}: h(x0) = {h0} must be finite and positive")
     threshold = float(valley.f.threshold)
     default_eta = paper.get("eta", 1.5 * threshold / h0**2)
-    (eta_value,) = learning_rates(eta, [default_eta])[:1] if not isinstance(eta, (list, tuple)) \
-        else learning_rates(eta[:1], [default_eta])
+    etas = learning_rates(eta, [default_eta])
+    if len(etas) != 1:
+        raise CheckInputError(f"eta={eta!r}: the quasistatic check takes one learning rate")
+    (eta_value,) = etas
     n_steps = positive_integer("steps", paper.get("steps", 6000) if steps is None else steps)
     amplitude0 = float(quasistatic.amplitude(valley, start[None], eta_value)[0])
     y_start = paper.get("y0", amplitude0) if y0 is None else float(y0)

@@ -38,7 +38,7 @@ import sympy as sp
 from proofs_check import _hypotheses as hyp
 from proofs_check._arb import Interval, compile_arb, working_precision
 from proofs_check._gd import distance_to_orbit, gradient_descent, lyapunov_exponent, starting_points
-from proofs_check._inputs import learning_rates, positive_integer, radius, subquadratic
+from proofs_check._inputs import learning_rates, positive_integer, subquadratic, valid_radius
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis, exact
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from proofs_check.lemma_4_1 import lemma_hypotheses, x_eta_constant
@@ -242,16 +242,16 @@ def _verdict(summary: dict) -> tuple[Status, str]:
 
 
 def check_theorem_4_1(function: Subquadratic | str, eta=None, *,
-                      radius_: float = DEFAULT_RADIUS, starts: int = 48, seed: int = 0,
+                      radius: float = DEFAULT_RADIUS, starts: int = 48, seed: int = 0,
                       max_steps: int = 20000) -> ClaimResult:
     """Check Theorem 4.1 on ``function`` at ``eta`` (a number, a sequence, or None for
     0.5, 1, 1.5, 2.5 and 5 times the threshold).
 
     ``starts`` GD trajectories (seeded by ``seed``) per learning rate, at most
-    ``max_steps`` steps each; the interval certificates cover [0, radius_].
+    ``max_steps`` steps each; the interval certificates cover [0, radius].
     """
     f = subquadratic(function)
-    a = analysis(f, radius(radius_))
+    a = analysis(f, valid_radius(radius))
     starts = positive_integer("starts", starts)
     max_steps = positive_integer("max_steps", max_steps)
     threshold = float(f.threshold)

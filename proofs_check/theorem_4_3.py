@@ -46,7 +46,7 @@ from proofs_check._inputs import (
     any_function,
     learning_rates,
     positive_integer,
-    radius,
+    valid_radius,
 )
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis, exact, sympy_limit
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
@@ -649,11 +649,11 @@ def default_learning_rates(obj) -> tuple[float, ...]:
     return tuple(threshold * k for k in DEFAULT_FACTORS)
 
 
-def check_theorem_4_3(function, eta=None, *, radius_: float = DEFAULT_RADIUS,
+def check_theorem_4_3(function, eta=None, *, radius: float = DEFAULT_RADIUS,
                       starts: int = 32, seed: int = 0, max_steps: int | None = None
                       ) -> ClaimResult:
     """Check Definition 4.1 and Theorem 4.3 on ``function``: a Subquadratic (interval
-    certificates on [0, radius_]), a Landscape, Separable, Valley or TwoValley (numerical),
+    certificates on [0, radius]), a Landscape, Separable, Valley or TwoValley (numerical),
     or a catalog name / expression.  ``eta``: a learning rate, a sequence, or None (the
     paper's learning rates for its functions, else 0.5, 2.5 and 10 times the threshold).
     ``max_steps``: GD steps per learning rate (default 20000 in 1-D, 5000 otherwise)."""
@@ -664,6 +664,6 @@ def check_theorem_4_3(function, eta=None, *, radius_: float = DEFAULT_RADIUS,
     max_steps = positive_integer("max_steps", max_steps)
     etas = learning_rates(eta, default_learning_rates(obj))
     if isinstance(obj, Subquadratic):
-        return _one_dimensional(obj, etas, analysis(obj, radius(radius_)), starts, seed,
+        return _one_dimensional(obj, etas, analysis(obj, valid_radius(radius)), starts, seed,
                                 max_steps)
     return _n_dimensional(obj, etas, starts, seed, max_steps)
