@@ -273,11 +273,9 @@ def finish_point(i, t, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, 
         a = t - ((t - steps) % p)
         for k in range(D):
             OUT_X[gi, k] = HIST[a % H, k, i]
-        xc = np.empty(D)
-        for k in range(D):
-            xc[k] = HIST[t % H, k, i]
         r = 1 if D == 1 else max(2, (cycle_steps + p - 1) // p)
-        OUT_LYAP[gi] = cycle_exponent(xc, E[i], p, r, VINIT)
+        # x_t as a view of the history (no allocation per point)
+        OUT_LYAP[gi] = cycle_exponent(HIST[t % H, :, i], E[i], p, r, VINIT)
         if record_tail:
             for tau in range(max(t + 1, tail_from), steps + 1):
                 a = t - ((t - tau) % p)
