@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sympy as sp
+
 from theory._sympy_utils import parse, realify
 from theory.catalog import get, is_catalog_name
 from theory.errors import (
@@ -42,3 +44,27 @@ def resolve_function(text: str, *, require_subquadratic: bool = False):
     elif require_subquadratic:
         return Subquadratic(expr, name=text)  # raises NotOneVariableError
     return Landscape(expr, name=text)
+
+
+def as_landscape(function) -> Landscape:
+    """A :class:`Landscape` for ``function``.
+
+    Accepts a Landscape, a Subquadratic (its ``.landscape``), a catalog object with a
+    ``.landscape`` (Valley, TwoValley, Separable), a catalog name or an expression string
+    (:func:`resolve_function`), or a sympy expression.
+    """
+    if isinstance(function, Landscape):
+        return function
+    if isinstance(function, str):
+        function = resolve_function(function)
+    elif isinstance(function, sp.Expr):
+        return Landscape(function)
+    landscape = getattr(function, "landscape", None)
+    if isinstance(landscape, Landscape):
+        return landscape
+    if isinstance(function, Landscape):
+        return function
+    raise ParameterError(
+        f"function={function!r} (type {type(function).__name__}) is not a landscape: give a "
+        "catalog name, an expression in x, a sympy expression, a Subquadratic or a Landscape"
+    )

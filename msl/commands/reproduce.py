@@ -24,7 +24,7 @@ from pathlib import Path
 
 from theory.errors import MslValueError
 
-#: stage name -> (function(out_dir, formats) -> summary dict, one-line description)
+#: stage name -> (name of a function(out_dir, pdf) -> summary dict, one-line description)
 STAGES: dict[str, tuple[str, str]] = {
     "figures": ("_stage_figures", "Figs. 4.1, 4.2, 5.1, 6.1 of the theory sections"),
     "phase": ("_stage_phase", "phase and bifurcation diagrams over eta for f1 and f2"),
@@ -58,13 +58,13 @@ def _json_default(value):
     return str(value)
 
 
-def _stage_figures(out: Path, formats: tuple[str, ...]) -> dict:
+def _stage_figures(out: Path, pdf: bool) -> dict:
     from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1
 
     claims, files = [], []
     for module in (fig_4_1, fig_4_2, fig_5_1, fig_6_1):
         data = module.compute()
-        files += [str(p) for p in module.plot(data, out, formats)]
+        files += [str(p) for p in module.plot(data, out, pdf=pdf)]
         claims += [c.as_dict() for c in module.claims(data)]
     return {"claims": claims, "files": files}
 
@@ -77,7 +77,7 @@ PHASE_SWEEPS = (
 PHASE_STEPS = 2000
 
 
-def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
+def _stage_phase(out: Path, pdf: bool) -> dict:
     import numpy as np
 
     from theory import catalog
@@ -90,7 +90,6 @@ def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
         eta = np.linspace(e0, e1, ne)
         result = simulate(f, eta, np.linspace(x0, x1, nx), PHASE_STEPS, keep_last=32,
                           store=out / name)
-        pdf = "pdf" in formats
         files += save_figure(plot_class_map(result, f), out / name / "class_map", pdf=pdf)
         files += save_figure(plot_bifurcation(result, f), out / name / "bifurcation", pdf=pdf)
         counts[name] = result.counts()
@@ -125,7 +124,7 @@ def _stage_phase(out: Path, formats: tuple[str, ...]) -> dict:
             "counts": counts, "steps": PHASE_STEPS}
 
 
-def _stage_check(out: Path, formats: tuple[str, ...]) -> dict:
+def _stage_check(out: Path, pdf: bool) -> dict:
     from proofs_check import check_catalog
     from theory.figures._claims import Claim
 
@@ -151,7 +150,7 @@ def _stage_check(out: Path, formats: tuple[str, ...]) -> dict:
             "ok": report.ok}
 
 
-def _stage_eos(out: Path, formats: tuple[str, ...]) -> dict:
+def _stage_eos(out: Path, pdf: bool) -> dict:
     import torch
 
     import empirical
@@ -217,7 +216,6 @@ def run(args: argparse.Namespace) -> int:
         raise StageError(f"--only {' '.join(unknown)}: unknown stage(s); choose from "
                          f"{', '.join(STAGES)}")
     out = Path(args.out)
-    formats = ("png", "pdf") if args.pdf else ("png",)
     summaries: dict[str, dict] = {}
     for name in STAGES:
         done = out / name / "summary.json"
@@ -232,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{name}] {STAGES[name][1]} ...", flush=True)
         start = time.perf_counter()
         stage: Callable = globals()[STAGES[name][0]]
-        summary = stage(out / name, formats)
+        summary = stage(out / name, args.pdf)
         summary["seconds"] = round(time.perf_counter() - start, 1)
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps(summary, indent=1, default=_json_default))

@@ -79,7 +79,7 @@ def test_plots_are_written(tmp_path):
     """Every figure writes a PNG (and a PDF on request) that matplotlib can read back."""
     import matplotlib.image as mpimg
 
-    paths = fig_6_1.plot(fig_6_1.compute(), tmp_path, formats=("png", "pdf"))
+    paths = fig_6_1.plot(fig_6_1.compute(), tmp_path, pdf=True)
     assert [p.suffix for p in paths] == [".png", ".pdf"]
     image = mpimg.imread(paths[0])
     assert image.shape[0] > 300 and image.shape[1] > 600

@@ -22,7 +22,6 @@ from theory.dynamics._plots import (
     theory_curves,
 )
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._schedule import Schedule
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import (
     attractor_values,
@@ -31,6 +30,7 @@ from theory.dynamics._summary import (
     summarize,
 )
 from theory.dynamics._support import CLASS_NAMES
+from theory.schedule import Schedule
 
 __all__ = [
     "CLASS_NAMES",

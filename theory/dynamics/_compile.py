@@ -30,10 +30,10 @@ from types import ModuleType
 import numba
 import sympy as sp
 
+from theory._resolve import as_landscape
 from theory.dynamics import _elementary, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
-from theory.errors import MslValueError
 
 __all__ = ["CompiledLandscape", "as_landscape", "cache_directory", "compile_landscape"]
 
@@ -53,32 +53,6 @@ def cache_directory() -> Path:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = (Path(xdg) if xdg else Path.home() / ".cache") / "multiscale-landscapes"
     return base / "gd-kernels"
-
-
-def as_landscape(function):
-    """A :class:`theory.Landscape` for ``function``.
-
-    Accepts a Landscape, a Subquadratic (its ``.landscape``), a catalog object with a
-    ``.landscape`` (Valley, TwoValley, Separable), a catalog name or an expression string
-    (:func:`theory.resolve_function`), or a sympy expression.
-    """
-    from theory import Landscape, resolve_function
-
-    if isinstance(function, Landscape):
-        return function
-    if isinstance(function, str):
-        function = resolve_function(function)
-    elif isinstance(function, sp.Expr):
-        return Landscape(function)
-    landscape = getattr(function, "landscape", None)
-    if isinstance(landscape, Landscape):
-        return landscape
-    if isinstance(function, Landscape):
-        return function
-    raise MslValueError(
-        f"function={function!r} (type {type(function).__name__}) is not a landscape: give a "
-        "catalog name, an expression in x, a sympy expression, a Subquadratic or a Landscape"
-    )
 
 
 def _source_hash(*texts: str) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory._plotting import pyplot as _pyplot
+from theory._plotting import save_figure
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._support import CHAOTIC, CONVERGED, DIVERGED, PERIODIC, UNDECIDED
 
@@ -45,15 +47,6 @@ _CLASS_STYLE = {
     CHAOTIC: ("chaotic", "#ff7f0e"),
     UNDECIDED: ("undecided", "#e377c2"),
 }
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def map_categories(result: SimulationResult) -> np.ndarray:
@@ -337,19 +330,3 @@ def plot_bifurcation(
     ax.set_title(_title(result, "Bifurcation diagram"), fontsize=10)
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.85)
     return fig
-
-
-def save_figure(fig, path_stem, *, pdf: bool = False) -> list:
-    """Save ``fig`` as ``<stem>.png`` (and ``<stem>.pdf`` if asked); close it; return paths."""
-    from pathlib import Path
-
-    plt = _pyplot()
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png")]
-    fig.savefig(paths[0], dpi=150)
-    if pdf:
-        paths.append(stem.with_suffix(".pdf"))
-        fig.savefig(paths[1])
-    plt.close(fig)
-    return paths

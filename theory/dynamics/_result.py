@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from theory.dynamics._schedule import Schedule
 from theory.dynamics._support import CLASS_NAMES, PERIODIC
 from theory.errors import GridError
+from theory.schedule import Schedule
 
 __all__ = ["SimulationResult"]
 

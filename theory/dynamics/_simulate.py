@@ -22,10 +22,10 @@ import numpy as np
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._schedule import Schedule
 from theory.dynamics._store import ChunkStore
 from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError, LearningRateError
+from theory.schedule import Schedule
 
 __all__ = ["package_version", "simulate"]
 

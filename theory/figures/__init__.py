@@ -1,5 +1,6 @@
 """The paper's theory figures, reproduced: each module has ``compute()`` (a frozen data
-object with the measured quantities) and ``plot(data, out_dir, formats)`` (PNG/PDF).
+object with the measured quantities), ``plot(data, out_dir, pdf=False)`` (PNG, and PDF on
+request) and ``claims(data)`` (the paper's statements next to the measurements).
 
 * :mod:`~theory.figures.fig_4_1` -- GD with learning-rate decay on f1, f2, f3;
 * :mod:`~theory.figures.fig_4_2` -- the flattening valley and the quasistatic flow (4.8);

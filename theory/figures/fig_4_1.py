@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
-from theory.figures._plotting import save, subplots
+from theory.schedule import Schedule
 from theory.subquadratic import Subquadratic
 from theory.trajectory import GDPath, gd_path
 
@@ -99,7 +100,8 @@ def compute(panels: Sequence[PanelSpec] = PANELS) -> tuple[Panel, ...]:
     out = []
     for spec in panels:
         function = spec.function()
-        path = gd_path(function, spec.x0, spec.rates, spec.steps, spec.boundaries)
+        path = gd_path(function, spec.x0, spec.rates[0], spec.steps,
+                       Schedule.from_rates(spec.rates, spec.boundaries))
         threshold = _threshold(function)
         edges = (0, *spec.boundaries, spec.steps)
         phases = tuple(
@@ -110,8 +112,9 @@ def compute(panels: Sequence[PanelSpec] = PANELS) -> tuple[Panel, ...]:
     return tuple(out)
 
 
-def plot(panels: Sequence[Panel], out_dir: str | Path, formats=("png",)) -> list[Path]:
-    fig, axes = subplots(2, len(panels), figsize=(5 * len(panels), 6.5), sharex="col")
+def plot(panels: Sequence[Panel], out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
+    fig, axes = pyplot().subplots(2, len(panels), figsize=(5 * len(panels), 6.5),
+                                  sharex="col")
     axes = np.atleast_2d(axes).reshape(2, len(panels))
     for k, panel in enumerate(panels):
         top, bottom = axes[0, k], axes[1, k]
@@ -139,7 +142,7 @@ def plot(panels: Sequence[Panel], out_dir: str | Path, formats=("png",)) -> list
         bottom.set_ylabel("$f(x_t)$")
         top.set_ylabel("$x_t$")
     fig.suptitle("Fig. 4.1: GD on subquadratic functions with learning-rate decay")
-    return save(fig, out_dir, "fig_4_1", formats)
+    return save_figure(fig, Path(out_dir) / "fig_4_1", pdf=pdf)
 
 
 def claims(panels: Sequence[Panel]) -> list[Claim]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog, quasistatic
+from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
-from theory.figures._plotting import save, subplots
 from theory.trajectory import GDPath, gd_path
 
 
@@ -43,8 +43,8 @@ def compute(steps: int = 5000, eta: float = 3.0, start=(1.0, 1.0)) -> Fig42:
     return Fig42(eta, path, flow, x1_dev, y_dev, float(x1_stop))
 
 
-def plot(data: Fig42, out_dir: str | Path, formats=("png",)) -> list[Path]:
-    fig, (left, middle, right) = subplots(1, 3, figsize=(15, 4.2))
+def plot(data: Fig42, out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
+    fig, (left, middle, right) = pyplot().subplots(1, 3, figsize=(15, 4.2))
     x1 = np.linspace(min(data.gd.x[:, 0].min(), 0) - 2, data.x1_stop + 5, 300)
     x2 = np.linspace(-1.3, 1.3, 200)
     grid = np.stack(np.meshgrid(x1, x2), axis=-1)
@@ -70,7 +70,7 @@ def plot(data: Fig42, out_dir: str | Path, formats=("png",)) -> list[Path]:
     right.legend(fontsize=8)
     fig.suptitle(f"Fig. 4.2: flattening valley, $\\eta$ = {data.eta:g}; "
                  f"max relative gap in $x_1$: {data.x1_deviation:.2%}")
-    return save(fig, out_dir, "fig_4_2", formats)
+    return save_figure(fig, Path(out_dir) / "fig_4_2", pdf=pdf)
 
 
 def claims(data: Fig42) -> list[Claim]:

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
-from theory.figures._plotting import save, subplots
+from theory.schedule import Schedule
 from theory.trajectory import GDPath, gd_path
 
 
@@ -40,16 +41,17 @@ def compute(decay_steps: Sequence[int] = (650, 700, 750), after: int = 500,
     decays = []
     first = -1
     for at in decay_steps:
-        path = gd_path(landscape, start, rates, at + after, boundaries=(at,))
+        path = gd_path(landscape, start, rates[0], at + after,
+                       Schedule.from_rates(rates, (at,)))
         above = np.flatnonzero(path.x[:, 0] > -4)
         first = int(above[0]) if above.size else -1
         decays.append(Decay(int(at), path, float(path.loss[at]), float(path.loss[-1])))
     return Fig51(tuple(start), first, tuple(decays))
 
 
-def plot(data: Fig51, out_dir: str | Path, formats=("png",)) -> list[Path]:
+def plot(data: Fig51, out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
     landscape = catalog.fig_5_1().landscape
-    fig, (left, middle, right) = subplots(1, 3, figsize=(15, 4.2))
+    fig, (left, middle, right) = pyplot().subplots(1, 3, figsize=(15, 4.2))
     x1 = np.linspace(-22, 6, 400)
     x2 = np.linspace(-4, 4, 300)
     values = landscape.value(np.stack(np.meshgrid(x1, x2), axis=-1))
@@ -74,7 +76,7 @@ def plot(data: Fig51, out_dir: str | Path, formats=("png",)) -> list[Path]:
     right.set_ylabel("loss")
     right.legend(fontsize=8)
     fig.suptitle("Fig. 5.1: learning-rate decay at different steps on two valleys (5.1)")
-    return save(fig, out_dir, "fig_5_1", formats)
+    return save_figure(fig, Path(out_dir) / "fig_5_1", pdf=pdf)
 
 
 def claims(data: Fig51) -> list[Claim]:

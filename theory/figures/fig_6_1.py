@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
-from theory.figures._plotting import save, subplots
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,8 @@ def compute(data: Sequence[float] = (1.0, 10.0, 100.0), C: float = 3.0, k: float
                  levels, sw, surface)
 
 
-def plot(data: Fig61, out_dir: str | Path, formats=("png",)) -> list[Path]:
-    fig = subplots(figsize=(12, 4.5))[0]
-    fig.clf()
+def plot(data: Fig61, out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
+    fig = pyplot().figure(figsize=(12, 4.5))
     left = fig.add_subplot(1, 2, 1)
     right = fig.add_subplot(1, 2, 2, projection="3d")
     inputs = ", ".join(f"{x:g}" for x in data.data)
@@ -65,7 +64,7 @@ def plot(data: Fig61, out_dir: str | Path, formats=("png",)) -> list[Path]:
     right.set_ylabel("$w_2$")
     right.set_title("$l(w_1) + l(10 w_2)$: two valleys")
     fig.suptitle("Fig. 6.1: multiscale losses from the Section 6 network")
-    return save(fig, out_dir, "fig_6_1", formats)
+    return save_figure(fig, Path(out_dir) / "fig_6_1", pdf=pdf)
 
 
 def claims(data: Fig61) -> list[Claim]:

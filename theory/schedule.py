@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from theory.errors import GridError
 
 __all__ = ["Schedule"]
@@ -94,6 +96,13 @@ class Schedule:
                 f"schedule boundary {self.boundaries[-1]} is not before steps={steps}; "
                 "every learning-rate change must happen inside the run"
             )
+
+    def rates(self, eta: float, steps: int) -> np.ndarray:
+        """eta_t for t = 0, ..., steps - 1 (the rate of the step from x_t to x_{t+1})."""
+        self.validate_for(steps)
+        index = np.searchsorted(np.asarray(self.boundaries, dtype=np.int64),
+                                np.arange(int(steps)), side="right")
+        return float(eta) * np.asarray(self.factors)[index]
 
     def to_dict(self) -> dict:
         return {"boundaries": list(self.boundaries), "factors": list(self.factors)}
