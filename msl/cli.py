@@ -50,13 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"msl.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"msl.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"msl.commands.{name}").register(sub)
     return parser
 
 

@@ -23,12 +23,15 @@ def test_tour_runs_and_prints_the_commented_values():
         for block in blocks:
             exec(compile(block, str(README), "exec"), namespace)
     printed = out.getvalue()
-    # each "# value" comment that starts with a number or an expression must be printed
     assert "1/(Abs(x) + 1)" in printed
     assert "1.14403284127550" in printed  # x_eta for f1 at eta = 3 (Lambert W)
     assert "LambertW(-2*exp(-2/eta)/eta, -1)" in printed
     assert "tanh(Abs(x))/Abs(x) 1" in printed
     assert "1/3367" in printed
+    # simulate on f1: every eta < 2 converges, every eta > 2 ends on the period-2 orbit
+    below = int(sum(0.5 + i * 5.5 / 49 < 2 for i in range(50)))
+    assert f"'converged': {below * 40}, 'periodic': {(50 - below) * 40}, 'chaotic': 0" in printed
+    assert "True True True" in printed  # Theorem 4.1 applies to log cosh and is confirmed
 
 
 def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
