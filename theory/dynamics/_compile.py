@@ -90,9 +90,13 @@ class CompiledLandscape:
         return self.module.run
 
     def cache_index_files(self) -> list[Path]:
-        """Numba's cache index files (``*.nbi``) of this module's kernels."""
-        folder = self.path.parent / "__pycache__"
-        return sorted(folder.glob(f"{self.path.stem}.*.nbi"))
+        """Numba's cache index files (``*.nbi``) of this module's kernels (beside the module,
+        or under ``NUMBA_CACHE_DIR`` when that is set)."""
+        pattern = f"{self.path.stem}.*.nbi"
+        found = list((self.path.parent / "__pycache__").glob(pattern))
+        if os.environ.get("NUMBA_CACHE_DIR"):
+            found += Path(os.environ["NUMBA_CACHE_DIR"]).rglob(pattern)
+        return sorted(found)
 
 
 def _named(compiled: CompiledLandscape, landscape) -> CompiledLandscape:
