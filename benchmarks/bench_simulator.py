@@ -27,7 +27,7 @@ cached-start time (kernels loaded from the on-disk cache) of the simulator.
 Writes ``benchmarks/results/simulator.json`` and ``benchmarks/results/simulator.md``.
 Usage::
 
-    python benchmarks/bench_simulator.py            # full run (~5 minutes on 2 cores)
+    python benchmarks/bench_simulator.py            # full run (3-4 minutes on 2 cores)
     python benchmarks/bench_simulator.py --quick    # 10**5 points, 200 steps, 1 repeat
 """
 
