@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
@@ -190,6 +190,22 @@ class ClaimResult:
     def ok(self) -> bool:
         """The exit-code criterion: where the hypotheses hold, the conclusion is confirmed."""
         return not self.applies or self.confirmed
+
+    @property
+    def failed_hypotheses(self) -> tuple[str, ...]:
+        """Names of the hypotheses the proof uses that fail."""
+        return tuple(h.name for h in self.hypotheses
+                     if h.used_by_proof and h.status is Status.FAILS)
+
+    def noting_unmet_hypotheses(self) -> ClaimResult:
+        """This result with a note naming the failed hypotheses and saying whether the
+        conclusion still held (unchanged when every used hypothesis holds or is unknown)."""
+        if not self.failed_hypotheses:
+            return self
+        note = (f"hypotheses not met: {', '.join(self.failed_hypotheses)}; the conclusion "
+                f"{'still holds' if self.confirmed else 'does not hold'} "
+                f"({self.conclusion.status.value})")
+        return replace(self, notes=(*self.notes, note))
 
     def hypothesis(self, name: str) -> Check:
         for h in self.hypotheses:

@@ -221,13 +221,5 @@ def check_lemma_4_1(function: Subquadratic | str, eta=None, *,
     t_lo, t_hi = a.threshold_interval.bounds()
     constants = (Constant("threshold 2/f''(0)", threshold, t_lo, t_hi, certified=True,
                           note=f"exact: {f.threshold}"), *xs)
-    notes = []
-    result = ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion)
-    if not result.applies:
-        failed = [h.name for h in hypotheses if h.used_by_proof and h.status is Status.FAILS]
-        if failed:
-            notes.append(f"hypotheses not met: {', '.join(failed)}; the conclusion "
-                         f"{'still holds' if result.confirmed else 'does not hold'} "
-                         f"({conclusion.status.value})")
-    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion,
-                       tuple(notes))
+    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps,
+                       conclusion).noting_unmet_hypotheses()

@@ -311,12 +311,5 @@ def check_theorem_4_1(function: Subquadratic | str, eta=None, *,
         status, "simulation", False, "; ".join(text for _, text in verdicts),
         data={"simulations": summaries},
     )
-    result = ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion)
-    notes = []
-    failed = [h.name for h in hypotheses if h.used_by_proof and h.status is Status.FAILS]
-    if failed:
-        notes.append(f"hypotheses not met: {', '.join(failed)}; the conclusion "
-                     f"{'still holds' if result.confirmed else 'does not hold'} "
-                     f"({conclusion.status.value})")
-    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps, conclusion,
-                       tuple(notes))
+    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps,
+                       conclusion).noting_unmet_hypotheses()

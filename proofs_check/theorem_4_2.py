@@ -141,14 +141,8 @@ def check_theorem_4_2(function, eta=None, *, starts: int = 16, seed: int = 0,
         "eta <= 2/f_i''(0), else to {+-x_eta^(i)} (Theorem 4.2)",
         combine(s for s, _ in verdicts), "simulation", False,
         "; ".join(t for _, t in verdicts), data={"runs": records})
-    notes = []
-    result = ClaimResult(CLAIM, name, etas, hypotheses, constants, (decouple,), conclusion)
-    failed = [h.name for h in hypotheses if h.status is Status.FAILS]
-    if failed:
-        notes.append(f"hypotheses not met: {', '.join(failed)}; the conclusion "
-                     f"{'still holds' if result.confirmed else 'does not hold'}")
-    return ClaimResult(CLAIM, name, etas, hypotheses, constants, (decouple,), conclusion,
-                       tuple(notes))
+    return ClaimResult(CLAIM, name, etas, hypotheses, constants, (decouple,),
+                       conclusion).noting_unmet_hypotheses()
 
 
 def _distances(comps: np.ndarray, functions, targets, value) -> tuple[np.ndarray, np.ndarray]:
