@@ -41,9 +41,8 @@ def test_conv_models_need_images():
         build_problem(ProblemSpec(data="multiscale", model="cnn", n_train=30, n_test=0))
 
 
-def test_cuda_without_gpu_is_a_clear_error():
-    if torch.cuda.is_available():
-        pytest.skip("a GPU is present")
+def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # same on a GPU machine
     with pytest.raises(DeviceError, match="no CUDA"):
         build_problem(ProblemSpec(device="cuda", n_train=10, n_test=0))
 
