@@ -24,14 +24,6 @@ from pathlib import Path
 
 from theory.errors import MslValueError
 
-#: stage name -> (name of a function(out_dir, pdf) -> summary dict, one-line description)
-STAGES: dict[str, tuple[str, str]] = {
-    "figures": ("_stage_figures", "Figs. 4.1, 4.2, 5.1, 6.1 of the theory sections"),
-    "phase": ("_stage_phase", "phase and bifurcation diagrams over eta for f1 and f2"),
-    "check": ("_stage_check", "Lemma 4.1, Theorems 4.1-4.3, (4.8) on the catalog"),
-    "eos": ("_stage_eos", "edge of stability and gradient-direction slice on digits"),
-}
-
 
 class StageError(MslValueError):
     """A stage name that does not exist."""
@@ -182,6 +174,15 @@ def _stage_eos(out: Path, pdf: bool) -> dict:
             "eos": run.summary(), "slice": experiment.summary()}
 
 
+#: stage name -> (function(out_dir, pdf) -> summary dict, one-line description)
+STAGES: dict[str, tuple[Callable[[Path, bool], dict], str]] = {
+    "figures": (_stage_figures, "Figs. 4.1, 4.2, 5.1, 6.1 of the theory sections"),
+    "phase": (_stage_phase, "phase and bifurcation diagrams over eta for f1 and f2"),
+    "check": (_stage_check, "Lemma 4.1, Theorems 4.1-4.3, (4.8) on the catalog"),
+    "eos": (_stage_eos, "edge of stability and gradient-direction slice on digits"),
+}
+
+
 def _write_report(out: Path, summaries: dict[str, dict]) -> tuple[Path, int, int]:
     lines = ["# msl reproduce", "",
              "Each row: a claim of the paper, what this run measured, and whether they agree.",
@@ -229,8 +230,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         print(f"[{name}] {STAGES[name][1]} ...", flush=True)
         start = time.perf_counter()
-        stage: Callable = globals()[STAGES[name][0]]
-        summary = stage(out / name, args.pdf)
+        summary = STAGES[name][0](out / name, args.pdf)
         summary["seconds"] = round(time.perf_counter() - start, 1)
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps(summary, indent=1, default=_json_default))
