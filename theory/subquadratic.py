@@ -492,12 +492,8 @@ class Subquadratic:
         etas = np.asarray(etas, dtype=float)
         threshold = float(self.threshold)
         bad = ~(np.isfinite(etas) & (etas > threshold))
-        if bad.any():
-            value = float(etas[bad].flat[0])
-            raise LearningRateError(
-                f"eta={value:g} is not a finite learning rate above the threshold "
-                f"2/f''(0) = {threshold:.10g} of {self.name!r}: no period-2 orbit (Theorem 4.1)"
-            )
+        if bad.any():  # raises the error periodic_point gives for that learning rate
+            self._check_eta_above_threshold(float(etas[bad].flat[0]))
         closed = self._closed_form_numeric
         if closed is None:
             return np.vectorize(self.periodic_point, otypes=[float])(etas)
