@@ -73,6 +73,7 @@ _EXPORTS = {
     "plot_lr_decay": "_plots",
     "plot_homogeneity": "_plots",
     "plot_geometry": "_plots",
+    "available_device": "_device",
 }
 
 __all__ = sorted(_EXPORTS)

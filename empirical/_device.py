@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import torch
 
@@ -36,6 +37,28 @@ def resolve_device(name: str) -> torch.device:
             )
         return device
     raise DeviceError(f"device={name!r}: must be 'cpu' or 'cuda' (or 'cuda:N')")
+
+
+def available_device(requested: str) -> tuple[str, str | None]:
+    """The device to run on for a requested ``"cpu"`` / ``"cuda[:N]"``, falling back to the
+    CPU when CUDA is asked for but absent.
+
+    Returns ``(device, note)``: ``note`` is ``None`` when the request is honoured, and a
+    one-line explanation when ``"cuda[:N]"`` falls back to ``"cpu"``.
+
+    Raises:
+        DeviceError: for a name that is neither ``"cpu"`` nor ``"cuda"`` / ``"cuda:N"``,
+            or a CUDA index beyond the devices present.
+    """
+    if requested == "cpu":
+        return "cpu", None
+    if not isinstance(requested, str) or re.fullmatch(r"cuda(:[0-9]+)?", requested) is None:
+        raise DeviceError(f"device={requested!r}: must be 'cpu' or 'cuda' (or 'cuda:N')")
+    if not torch.cuda.is_available():
+        return "cpu", (f"device={requested!r}: no CUDA device here; the empirical stages run "
+                       "on the CPU")
+    resolve_device(requested)  # an index beyond the devices present is an error
+    return requested, None
 
 
 @contextlib.contextmanager

@@ -19,6 +19,11 @@ def _save(fig, path) -> Path:
 
 def plot_eos(result, path) -> Path:
     """Fig. 2.1 (left): training loss and sharpness against the step, with ``2/eta``."""
+    return _save(eos_figure(result), path)
+
+
+def eos_figure(result):
+    """The figure of :func:`plot_eos`, unsaved (for callers that add titles or formats)."""
     plt = _plt()
     tr, vd = result.trace, result.verdict
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
@@ -41,11 +46,16 @@ def plot_eos(result, path) -> Path:
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
     ax.legend(lines, labels, loc="center right", fontsize=8)
-    return _save(fig, path)
+    return fig
 
 
 def plot_slice(result, path, *, lr: float | None = None, title: str = "") -> Path:
     """Fig. 3.1: the loss along the normalised gradient and its second differences."""
+    return _save(slice_figure(result, lr=lr, title=title), path)
+
+
+def slice_figure(result, *, lr: float | None = None, title: str = ""):
+    """The figure of :func:`plot_slice`, unsaved."""
     plt = _plt()
     fig, (a, b) = plt.subplots(2, 1, figsize=(5.6, 5.4), sharex=True)
     t = result.t
@@ -70,11 +80,16 @@ def plot_slice(result, path, *, lr: float | None = None, title: str = "") -> Pat
     b.set_xlabel("t (distance along the normalised gradient)")
     b.set_ylabel("curvature")
     b.legend(fontsize=8)
-    return _save(fig, path)
+    return fig
 
 
 def plot_scales(result, path) -> Path:
     """Fig. 3.2 (left, middle): wide-range slices and curvature profiles over scales."""
+    return _save(scales_figure(result), path)
+
+
+def scales_figure(result):
+    """The figure of :func:`plot_scales`, unsaved."""
     plt = _plt()
     n = len(result.profiles)
     fig, axes = plt.subplots(2, n, figsize=(4.0 * n, 6.0), squeeze=False)
@@ -97,7 +112,7 @@ def plot_scales(result, path) -> Path:
         b.set_xlabel("r")
         b.set_ylabel("secant curvature c(r)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def plot_lr_decay(result, path) -> Path:

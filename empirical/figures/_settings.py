@@ -1,0 +1,84 @@
+"""The sizes of the empirical figures: one frozen :class:`Setting` per size (no torch)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from empirical import _validate as v
+from empirical._spec import ProblemSpec
+from empirical.errors import ExperimentError
+
+_FIGURES = ("fig_2_1", "fig_3_1", "fig_3_2")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Problem, edge-of-stability run and grids shared by Figs. 2.1, 3.1 and 3.2.
+
+    Attributes:
+        name: what the size is called (``quick``, ``full``).
+        spec: the training problem.
+        lr, steps, sharpness_every: the GD run of :func:`empirical.run_eos`.
+        slice_points: grid size of the gradient-direction slice (Fig. 3.1, odd).
+        n_random: random directions of Fig. 3.2 (besides the gradient).
+        scales_radii: log-spaced radii in ``[r_min, r_max]`` of Fig. 3.2.
+    """
+
+    name: str
+    spec: ProblemSpec
+    lr: float
+    steps: int
+    sharpness_every: int
+    slice_points: int
+    n_random: int
+    scales_radii: int
+    r_min: float = 1e-4
+    r_max: float = 100.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.spec, ProblemSpec):
+            raise ExperimentError(f"spec={self.spec!r}: must be a ProblemSpec")
+        v.positive_float("lr", self.lr, ExperimentError)
+        for name in ("steps", "sharpness_every", "slice_points", "scales_radii"):
+            v.positive_int(name, getattr(self, name), ExperimentError)
+        v.positive_int("n_random", self.n_random, ExperimentError, minimum=0)
+        if self.slice_points % 2 == 0:
+            raise ExperimentError(f"slice_points={self.slice_points}: must be odd")
+        v.positive_float("r_min", self.r_min, ExperimentError)
+        v.positive_float("r_max", self.r_max, ExperimentError)
+        if self.r_min >= self.r_max:
+            raise ExperimentError(f"r_min={self.r_min}, r_max={self.r_max}: need "
+                                  "0 < r_min < r_max")
+
+    def replace(self, **changes) -> Setting:
+        """A copy with some fields changed (validated again); ``device=`` and ``seed=``
+        change the spec."""
+        spec_changes = {k: changes.pop(k) for k in ("device", "seed") if k in changes}
+        spec = changes.pop("spec", self.spec).replace(**spec_changes)
+        return dataclasses.replace(self, spec=spec, **changes)
+
+    def options(self, figure: str) -> dict:
+        """Keyword arguments of ``empirical.figures.<figure>.compute`` for this setting
+        (``run_dir`` and ``progress`` are the caller's)."""
+        common = {"spec": self.spec, "lr": self.lr, "steps": self.steps,
+                  "sharpness_every": self.sharpness_every}
+        if figure == "fig_2_1":
+            return common
+        if figure == "fig_3_1":
+            return {**common, "n_points": self.slice_points}
+        if figure == "fig_3_2":
+            return {**common, "n_random": self.n_random, "n_radii": self.scales_radii,
+                    "r_min": self.r_min, "r_max": self.r_max}
+        raise ExperimentError(f"figure={figure!r}: must be one of {', '.join(_FIGURES)}")
+
+
+#: the default of ``msl eos``: 1,000 digits, tanh MLP 2 x 64, MSE, eta = 0.3, 3,000 steps
+QUICK = Setting("quick", ProblemSpec(), lr=0.3, steps=3000, sharpness_every=20,
+                slice_points=41, n_random=2, scales_radii=81)
+
+#: all 1,797 digits (1,297 train / 500 test), a longer run, finer grids
+FULL = Setting("full", ProblemSpec(n_train=1297, n_test=500), lr=0.3, steps=8000,
+               sharpness_every=20, slice_points=101, n_random=4, scales_radii=161)
+
+SETTINGS = {s.name: s for s in (QUICK, FULL)}
