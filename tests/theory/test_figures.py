@@ -85,3 +85,45 @@ def test_plots_are_written(tmp_path):
     assert image.shape[0] > 300 and image.shape[1] > 600
     assert image.std() > 0.05  # not a blank canvas
     assert paths[1].read_bytes()[:4] == b"%PDF"
+
+
+def test_fig_4_2_drift_extrapolates_to_the_predicted_stop():
+    """Section 4.4: the drift stops where eta h(x1)^2 f1''(0) = 2, h(x1) = 1/(1 + 0.01 x1),
+    eta = 3, f1''(0) = 1: x1* = 100 (sqrt(3/2) - 1).  GD only approaches it, so the stop
+    is measured by extrapolating x1 to zero amplitude |x2| -> 0."""
+    from theory.figures import Verdict
+
+    data = fig_4_2.compute(steps=5000)
+    predicted = 100 * (np.sqrt(1.5) - 1)
+    assert data.x1_extrapolated_stop == pytest.approx(predicted, rel=1e-3)
+    assert data.gd.x[-1, 0] < data.x1_extrapolated_stop  # still short of it after 5000 steps
+    stop = fig_4_2.claims(data)[1]
+    assert stop.verdict is Verdict.CONFIRMED
+    assert stop.numbers["predicted_stop"] == pytest.approx(predicted)
+    # a run too short for the amplitude to shrink does not extrapolate to the stop
+    short = fig_4_2.claims(fig_4_2.compute(steps=400))[1]
+    assert short.verdict is Verdict.NOT_CONFIRMED
+
+
+def test_fig_5_1_only_the_late_decay_converges_within_500_steps():
+    from theory.figures import Verdict
+
+    data = fig_5_1.compute()
+    early, middle, late = data.decays
+    assert early.steps_to_minimum == -1 and middle.steps_to_minimum == -1
+    assert 0 <= late.steps_to_minimum <= 500
+    assert late.final_distance < fig_5_1.NEAR_MINIMUM < middle.final_distance
+    assert [c.verdict for c in fig_5_1.claims(data)] == [Verdict.CONFIRMED] * 3
+    # decays at 650 and 700 only: no late decay, so the third claim must fail
+    assert fig_5_1.claims(fig_5_1.compute((650, 700)))[2].verdict is Verdict.NOT_CONFIRMED
+
+
+def test_fig_6_1_population_loss_is_subquadratic_and_a_quadratic_is_not():
+    import dataclasses
+
+    from theory.figures import Verdict
+
+    data = fig_6_1.compute()
+    assert [c.verdict for c in fig_6_1.claims(data)] == [Verdict.CONFIRMED] * 2
+    quadratic = dataclasses.replace(data, population=data.w**2)
+    assert fig_6_1.claims(quadratic)[0].verdict is Verdict.NOT_CONFIRMED

@@ -1,13 +1,18 @@
 """The paper's theory figures, reproduced: each module has ``compute()`` (a frozen data
 object with the measured quantities), ``plot(data, out_dir, pdf=False)`` (PNG, and PDF on
-request) and ``claims(data)`` (the paper's statements next to the measurements).
+request) and ``claims(data)`` (the paper's statements next to the measurements, as
+:class:`Claim` objects with a :class:`Verdict`).
 
 * :mod:`~theory.figures.fig_4_1` -- GD with learning-rate decay on f1, f2, f3;
 * :mod:`~theory.figures.fig_4_2` -- the flattening valley and the quasistatic flow (4.8);
 * :mod:`~theory.figures.fig_5_1` -- learning-rate decay on two valleys at two scales (5.1);
-* :mod:`~theory.figures.fig_6_1` -- multiscale losses of the Section 6 network.
+* :mod:`~theory.figures.fig_6_1` -- multiscale losses of the Section 6 network;
+* :mod:`~theory.figures.phase_diagrams` -- phase and bifurcation diagrams over eta
+  (Section 4.1, Theorem 4.1) for f1 and f2.
 """
 
-from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1
+from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1, phase_diagrams
+from theory.figures._claims import Claim, ClaimError, Verdict
 
-__all__ = ["fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1"]
+__all__ = ["Claim", "ClaimError", "Verdict", "fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1",
+           "phase_diagrams"]

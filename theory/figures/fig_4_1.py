@@ -147,21 +147,33 @@ def plot(panels: Sequence[Panel], out_dir: str | Path, *, pdf: bool = False) -> 
 
 def claims(panels: Sequence[Panel]) -> list[Claim]:
     """Per stretch: on {+-x_eta} (relative 1e-6) for a stable orbit, chaotic (Lyapunov
-    exponent > 0.1) for an unstable one or in 2-D above the threshold, |x| < 1e-10 below."""
+    exponent > 0.1) and bounded (|x| < 10) for an unstable one or in 2-D above the threshold,
+    |x| < 1e-10 below the threshold."""
     out = []
     for panel in panels:
         for phase in panel.phases:
             source = f"Fig. 4.1, {panel.spec.name}, eta = {phase.eta:g}"
             low, high = phase.abs_range
+            numbers = {"eta": phase.eta, "threshold": panel.threshold, "start": phase.start,
+                       "stop": phase.stop, "min_abs_x": low, "max_abs_x": high,
+                       "lyapunov": phase.lyapunov}
             if not phase.above_threshold:
-                out.append(Claim(source, "GD converges to the minimum (eta below 2/f''(0))",
-                                 f"|x| <= {high:.2g} at the end of the stretch", high < 1e-10))
+                out.append(Claim.tested(
+                    source, "GD converges to the minimum (eta below the threshold 2/f''(0))",
+                    f"|x| <= {high:.2g} over the second half of the stretch",
+                    holds=high < 1e-10, criterion="max |x| < 1e-10", numbers=numbers))
             elif phase.stable:
                 gap = max(abs(low - phase.x_eta), abs(high - phase.x_eta)) / phase.x_eta
-                out.append(Claim(source, f"GD settles on +-x_eta = {phase.x_eta:.6g} "
-                                 "(Theorem 4.1)", f"|x| in [{low:.8g}, {high:.8g}]", gap < 1e-6))
+                out.append(Claim.tested(
+                    source, f"GD settles on the period-2 orbit +-x_eta = {phase.x_eta:.6g} "
+                    "(Lemma 4.1, Theorem 4.1)", f"|x| in [{low:.10g}, {high:.10g}]",
+                    holds=gap < 1e-6, criterion="max relative gap of |x| to x_eta < 1e-6",
+                    numbers={**numbers, "x_eta": phase.x_eta, "relative_gap": gap}))
             else:
-                out.append(Claim(source, "chaotic but bounded",
-                                 f"Lyapunov exponent {phase.lyapunov:.3f}, |x| in "
-                                 f"[{low:.2g}, {high:.2g}]", phase.lyapunov > 0.1 and high < 10))
+                out.append(Claim.tested(
+                    source, "above the threshold GD neither converges nor settles: chaotic "
+                    "but bounded", f"Lyapunov exponent {phase.lyapunov:.3f}, |x| in "
+                    f"[{low:.2g}, {high:.2g}]", holds=phase.lyapunov > 0.1 and high < 10,
+                    criterion="Lyapunov exponent > 0.1 and max |x| < 10",
+                    numbers={**numbers, "x_eta": phase.x_eta}))
     return out

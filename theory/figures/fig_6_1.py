@@ -72,6 +72,21 @@ def claims(data: Fig61) -> list[Claim]:
     factor 10 for inputs a decade apart."""
     levels = data.curvature_levels
     ratios = [a / b for a, b in pairwise(levels)]
-    return [Claim("Fig. 6.1, Section 6", "inputs at different magnitudes give separate scales",
-                  "curvatures of the pieces " + ", ".join(f"{c:.4g}" for c in levels),
-                  all(r >= 10 for r in ratios))]
+    positive = data.w > 0
+    secant = data.population[positive] / data.w[positive] ** 2  # L(w)/w^2, Section 4.1's h/2
+    rise = float(np.max(np.diff(secant) / secant[:-1]))
+    subquadratic = Claim.tested(
+        "Fig. 6.1 left, (6.2)", "a continuum of input magnitudes gives a subquadratic "
+        "population loss", f"L(w)/w^2 falls from {secant[0]:.4g} to {secant[-1]:.4g} on "
+        f"(0, {data.w[-1]:g}], largest relative rise {rise:.1e}",
+        holds=rise <= 1e-12 and secant[-1] < 0.5 * secant[0],
+        criterion="L(w)/w^2 non-increasing in w > 0 (rise <= 1e-12) and halves",
+        numbers={"secant_at_smallest_w": float(secant[0]), "secant_at_largest_w":
+                 float(secant[-1]), "largest_relative_rise": rise})
+    return [subquadratic, Claim.tested(
+        "Fig. 6.1, Section 6", "inputs at different magnitudes give separate scales",
+        "curvatures of the quadratic pieces " + ", ".join(f"{c:.4g}" for c in levels),
+        holds=all(r >= 10 for r in ratios),
+        criterion="consecutive curvatures differ by a factor >= 10",
+        numbers={"min_ratio": min(ratios), **{f"curvature_{j}": c for j, c in
+                                              enumerate(levels)}})]
