@@ -99,6 +99,11 @@ class CatalogReport:
     def to_dict(self) -> dict:
         return {"ok": self.ok, "results": [r.to_dict() for r in self.results]}
 
+    def claims(self) -> list:
+        """Every row as a report :class:`theory.figures.Claim` (see
+        :meth:`ClaimResult.as_claim`)."""
+        return [r.as_claim() for r in self.results]
+
     def table(self) -> str:
         from proofs_check._table import format_table
 

@@ -207,6 +207,39 @@ class ClaimResult:
                 f"({self.conclusion.status.value})")
         return replace(self, notes=(*self.notes, note))
 
+    def as_claim(self):
+        """This result as a report row (:class:`theory.figures.Claim`).
+
+        Hypotheses hold: the paper claims the conclusion, so the verdict is confirmed or not
+        confirmed by the conclusion's status.  Hypotheses fail or are undecided: the paper
+        makes no claim, so the verdict is not applicable (the row still reports what the
+        conclusion did).  ``numbers`` holds the proof's constants and the statuses.
+        """
+        from theory.figures import Claim
+
+        source = f"{self.claim}, {self.function}"
+        evidence = " ".join(self.conclusion.evidence.split())
+        if len(evidence) > 240:  # the whole evidence is in the check's results.json
+            evidence = evidence[:240].rsplit(" ", 1)[0] + " ..."
+        measured = (f"conclusion {self.conclusion.status.value}"
+                    f"{' (certified)' if self.certified else ''}: {evidence}")
+        numbers: dict[str, Any] = {c.name: c.value for c in self.constants}
+        numbers |= {"hypotheses": self.hypotheses_status.value,
+                    "conclusion": self.conclusion.status.value, "certified": self.certified}
+        if self.applies:
+            return Claim.tested(
+                source, f"the hypotheses hold ({'certified' if self.certified else 'numeric'}"
+                "), so the conclusion holds", measured, holds=self.confirmed,
+                criterion="hypotheses hold, so the conclusion must hold", numbers=numbers)
+        if self.failed_hypotheses:
+            why = (f"hypotheses fail ({', '.join(self.failed_hypotheses)}), so the paper "
+                   f"claims nothing here; the conclusion {self.conclusion.status.value}")
+        else:
+            why = ("some hypotheses are undecided, so the claim cannot be applied; the "
+                   f"conclusion {self.conclusion.status.value}")
+        return Claim.not_applicable(source, "no claim (hypotheses not met)", measured, why=why,
+                                    numbers=numbers)
+
     def hypothesis(self, name: str) -> Check:
         for h in self.hypotheses:
             if h.name == name:
