@@ -1,0 +1,132 @@
+"""Run the stages, resume finished ones, and write the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from msl.reproduction import report as _report
+from msl.reproduction.presets import Preset
+from msl.reproduction.stages import GROUPS, STAGES, Context, Stage
+from theory.errors import MslValueError
+
+
+class StageError(MslValueError):
+    """A stage name that does not exist."""
+
+
+class SeedError(MslValueError):
+    """A seed that is not a non-negative integer."""
+
+
+def select(names: Iterable[str] | None) -> tuple[Stage, ...]:
+    """The stages named (stage names, or the groups of :data:`GROUPS`; comma-separated
+    entries are split), in the order of :data:`STAGES`; all of them for ``None``."""
+    if names is None:
+        return STAGES
+    wanted: set[str] = set()
+    known = {s.name for s in STAGES}
+    for entry in names:
+        for name in (n.strip() for n in str(entry).split(",")):
+            if not name:
+                continue
+            if name in GROUPS:
+                wanted.update(GROUPS[name])
+            elif name in known:
+                wanted.add(name)
+            else:
+                raise StageError(f"--only {name!r}: unknown stage; choose from "
+                                 f"{', '.join(known | set(GROUPS))}")
+    if not wanted:
+        raise StageError(f"--only {list(names)!r}: names no stage")
+    return tuple(s for s in STAGES if s.name in wanted)
+
+
+def _fingerprint(stage: Stage, preset: Preset, seed: int, device: str) -> dict:
+    settings = stage.settings(preset)
+    if stage.empirical:
+        settings = {**settings, "seed": seed, "device": device}
+    return json.loads(json.dumps(settings))
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = Path(path)
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _run_stage(stage: Stage, ctx: Context, fingerprint: dict) -> dict:
+    output = stage.run(ctx)
+    return {"name": stage.name, "title": stage.title, "caption": stage.caption,
+            "settings": fingerprint,
+            "claims": [c.as_dict() for c in output.claims],
+            "figures": [_relative(p, ctx.root) for p in output.figures]}
+
+
+def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None = None,
+              seed: int = 0, device: str = "cpu", force: bool = False, pdf: bool = False,
+              progress: bool = True, log=None) -> dict:
+    """Run the selected stages into ``out`` and write ``report.json`` / ``report.md``.
+
+    A stage that finished before with the same settings (its ``<stage>/summary.json``) is
+    not redone unless ``force``; one whose settings changed is redone.  The report covers
+    every finished stage in ``out`` whose settings match this run.  ``device`` is the torch
+    device of the empirical stages (already resolved: "cpu" or "cuda[:N]").  Returns the
+    report dict (the content of ``report.json``).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SeedError(f"seed={seed!r}: must be a non-negative integer")
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    selected = select(stages)
+    done: dict[str, dict] = {}
+    timings_path = root / "timings.json"
+    seconds = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    for k, stage in enumerate(selected, 1):
+        summary_path = root / stage.name / "summary.json"
+        fingerprint = _fingerprint(stage, preset, seed, device)
+        prefix = f"[{k}/{len(selected)}] {stage.name}"
+        if summary_path.exists():
+            summary = json.loads(summary_path.read_text())
+            if summary.get("settings") == fingerprint and not force:
+                log(f"{prefix}: done before with these settings; skipped (--force redoes it)")
+                done[stage.name] = summary
+                continue
+            if summary.get("settings") != fingerprint:
+                log(f"{prefix}: settings changed since the last run; redoing it")
+            # a finished stage is redone from scratch; an unfinished one (no summary)
+            # keeps its checkpoints and resumes
+            shutil.rmtree(root / stage.name)
+        log(f"{prefix}: {stage.title} ...")
+        start = time.perf_counter()
+        ctx = Context(root, root / stage.name, preset, seed, device, pdf, progress)
+        summary = _run_stage(stage, ctx, fingerprint)
+        seconds[stage.name] = round(time.perf_counter() - start, 1)
+        summary_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = summary_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(summary, indent=1, sort_keys=True, allow_nan=False))
+        tmp.replace(summary_path)  # atomic: an interrupted stage leaves no summary
+        timings_path.write_text(json.dumps(seconds, indent=1, sort_keys=True))
+        done[stage.name] = summary
+        verdicts = [c["verdict"] for c in summary["claims"]]
+        log(f"{prefix}: finished in {seconds[stage.name]} s; "
+            f"{verdicts.count('confirmed')}/{len(verdicts)} claims confirmed")
+    # stages not selected this time, finished earlier with matching settings, stay in
+    for stage in STAGES:
+        path = root / stage.name / "summary.json"
+        if stage.name not in done and path.exists():
+            summary = json.loads(path.read_text())
+            if summary.get("settings") == _fingerprint(stage, preset, seed, device):
+                done[stage.name] = summary
+    ordered = [done[s.name] for s in STAGES if s.name in done]
+    settings = {"preset": preset.name, "seed": seed, "device": device,
+                "preset_settings": json.loads(json.dumps(dataclasses.asdict(preset)))}
+    result = _report.build(settings, ordered)
+    _report.write_json(root, result)
+    _report.write_markdown(root, result, seconds)
+    return result

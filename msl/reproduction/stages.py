@@ -1,0 +1,202 @@
+"""The stages of ``msl reproduce``: one per figure of the paper, plus the phase diagrams and
+the catalog check.  Each stage calls the packages' public figure modules
+(``compute`` -> ``plot`` -> ``claims``) and returns its claims and figure files.
+
+The captions say in our words what each figure of the paper shows; the gallery
+(``docs/gallery.md``) and ``report.md`` use them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from msl.reproduction.presets import Preset
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a stage gets: its own folder ``out``, the run's ``root``, the preset, the seed
+    of the empirical stages, their torch device, and output options."""
+
+    root: Path
+    out: Path
+    preset: Preset
+    seed: int
+    device: str
+    pdf: bool
+    progress: bool
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    claims: list          # theory.figures.Claim
+    figures: list[Path]   # PNG (and PDF) files
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``name`` (what ``--only`` takes), ``title``, ``caption`` (the paper's figure in our
+    words), ``run``, and ``settings(preset)``: the part of the preset the stage depends on
+    (a finished stage is redone when it changes)."""
+
+    name: str
+    title: str
+    caption: str
+    run: Callable[[Context], StageOutput]
+    settings: Callable[[Preset], dict]
+    empirical: bool = False
+
+
+def _figure(module, ctx: Context, **kwargs) -> StageOutput:
+    data = module.compute(**kwargs)
+    return StageOutput(module.claims(data), module.plot(data, ctx.out, pdf=ctx.pdf))
+
+
+def _fig_4_1(ctx: Context) -> StageOutput:
+    from theory.figures import fig_4_1
+
+    return _figure(fig_4_1, ctx)
+
+
+def _fig_4_2(ctx: Context) -> StageOutput:
+    from theory.figures import fig_4_2
+
+    return _figure(fig_4_2, ctx, steps=ctx.preset.fig_4_2_steps)
+
+
+def _fig_5_1(ctx: Context) -> StageOutput:
+    from theory.figures import fig_5_1
+
+    return _figure(fig_5_1, ctx)
+
+
+def _fig_6_1(ctx: Context) -> StageOutput:
+    from theory.figures import fig_6_1
+
+    return _figure(fig_6_1, ctx)
+
+
+def _phase(ctx: Context) -> StageOutput:
+    from theory.figures import phase_diagrams
+
+    data = phase_diagrams.compute(ctx.preset.phase_sweeps, store_dir=ctx.out / "sweeps",
+                                  progress=ctx.progress)
+    return StageOutput(phase_diagrams.claims(data),
+                       phase_diagrams.plot(data, ctx.out, pdf=ctx.pdf))
+
+
+def _check(ctx: Context) -> StageOutput:
+    from proofs_check import check_catalog
+
+    report = check_catalog(progress=ctx.progress)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    (ctx.out / "table.txt").write_text(report.table() + "\n")
+    (ctx.out / "results.json").write_text(json.dumps(report.to_dict(), indent=1))
+    return StageOutput(report.claims(), [])
+
+
+def _empirical_kwargs(ctx: Context) -> dict:
+    from empirical import ProblemSpec
+
+    p = ctx.preset
+    spec = ProblemSpec(n_train=p.n_train, n_test=p.n_test, seed=ctx.seed, device=ctx.device)
+    # the three empirical stages share one edge-of-stability run (resumable checkpoint)
+    return {"spec": spec, "lr": p.eos_lr, "steps": p.eos_steps,
+            "sharpness_every": p.sharpness_every, "run_dir": ctx.root / "fig2.1" / "run",
+            "progress": ctx.progress}
+
+
+def _torch_threads() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # faster than 2 threads on a busy 2-core machine (measured)
+
+
+def _fig_2_1(ctx: Context) -> StageOutput:
+    from empirical.figures import fig_2_1
+
+    _torch_threads()
+    return _figure(fig_2_1, ctx, **_empirical_kwargs(ctx))
+
+
+def _fig_3_1(ctx: Context) -> StageOutput:
+    from empirical.figures import fig_3_1
+
+    _torch_threads()
+    return _figure(fig_3_1, ctx, n_points=ctx.preset.slice_points, **_empirical_kwargs(ctx))
+
+
+def _fig_3_2(ctx: Context) -> StageOutput:
+    from empirical.figures import fig_3_2
+
+    _torch_threads()
+    return _figure(fig_3_2, ctx, n_radii=ctx.preset.scales_radii,
+                   n_random=ctx.preset.scales_random, **_empirical_kwargs(ctx))
+
+
+def _eos_settings(p: Preset) -> dict:
+    return {"n_train": p.n_train, "n_test": p.n_test, "eos_lr": p.eos_lr,
+            "eos_steps": p.eos_steps, "sharpness_every": p.sharpness_every}
+
+
+def _none(p: Preset) -> dict:
+    return {}
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("fig2.1", "Edge of stability (Fig. 2.1 left)",
+          "Full-batch GD on a tanh MLP (digits): the sharpness, the top Hessian eigenvalue, "
+          "rises until it reaches 2/eta and then hovers there, while the training loss "
+          "keeps falling.", _fig_2_1, _eos_settings, empirical=True),
+    Stage("fig3.1", "Gradient-direction slice (Fig. 3.1)",
+          "The loss along the gradient direction at the point where GD oscillates: convex "
+          "around the minimum of the slice and growing slower than a quadratic; the second "
+          "differences (second row) fall away from the minimum.", _fig_3_1,
+          lambda p: {**_eos_settings(p), "slice_points": p.slice_points}, empirical=True),
+    Stage("fig3.2", "Separate scales (Fig. 3.2 left and middle)",
+          "Wide-range slices along the gradient and along random filter-normalised "
+          "directions: a small sharp well inside a large flat well shows as a rise, a rim, "
+          "then a second rise.", _fig_3_2,
+          lambda p: {**_eos_settings(p), "scales_radii": p.scales_radii,
+                     "scales_random": p.scales_random}, empirical=True),
+    Stage("fig4.1", "Subquadratic functions with learning-rate decay (Fig. 4.1)",
+          "GD on f1 from -5 with eta 5 -> 3 -> 1 (iterations 100, 150) settles on the "
+          "period-2 orbit +-x_eta of each rate above 2, then converges; on f2 (C = 3) from -5 "
+          "with eta 2 -> 0.5 -> 0.2 (500, 700) and on f3 from (-3, 3) with eta "
+          "1 -> 0.3 -> 0.1 (200, 400) it is chaotic but bounded until the rate is below the "
+          "threshold.", _fig_4_1, _none),
+    Stage("fig4.2", "Quasistatic drift along a flattening valley (Fig. 4.2)",
+          "GD on f1(x2/(1 + 0.01 x1)) from (1, 1) with eta = 3 bounces across the valley "
+          "and drifts towards its flatter part; the quasistatic flow (4.8) follows it, and "
+          "the drift stops where eta h(x1)^2 f1''(0) = 2.", _fig_4_2,
+          lambda p: {"fig_4_2_steps": p.fig_4_2_steps}),
+    Stage("fig5.1", "Learning-rate decay on two valleys at two scales (Fig. 5.1)",
+          "GD from (-20, 3) with eta = 2.5 moves down a large flat valley; decayed to 0.25 "
+          "at step 650, 700 or 750 it reaches the small sharp valley at the global minimum "
+          "only when the decay comes late enough.", _fig_5_1, _none),
+    Stage("fig6.1", "Multiscale losses from the data (Fig. 6.1)",
+          "The Section 6 network's loss: inputs at a few separate magnitudes give separate "
+          "scales; a continuum of magnitudes (uniform inputs, (6.2)) gives a subquadratic "
+          "loss; two outputs at different scales give two valleys.", _fig_6_1, _none),
+    Stage("phase", "Phase and bifurcation diagrams over eta (Section 4.1)",
+          "Every orbit of GD on a grid of learning rates x initial points, classified, with "
+          "the threshold 2/f''(0) and the period-2 points +-x_eta drawn over it: f1 "
+          "converges below 2 and lands on +-x_eta above; f2 is chaotic above its "
+          "threshold.", _phase,
+          lambda p: {"phase_sweeps": [dataclasses.asdict(s) for s in p.phase_sweeps]}),
+    Stage("check", "Lemma 4.1, Theorems 4.1-4.3 and (4.8) on the catalog",
+          "Each claim of Section 4 on each catalog function: hypotheses (certified by "
+          "interval arithmetic where possible), the proof's constants, and the conclusion. "
+          "Where the hypotheses fail the paper claims nothing.", _check, _none),
+)
+
+#: names accepted by ``--only`` besides the stage names
+GROUPS = {
+    "empirical": tuple(s.name for s in STAGES if s.empirical),
+    "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase"),
+    "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
+}
