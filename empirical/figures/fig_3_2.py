@@ -10,6 +10,7 @@ sharp well located within a large, flat well".
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +19,15 @@ from empirical import _validate as v
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS
 from empirical._from_run import ScalesExperiment, run_scales
 from empirical._plots import scales_figure
-from empirical._scales import ScaleProfile
+from empirical._scales import ScaleProfile, locate_wells
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
 from theory._plotting import save_figure
 from theory.figures._claims import Claim
 
 NAME = "fig_3_2"
+#: the local exponent at which locate_wells puts a rim (its default, used by run_scales)
+RIM_EXPONENT = float(inspect.signature(locate_wells).parameters["low"].default)
 #: separate scales: the innermost well is at least this many times sharper than the next
 MIN_CURVATURE_RATIO = 10.0
 
@@ -59,6 +62,10 @@ def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
+
+
 def _claim(profile: ScaleProfile, step: int) -> Claim:
     wells = profile.wells
     panel = "left" if profile.name == "gradient" else "middle"
@@ -68,13 +75,18 @@ def _claim(profile: ScaleProfile, step: int) -> Claim:
     inner = wells[0] if wells else None
     outer = wells[1] if len(wells) >= 2 else None
     ratio = inner.curvature / outer.curvature if outer is not None else None
+    positive = profile.curvature[profile.curvature > 0]
+    span = float(profile.curvature[0] / positive.min()) if len(positive) else None
+    exponents = profile.exponent[np.isfinite(profile.exponent)]
+    min_exponent = float(exponents.min()) if len(exponents) else None
     numbers = {"direction": profile.name, "step": step, "n_wells": len(wells),
                "inner_curvature": inner.curvature if inner else None,
                "outer_curvature": outer.curvature if outer else None,
                "curvature_ratio": ratio, "min_ratio": MIN_CURVATURE_RATIO,
                "rim_radius": _finite(inner.rim_radius) if inner else None,
                "outer_wall_radius": outer.inner_radius if outer else None,
-               "r_min": r0, "r_max": r1}
+               "r_min": r0, "r_max": r1, "curvature_span": span,
+               "min_local_exponent": min_exponent, "rim_exponent": RIM_EXPONENT}
     if outer is not None:
         measured = (f"{len(wells)} wells on r in [{r0:.2g}, {r1:.3g}]: curvature "
                     f"{inner.curvature:.4g} up to the rim at r = {inner.rim_radius:.3g}, then "
@@ -84,7 +96,9 @@ def _claim(profile: ScaleProfile, step: int) -> Claim:
         rim = ("no rim" if not np.isfinite(inner.rim_radius)
                else f"rim at r = {inner.rim_radius:.3g}")
         measured = (f"one well on r in [{r0:.2g}, {r1:.3g}] (curvature {inner.curvature:.4g} "
-                    f"from r = {inner.inner_radius:.3g}, {rim}): a single scale")
+                    f"from r = {inner.inner_radius:.3g}, {rim}): a single scale; "
+                    f"c(r_min) / min c(r) = {_fmt(span)}, smallest local exponent "
+                    f"{_fmt(min_exponent)} (a rim needs <= {RIM_EXPONENT:g})")
     else:
         measured = f"no well on r in [{r0:.2g}, {r1:.3g}]: the loss never rises like r^1.5"
     holds = ratio is not None and ratio >= MIN_CURVATURE_RATIO
@@ -96,5 +110,11 @@ def _claim(profile: ScaleProfile, step: int) -> Claim:
 
 def claims(data: ScalesExperiment) -> list[Claim]:
     """One claim per direction: a sharp well inside a flat well, i.e. >= 2 wells whose
-    curvatures differ by at least :data:`MIN_CURVATURE_RATIO`."""
+    curvatures differ by at least :data:`MIN_CURVATURE_RATIO`.
+
+    Besides the deciding numbers each claim reports ``curvature_span`` (``c(r_min)`` over
+    the smallest positive ``c(r)``) and ``min_local_exponent`` (the smallest ``s(r)``): a
+    profile whose curvature falls a lot but whose loss never levels off to
+    :data:`RIM_EXPONENT` has no rim, hence one well.
+    """
     return [_claim(p, data.step) for p in data.scales.profiles]

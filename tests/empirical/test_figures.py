@@ -400,3 +400,17 @@ def test_importing_the_figures_package_does_not_import_torch():
             "assert 'torch' not in sys.modules, 'torch imported by the settings'\n")
     subprocess.run([sys.executable, "-c", code], check=True,
                    cwd=str(Path(__file__).parents[2]))
+
+
+def test_fig_3_2_reports_why_a_single_well_has_no_rim(small):
+    """curvature_span and min_local_exponent, recomputed from the profile arrays."""
+    for claim, prof in zip(fig_3_2.claims(small["scales"]), small["scales"].scales.profiles,
+                           strict=True):
+        rise = 0.5 * (prof.loss_plus + prof.loss_minus) - prof.loss0
+        c = 2 * rise / prof.radii**2
+        assert claim.numbers["curvature_span"] == pytest.approx(c[0] / c[c > 0].min(), rel=1e-9)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = np.gradient(np.log(rise), np.log(prof.radii))
+        assert claim.numbers["min_local_exponent"] == pytest.approx(np.nanmin(s), rel=1e-9)
+        if claim.numbers["n_wells"] == 1 and claim.numbers["rim_radius"] is None:
+            assert claim.numbers["min_local_exponent"] > LOW  # never levelled off
