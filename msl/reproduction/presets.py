@@ -1,17 +1,39 @@
-"""How big a reproduction is: the ``quick`` preset (the default; minutes on a 2-core CPU)
-and the ``full`` one (larger grids, longer runs, all of the digits data)."""
+"""How big a reproduction is: the ``quick`` preset (the default; a minute or two on a 2-core
+CPU) and the ``full`` one (larger grids, longer runs, all of the digits data).
+
+A :class:`Preset` holds the sizes of the theory stages and the :class:`empirical.figures.
+Setting` of the empirical ones (importing it does not load torch).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
+from empirical.figures import FULL as EMPIRICAL_FULL
+from empirical.figures import QUICK as EMPIRICAL_QUICK
+from empirical.figures import Setting
 from theory.errors import MslValueError
 from theory.figures.phase_diagrams import Sweep
 
 
 class PresetError(MslValueError):
-    """An unknown preset name or an invalid preset field."""
+    """An unknown preset name, or an invalid ``--set`` override."""
+
+
+#: ``--set`` keys -> (where the value goes, its type); "spec." keys go to the ProblemSpec
+OVERRIDES = {
+    "fig_4_2_steps": ("fig_4_2_steps", int),
+    "phase_steps": ("phase_steps", int),
+    "eos_lr": ("empirical.lr", float),
+    "eos_steps": ("empirical.steps", int),
+    "sharpness_every": ("empirical.sharpness_every", int),
+    "slice_points": ("empirical.slice_points", int),
+    "scales_radii": ("empirical.scales_radii", int),
+    "n_random": ("empirical.n_random", int),
+    "n_train": ("empirical.spec.n_train", int),
+    "n_test": ("empirical.spec.n_test", int),
+}
 
 
 @dataclass(frozen=True)
@@ -19,67 +41,78 @@ class Preset:
     """Sizes of every stage of ``msl reproduce``.
 
     Attributes:
-        name: ``quick`` or ``full`` (or a custom name for a reduced test setting).
+        name: ``quick`` or ``full``; ``--set`` overrides are appended to it
+            (``quick+eos_steps=1000``), so a report says what it ran.
         fig_4_2_steps: GD steps on the Fig. 4.2 valley (the drift slows down near its stop).
         phase_sweeps: the learning-rate x initial-point grids of the phase diagrams.
-        n_train, n_test: digits examples for the empirical stages (1,797 in all).
-        eos_lr, eos_steps, sharpness_every: the edge-of-stability run (Fig. 2.1 left);
-            Figs. 3.1 and 3.2 are measured at its last iterate.
-        slice_points: points on the gradient-direction slice (Fig. 3.1).
-        scales_radii, scales_random: radii and random directions of the wide slices
-            (Fig. 3.2).
+        empirical: data, network, edge-of-stability run and grids of Figs. 2.1, 3.1, 3.2.
     """
 
     name: str
     fig_4_2_steps: int
     phase_sweeps: tuple[Sweep, ...]
-    n_train: int
-    n_test: int
-    eos_lr: float
-    eos_steps: int
-    sharpness_every: int
-    slice_points: int
-    scales_radii: int
-    scales_random: int
+    empirical: Setting
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.type == "int" and (not isinstance(value, int) or value <= 0):
-                raise PresetError(f"{f.name}={value!r}: must be a positive integer")
-        if not self.eos_lr > 0:
-            raise PresetError(f"eos_lr={self.eos_lr!r}: must be positive")
-        if self.n_train + self.n_test > 1797:
-            raise PresetError(f"n_train + n_test = {self.n_train + self.n_test}: digits has "
+        if not isinstance(self.fig_4_2_steps, int) or self.fig_4_2_steps < 10:
+            raise PresetError(f"fig_4_2_steps={self.fig_4_2_steps!r}: must be an integer "
+                              ">= 10")
+        for sweep in self.phase_sweeps:
+            if not isinstance(sweep.steps, int) or sweep.steps < 40:
+                raise PresetError(f"phase_steps={sweep.steps!r}: must be an integer >= 40 "
+                                  "(the classifier keeps the last 32 iterates)")
+        spec = self.empirical.spec
+        if spec.data == "digits" and spec.n_train + spec.n_test > 1797:
+            raise PresetError(f"n_train + n_test = {spec.n_train + spec.n_test}: digits has "
                               "1,797 examples")
 
     def replace(self, **changes) -> Preset:
         return dataclasses.replace(self, **changes)
 
     def with_overrides(self, assignments: list[str]) -> Preset:
-        """This preset with ``KEY=VALUE`` overrides of its scalar fields (``msl reproduce
-        --set``); the name records them, e.g. ``quick+eos_steps=1000``."""
-        scalars = {f.name: f.type for f in dataclasses.fields(self) if f.type in ("int",
-                                                                                 "float")}
-        changes: dict = {}
+        """This preset with ``KEY=VALUE`` overrides (``msl reproduce --set``; keys in
+        :data:`OVERRIDES`)."""
+        preset = self
+        applied = []
         for item in assignments:
             key, sep, text = str(item).partition("=")
             key = key.strip()
-            if not sep or key not in scalars:
+            if not sep or key not in OVERRIDES:
                 raise PresetError(f"--set {item!r}: expected KEY=VALUE with KEY one of "
-                                  f"{', '.join(scalars)}")
+                                  f"{', '.join(OVERRIDES)}")
+            target, kind = OVERRIDES[key]
             try:
-                changes[key] = int(text) if scalars[key] == "int" else float(text)
+                value = kind(text)
             except ValueError:
                 raise PresetError(f"--set {item!r}: {text!r} is not a valid "
-                                  f"{scalars[key]}") from None
-        if not changes:
-            return self
-        name = self.name + "".join(f"+{k}={v}" for k, v in changes.items())
-        return self.replace(name=name, **changes)
+                                  f"{kind.__name__}") from None
+            try:
+                preset = preset._set(target, value)
+            except MslValueError as exc:
+                raise PresetError(f"--set {item!r}: {exc}") from None
+            applied.append(f"+{key}={value}")
+        return preset.replace(name=self.name + "".join(applied)) if applied else self
+
+    def _set(self, target: str, value) -> Preset:
+        if target == "fig_4_2_steps":
+            return self.replace(fig_4_2_steps=value)
+        if target == "phase_steps":
+            return self.replace(phase_sweeps=tuple(dataclasses.replace(s, steps=value)
+                                                   for s in self.phase_sweeps))
+        setting = self.empirical
+        field = target.removeprefix("empirical.")
+        if field.startswith("spec."):
+            spec = setting.spec.replace(**{field.removeprefix("spec."): value})
+            return self.replace(empirical=setting.replace(spec=spec))
+        return self.replace(empirical=setting.replace(**{field: value}))
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {"name": self.name, "fig_4_2_steps": self.fig_4_2_steps,
+                "phase_sweeps": [dataclasses.asdict(s) for s in self.phase_sweeps],
+                "empirical": {**{f.name: getattr(self.empirical, f.name)
+                                 for f in dataclasses.fields(self.empirical)
+                                 if f.name != "spec"},
+                              "spec": self.empirical.spec.to_dict()}}
 
 
 QUICK = Preset(
@@ -89,14 +122,7 @@ QUICK = Preset(
         Sweep("f1", (0.5, 6.0, 111), (-5.0, 5.0, 80), 2000),
         Sweep("f2", (0.1, 3.0, 117), (-5.0, 5.0, 80), 2000),
     ),
-    n_train=1000,
-    n_test=500,
-    eos_lr=0.3,
-    eos_steps=3000,
-    sharpness_every=20,
-    slice_points=41,
-    scales_radii=81,
-    scales_random=2,
+    empirical=EMPIRICAL_QUICK,
 )
 
 FULL = Preset(
@@ -106,14 +132,7 @@ FULL = Preset(
         Sweep("f1", (0.5, 6.0, 551), (-5.0, 5.0, 400), 10_000),
         Sweep("f2", (0.1, 3.0, 581), (-5.0, 5.0, 400), 10_000),
     ),
-    n_train=1297,
-    n_test=500,
-    eos_lr=0.3,
-    eos_steps=6000,
-    sharpness_every=20,
-    slice_points=81,
-    scales_radii=161,
-    scales_random=4,
+    empirical=EMPIRICAL_FULL,
 )
 
 PRESETS = {p.name: p for p in (QUICK, FULL)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import sys
@@ -125,7 +124,7 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
                 done[stage.name] = summary
     ordered = [done[s.name] for s in STAGES if s.name in done]
     settings = {"preset": preset.name, "seed": seed, "device": device,
-                "preset_settings": json.loads(json.dumps(dataclasses.asdict(preset)))}
+                "preset_settings": json.loads(json.dumps(preset.to_dict()))}
     result = _report.build(settings, ordered)
     _report.write_json(root, result)
     _report.write_markdown(root, result, seconds)

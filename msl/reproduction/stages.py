@@ -99,48 +99,32 @@ def _check(ctx: Context) -> StageOutput:
     return StageOutput(report.claims(), [])
 
 
-def _empirical_kwargs(ctx: Context) -> dict:
-    from empirical import ProblemSpec
-
-    p = ctx.preset
-    spec = ProblemSpec(n_train=p.n_train, n_test=p.n_test, seed=ctx.seed, device=ctx.device)
+def _empirical_kwargs(ctx: Context, figure: str) -> dict:
+    setting = ctx.preset.empirical.replace(seed=ctx.seed, device=ctx.device)
     # the three empirical stages share one edge-of-stability run (resumable checkpoint)
-    return {"spec": spec, "lr": p.eos_lr, "steps": p.eos_steps,
-            "sharpness_every": p.sharpness_every, "run_dir": ctx.root / "fig2.1" / "run",
+    return {**setting.options(figure), "run_dir": ctx.root / "fig2.1" / "run",
             "progress": ctx.progress}
 
 
-def _torch_threads() -> None:
-    import torch
+def _empirical_stage(figure: str) -> Callable[[Context], StageOutput]:
+    def run(ctx: Context) -> StageOutput:
+        import importlib
 
-    torch.set_num_threads(1)  # faster than 2 threads on a busy 2-core machine (measured)
+        import torch
 
+        torch.set_num_threads(1)  # faster than 2 threads on a busy 2-core machine (measured)
+        module = importlib.import_module(f"empirical.figures.{figure}")
+        return _figure(module, ctx, **_empirical_kwargs(ctx, figure))
 
-def _fig_2_1(ctx: Context) -> StageOutput:
-    from empirical.figures import fig_2_1
-
-    _torch_threads()
-    return _figure(fig_2_1, ctx, **_empirical_kwargs(ctx))
-
-
-def _fig_3_1(ctx: Context) -> StageOutput:
-    from empirical.figures import fig_3_1
-
-    _torch_threads()
-    return _figure(fig_3_1, ctx, n_points=ctx.preset.slice_points, **_empirical_kwargs(ctx))
+    return run
 
 
-def _fig_3_2(ctx: Context) -> StageOutput:
-    from empirical.figures import fig_3_2
+def _empirical_settings(figure: str) -> Callable[[Preset], dict]:
+    def settings(p: Preset) -> dict:
+        options = p.empirical.options(figure)
+        return {**options, "spec": options["spec"].to_dict()}
 
-    _torch_threads()
-    return _figure(fig_3_2, ctx, n_radii=ctx.preset.scales_radii,
-                   n_random=ctx.preset.scales_random, **_empirical_kwargs(ctx))
-
-
-def _eos_settings(p: Preset) -> dict:
-    return {"n_train": p.n_train, "n_test": p.n_test, "eos_lr": p.eos_lr,
-            "eos_steps": p.eos_steps, "sharpness_every": p.sharpness_every}
+    return settings
 
 
 def _none(p: Preset) -> dict:
@@ -151,18 +135,18 @@ STAGES: tuple[Stage, ...] = (
     Stage("fig2.1", "Edge of stability (Fig. 2.1 left)",
           "Full-batch GD on a tanh MLP (digits): the sharpness, the top Hessian eigenvalue, "
           "rises until it reaches 2/eta and then hovers there, while the training loss "
-          "keeps falling.", _fig_2_1, _eos_settings, empirical=True),
+          "keeps falling.", _empirical_stage("fig_2_1"), _empirical_settings("fig_2_1"),
+          empirical=True),
     Stage("fig3.1", "Gradient-direction slice (Fig. 3.1)",
           "The loss along the gradient direction at the point where GD oscillates: convex "
           "around the minimum of the slice and growing slower than a quadratic; the second "
-          "differences (second row) fall away from the minimum.", _fig_3_1,
-          lambda p: {**_eos_settings(p), "slice_points": p.slice_points}, empirical=True),
+          "differences (second row) fall away from the minimum.", _empirical_stage("fig_3_1"),
+          _empirical_settings("fig_3_1"), empirical=True),
     Stage("fig3.2", "Separate scales (Fig. 3.2 left and middle)",
           "Wide-range slices along the gradient and along random filter-normalised "
           "directions: a small sharp well inside a large flat well shows as a rise, a rim, "
-          "then a second rise.", _fig_3_2,
-          lambda p: {**_eos_settings(p), "scales_radii": p.scales_radii,
-                     "scales_random": p.scales_random}, empirical=True),
+          "then a second rise.", _empirical_stage("fig_3_2"), _empirical_settings("fig_3_2"),
+          empirical=True),
     Stage("fig4.1", "Subquadratic functions with learning-rate decay (Fig. 4.1)",
           "GD on f1 from -5 with eta 5 -> 3 -> 1 (iterations 100, 150) settles on the "
           "period-2 orbit +-x_eta of each rate above 2, then converges; on f2 (C = 3) from -5 "

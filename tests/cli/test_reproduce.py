@@ -151,7 +151,7 @@ def test_edge_of_stability_at_two_over_eta(quick):
     _, report = quick
     claims = _stage(report, "fig2.1")["claims"]
     n = claims[0]["numbers"]
-    lr = report["settings"]["preset_settings"]["eos_lr"]
+    lr = report["settings"]["preset_settings"]["empirical"]["lr"]
     assert n["threshold"] == pytest.approx(2 / lr, rel=1e-12)
     assert n["initial_sharpness"] < 0.9 * n["threshold"]
     assert claims[0]["verdict"] == "confirmed"
@@ -252,3 +252,23 @@ def test_bad_input_is_one_line_naming_it(tmp_path, capsys, argv, names):
     for name in names:
         assert name in err
     assert not Path(tmp_path / "x" / "report.json").exists()
+
+
+def test_gallery_is_made_from_a_run_and_the_committed_one_covers_every_stage(quick, tmp_path):
+    from msl.reproduction import STAGES
+    from msl.reproduction.gallery import command, write_gallery
+
+    out, report = quick
+    page = write_gallery(out, tmp_path).read_text()
+    copied = sorted(p.name for p in (tmp_path / "gallery").iterdir())
+    assert len(copied) == sum(f.endswith(".png") for s in report["stages"]
+                              for f in s["figures"])
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    committed = (docs / "gallery.md").read_text()
+    for text in (page, committed):
+        for stage in STAGES:
+            assert stage.caption in text and command(stage.name) in text
+    for link in [line.split("](")[1].rstrip(")") for line in committed.splitlines()
+                 if line.startswith("![")]:
+        assert (docs / link).is_file(), link
+    assert committed.count("![") == len(copied)  # every figure of a run is in the gallery
