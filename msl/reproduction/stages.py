@@ -112,9 +112,13 @@ def _empirical_stage(figure: str) -> Callable[[Context], StageOutput]:
 
         import torch
 
+        threads = torch.get_num_threads()
         torch.set_num_threads(1)  # faster than 2 threads on a busy 2-core machine (measured)
-        module = importlib.import_module(f"empirical.figures.{figure}")
-        return _figure(module, ctx, **_empirical_kwargs(ctx, figure))
+        try:  # restored after: the setting is process-wide (OpenMP) and would slow others
+            module = importlib.import_module(f"empirical.figures.{figure}")
+            return _figure(module, ctx, **_empirical_kwargs(ctx, figure))
+        finally:
+            torch.set_num_threads(threads)
 
     return run
 

@@ -244,6 +244,7 @@ def test_cuda_without_a_gpu_says_so_and_runs_on_the_cpu(tmp_path, monkeypatch, c
     (["--set", "n_train=1700"], ["1,797"]),
     (["--set", "eos_steps=0"], ["eos_steps=0"]),
     (["--seed", "-1"], ["seed=-1"]),
+    (["--set", "phase_steps=10"], ["phase_steps=10"]),
 ])
 def test_bad_input_is_one_line_naming_it(tmp_path, capsys, argv, names):
     assert main(["reproduce", *argv, "--out", str(tmp_path / "x")]) == 2
@@ -272,3 +273,24 @@ def test_gallery_is_made_from_a_run_and_the_committed_one_covers_every_stage(qui
                  if line.startswith("![")]:
         assert (docs / link).is_file(), link
     assert committed.count("![") == len(copied)  # every figure of a run is in the gallery
+
+
+def test_help_lists_every_set_key(capsys):
+    from msl.reproduction.presets import OVERRIDES
+
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for key in OVERRIDES:
+        assert key in text
+
+
+def test_empirical_stages_leave_the_thread_count_as_they_found_it(quick):
+    """The stages train with one torch thread; that setting is process-wide, so it must be
+    restored (a library that uses OpenMP afterwards would otherwise run on one core)."""
+    import os
+
+    import torch
+
+    assert torch.get_num_threads() == int(os.environ.get("OMP_NUM_THREADS")
+                                          or os.cpu_count() or 1)
