@@ -64,6 +64,8 @@ def write_markdown(out: Path, report: dict, seconds: dict[str, float]) -> Path:
         for fig in stage["figures"]:
             if fig.endswith(".png"):
                 lines.append(f"![{stage['name']}: {Path(fig).stem}]({fig})")
+        if stage.get("files"):
+            lines.append("Also written: " + ", ".join(f"[{f}]({f})" for f in stage["files"]))
         lines.append("")
     path = out / "report.md"
     path.write_text("\n".join(lines))

@@ -63,7 +63,8 @@ def _run_stage(stage: Stage, ctx: Context, fingerprint: dict) -> dict:
     return {"name": stage.name, "title": stage.title, "caption": stage.caption,
             "settings": fingerprint,
             "claims": [c.as_dict() for c in output.claims],
-            "figures": [_relative(p, ctx.root) for p in output.figures]}
+            "figures": [_relative(p, ctx.root) for p in output.figures],
+            "files": [_relative(p, ctx.root) for p in output.files]}
 
 
 def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None = None,

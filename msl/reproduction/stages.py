@@ -33,8 +33,9 @@ class Context:
 
 @dataclass(frozen=True)
 class StageOutput:
-    claims: list          # theory.figures.Claim
-    figures: list[Path]   # PNG (and PDF) files
+    claims: list                     # theory.figures.Claim
+    figures: list[Path]              # PNG (and PDF) files
+    files: tuple[Path, ...] = ()     # other results a reader may want (tables, JSON)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _check(ctx: Context) -> StageOutput:
     ctx.out.mkdir(parents=True, exist_ok=True)
     (ctx.out / "table.txt").write_text(report.table() + "\n")
     (ctx.out / "results.json").write_text(json.dumps(report.to_dict(), indent=1))
-    return StageOutput(report.claims(), [])
+    return StageOutput(report.claims(), [], (ctx.out / "table.txt", ctx.out / "results.json"))
 
 
 def _empirical_kwargs(ctx: Context, figure: str) -> dict:

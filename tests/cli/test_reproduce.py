@@ -145,6 +145,14 @@ def test_catalog_check_confirms_every_claim_whose_hypotheses_hold(quick):
     assert _claim(report, "check", "Theorem 4.1, f1")["verdict"] == "confirmed"
     # f2 is not convex (Section 4.1): Theorem 4.1 makes no claim about it
     assert _claim(report, "check", "Theorem 4.1, f2")["verdict"] == "not applicable"
+    # the msl check table is written and linked, one row per claim x function
+    out, _ = quick
+    assert _stage(report, "check")["files"] == ["check/table.txt", "check/results.json"]
+    assert "[check/table.txt](check/table.txt)" in (out / "report.md").read_text()
+    rows = json.loads((out / "check" / "results.json").read_text())["results"]
+    assert len(rows) == len(claims)
+    table = (out / "check" / "table.txt").read_text()
+    assert all(r["function"] in table for r in rows)
 
 
 def test_edge_of_stability_at_two_over_eta(quick):
