@@ -57,37 +57,16 @@ def _figure(module, ctx: Context, **kwargs) -> StageOutput:
     return StageOutput(module.claims(data), module.plot(data, ctx.out, pdf=ctx.pdf))
 
 
-def _fig_4_1(ctx: Context) -> StageOutput:
-    from theory.figures import fig_4_1
+def _theory_stage(figure: str, options: Callable[[Context], dict] = lambda ctx: {}
+                  ) -> Callable[[Context], StageOutput]:
+    """The stage of ``theory.figures.<figure>``, with ``options(ctx)`` for its compute."""
+    def run(ctx: Context) -> StageOutput:
+        import importlib
 
-    return _figure(fig_4_1, ctx)
+        module = importlib.import_module(f"theory.figures.{figure}")
+        return _figure(module, ctx, **options(ctx))
 
-
-def _fig_4_2(ctx: Context) -> StageOutput:
-    from theory.figures import fig_4_2
-
-    return _figure(fig_4_2, ctx, steps=ctx.preset.fig_4_2_steps)
-
-
-def _fig_5_1(ctx: Context) -> StageOutput:
-    from theory.figures import fig_5_1
-
-    return _figure(fig_5_1, ctx)
-
-
-def _fig_6_1(ctx: Context) -> StageOutput:
-    from theory.figures import fig_6_1
-
-    return _figure(fig_6_1, ctx)
-
-
-def _phase(ctx: Context) -> StageOutput:
-    from theory.figures import phase_diagrams
-
-    data = phase_diagrams.compute(ctx.preset.phase_sweeps, store_dir=ctx.out / "sweeps",
-                                  progress=ctx.progress)
-    return StageOutput(phase_diagrams.claims(data),
-                       phase_diagrams.plot(data, ctx.out, pdf=ctx.pdf))
+    return run
 
 
 def _check(ctx: Context) -> StageOutput:
@@ -157,25 +136,30 @@ STAGES: tuple[Stage, ...] = (
           "period-2 orbit +-x_eta of each rate above 2, then converges; on f2 (C = 3) from -5 "
           "with eta 2 -> 0.5 -> 0.2 (500, 700) and on f3 from (-3, 3) with eta "
           "1 -> 0.3 -> 0.1 (200, 400) it is chaotic but bounded until the rate is below the "
-          "threshold.", _fig_4_1, _none),
+          "threshold.", _theory_stage("fig_4_1"), _none),
     Stage("fig4.2", "Quasistatic drift along a flattening valley (Fig. 4.2)",
           "GD on f1(x2/(1 + 0.01 x1)) from (1, 1) with eta = 3 bounces across the valley "
           "and drifts towards its flatter part; the quasistatic flow (4.8) follows it, and "
-          "the drift stops where eta h(x1)^2 f1''(0) = 2.", _fig_4_2,
+          "the drift stops where eta h(x1)^2 f1''(0) = 2.", _theory_stage(
+              "fig_4_2", lambda ctx: {"steps": ctx.preset.fig_4_2_steps}),
           lambda p: {"fig_4_2_steps": p.fig_4_2_steps}),
     Stage("fig5.1", "Learning-rate decay on two valleys at two scales (Fig. 5.1)",
           "GD from (-20, 3) with eta = 2.5 moves down a large flat valley; decayed to 0.25 "
           "at step 650, 700 or 750 it reaches the small sharp valley at the global minimum "
-          "only when the decay comes late enough.", _fig_5_1, _none),
+          "only when the decay comes late enough.", _theory_stage("fig_5_1"), _none),
     Stage("fig6.1", "Multiscale losses from the data (Fig. 6.1)",
           "The Section 6 network's loss: inputs at a few separate magnitudes give separate "
           "scales; a continuum of magnitudes (uniform inputs, (6.2)) gives a subquadratic "
-          "loss; two outputs at different scales give two valleys.", _fig_6_1, _none),
+          "loss; two outputs at different scales give two valleys.",
+          _theory_stage("fig_6_1"), _none),
     Stage("phase", "Phase and bifurcation diagrams over eta (Section 4.1)",
           "Every orbit of GD on a grid of learning rates x initial points, classified, with "
           "the threshold 2/f''(0) and the period-2 points +-x_eta drawn over it: f1 "
           "converges below 2 and lands on +-x_eta above; f2 is chaotic above its "
-          "threshold.", _phase,
+          "threshold.", _theory_stage(
+              "phase_diagrams", lambda ctx: {"sweeps": ctx.preset.phase_sweeps,
+                                             "store_dir": ctx.out / "sweeps",
+                                             "progress": ctx.progress}),
           lambda p: {"phase_sweeps": [dataclasses.asdict(s) for s in p.phase_sweeps]}),
     Stage("check", "Lemma 4.1, Theorems 4.1-4.3 and (4.8) on the catalog",
           "Each claim of Section 4 on each catalog function: hypotheses (certified by "

@@ -48,8 +48,12 @@ SWEEPS = (
 @dataclass(frozen=True)
 class Diagram:
     sweep: Sweep
-    result: object  # theory.dynamics.SimulationResult
-    threshold: float
+    function: object  # the catalog's Subquadratic
+    result: object    # theory.dynamics.SimulationResult
+
+    @property
+    def threshold(self) -> float:
+        return float(self.function.threshold)
 
 
 def compute(sweeps: Sequence[Sweep] = SWEEPS, *, store_dir: str | Path | None = None,
@@ -65,7 +69,7 @@ def compute(sweeps: Sequence[Sweep] = SWEEPS, *, store_dir: str | Path | None = 
         store = None if store_dir is None else Path(store_dir) / tag
         result = simulate(f, np.linspace(*sweep.eta), np.linspace(*sweep.x0), sweep.steps,
                           keep_last=32, store=store, progress=progress)
-        out.append(Diagram(sweep, result, float(f.threshold)))
+        out.append(Diagram(sweep, f, result))
     return tuple(out)
 
 
@@ -75,10 +79,10 @@ def plot(diagrams: Sequence[Diagram], out_dir: str | Path, *, pdf: bool = False)
 
     files: list[Path] = []
     for d in diagrams:
-        f = catalog.get(d.sweep.name)
         base = Path(out_dir) / d.sweep.name
-        files += save_figure(plot_class_map(d.result, f), f"{base}_class_map", pdf=pdf)
-        files += save_figure(plot_bifurcation(d.result, f), f"{base}_bifurcation", pdf=pdf)
+        files += save_figure(plot_class_map(d.result, d.function), f"{base}_class_map", pdf=pdf)
+        files += save_figure(plot_bifurcation(d.result, d.function), f"{base}_bifurcation",
+                             pdf=pdf)
     return files
 
 
@@ -88,8 +92,7 @@ def claims(diagrams: Sequence[Diagram]) -> list[Claim]:
     x_eta) when x_eta is stable, chaos (> 95% chaotic, none diverged) when it is not."""
     out = []
     for d in diagrams:
-        name, result, threshold = d.sweep.name, d.result, d.threshold
-        f = catalog.get(name)
+        name, f, result, threshold = d.sweep.name, d.function, d.result, d.threshold
         eta = result.eta
         names = result.class_names
         nonzero = np.abs(result.x0[:, 0]) > 0
