@@ -24,6 +24,12 @@ import importlib
 
 _EXPORTS = {
     "ProblemSpec": "_spec",
+    "ACTIVATIONS": "_spec",
+    "DATASETS": "_spec",
+    "DTYPES": "_spec",
+    "LOSSES": "_spec",
+    "MODELS": "_spec",
+    "NORMS": "_spec",
     "Dataset": "_data",
     "load_dataset": "_data",
     "load_cifar10_arrays": "_data",

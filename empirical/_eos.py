@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from empirical import _validate as v
 from empirical._checkpoint import checkpoint_path
 from empirical._gd import GDTrace, run_gd
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 #: the quick default of ``msl eos``: digits, 1,000 examples, tanh MLP 2 x 64, MSE
 DEFAULT_LR = 0.3
@@ -87,11 +87,11 @@ def detect_eos(
 ) -> EosVerdict:
     """Edge-of-stability metrics from a sharpness series and a loss series (see
     :class:`EosVerdict`).  ``lr`` is the constant learning rate ``eta``."""
-    lr = v.positive_float("lr", lr, ExperimentError)
-    band = v.fraction("band", band, ExperimentError)
-    min_fraction = v.fraction("min_fraction", min_fraction, ExperimentError, closed=True)
-    min_after = v.positive_int("min_after", min_after, ExperimentError)
-    min_loss_drop = v.fraction("min_loss_drop", min_loss_drop, ExperimentError)
+    lr = v.positive_real("lr", lr, error=ExperimentError)
+    band = v.fraction("band", band, error=ExperimentError)
+    min_fraction = v.fraction("min_fraction", min_fraction, error=ExperimentError, closed=True)
+    min_after = v.whole_number("min_after", min_after, minimum=1, error=ExperimentError)
+    min_loss_drop = v.fraction("min_loss_drop", min_loss_drop, error=ExperimentError)
     s_steps = np.asarray(sharp_steps, dtype=np.int64)
     sharp = np.asarray(sharpness, dtype=np.float64)
     l_steps = np.asarray(loss_steps, dtype=np.int64)
@@ -196,12 +196,14 @@ def run_eos(
         problem: an already built problem for ``spec`` (skips loading data).
     """
     spec = ProblemSpec() if spec is None else spec
-    lr = v.positive_float("lr", lr, ExperimentError)
-    steps = v.positive_int("steps", steps, ExperimentError)
-    sharpness_every = v.positive_int("sharpness_every", sharpness_every, ExperimentError)
-    snapshot_every = max(1, steps // 100) if snapshot_every is None else v.positive_int(
-        "snapshot_every", snapshot_every, ExperimentError)
-    checkpoint_every = v.positive_int("checkpoint_every", checkpoint_every, ExperimentError)
+    lr = v.positive_real("lr", lr, error=ExperimentError)
+    steps = v.whole_number("steps", steps, minimum=1, error=ExperimentError)
+    sharpness_every = v.whole_number("sharpness_every", sharpness_every, minimum=1,
+                                     error=ExperimentError)
+    snapshot_every = max(1, steps // 100) if snapshot_every is None else v.whole_number(
+        "snapshot_every", snapshot_every, minimum=1, error=ExperimentError)
+    checkpoint_every = v.whole_number("checkpoint_every", checkpoint_every, minimum=1,
+                                      error=ExperimentError)
     if steps < 2 * sharpness_every:
         raise ExperimentError(f"steps={steps}: need at least 2 * sharpness_every = "
                               f"{2 * sharpness_every} steps for two sharpness measurements")

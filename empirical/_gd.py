@@ -16,11 +16,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from empirical import _validate as v
 from empirical._checkpoint import load_checkpoint, save_checkpoint
 from empirical._eigen import lanczos
 from empirical._objective import Objective
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 def _arr(values, dtype=np.float64) -> np.ndarray:
@@ -116,13 +116,14 @@ def run_gd(
         ExperimentError: when the loss becomes NaN or infinite (GD diverged).
     """
     if not callable(lr):
-        lr = v.positive_float("lr", lr, ExperimentError)
-    steps = v.positive_int("steps", steps, ExperimentError)
-    start_step = v.positive_int("start_step", start_step, ExperimentError, minimum=0)
+        lr = v.positive_real("lr", lr, error=ExperimentError)
+    steps = v.whole_number("steps", steps, minimum=1, error=ExperimentError)
+    start_step = v.whole_number("start_step", start_step, minimum=0, error=ExperimentError)
     for name, every in (("sharpness_every", sharpness_every), ("snapshot_every", snapshot_every),
                         ("eval_every", eval_every)):
-        v.positive_int(name, every, ExperimentError, minimum=0)
-    checkpoint_every = v.positive_int("checkpoint_every", checkpoint_every, ExperimentError)
+        v.whole_number(name, every, minimum=0, error=ExperimentError)
+    checkpoint_every = v.whole_number("checkpoint_every", checkpoint_every, minimum=1,
+                                      error=ExperimentError)
     step_fn = _lr_fn(lr)
     end = start_step + steps
     config = dict(config or {}, start_step=start_step, steps=steps,

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirical import _validate as v
 from empirical._gd import run_gd
 from empirical._objective import Objective
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 def _frozen(a) -> np.ndarray:
@@ -87,8 +87,8 @@ class GeometryResult:
 def refine_minimum(loss: Objective, theta: torch.Tensor, *, lr: float, steps: int = 500,
                    progress: bool = False) -> torch.Tensor:
     """``theta`` after ``steps`` GD steps at ``lr`` (a small step: settle into the valley)."""
-    lr = v.positive_float("refine_lr", lr, ExperimentError)
-    steps = v.positive_int("refine_steps", steps, ExperimentError)
+    lr = v.positive_real("refine_lr", lr, error=ExperimentError)
+    steps = v.whole_number("refine_steps", steps, minimum=1, error=ExperimentError)
     trace = run_gd(loss, theta, lr=lr, steps=steps, progress=progress, desc="refine")
     return trace.final_theta.to(device=loss.device, dtype=loss.dtype)
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirical import _validate as v
 from empirical._device import resolve_dtype, seeded
 from empirical._eigen import lanczos
 from empirical._gd import run_gd
@@ -33,6 +32,7 @@ from empirical._models import mlp
 from empirical._problem import build_problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,11 @@ def check_homogeneity(
     ``50 * L * eps`` of the float type.  Controls: relation (i) with tanh and with
     biases must fail; relation (ii) with biases must hold.
     """
-    depth = v.positive_int("depth", depth, ExperimentError)
-    width = v.positive_int("width", width, ExperimentError)
-    n_examples = v.positive_int("n_examples", n_examples, ExperimentError)
+    depth = v.whole_number("depth", depth, minimum=1, error=ExperimentError)
+    width = v.whole_number("width", width, minimum=1, error=ExperimentError)
+    n_examples = v.whole_number("n_examples", n_examples, minimum=1, error=ExperimentError)
     for k in ks:
-        v.positive_float("ks", k, ExperimentError)
+        v.positive_real("ks", k, error=ExperimentError)
     dt = resolve_dtype(dtype)
     problem = build_problem(ProblemSpec(n_train=n_examples, n_test=0, dtype=dtype, seed=seed))
     x = problem.data.x_train.reshape(n_examples, -1)
@@ -242,8 +242,8 @@ def input_rescaling(
                               "activation='relu', bias=False")
     if len(scales) < 2:
         raise ExperimentError(f"scales={scales!r}: need >= 2 groups")
-    steps = v.positive_int("steps", steps, ExperimentError)
-    level = v.positive_float("level", level, ExperimentError)
+    steps = v.whole_number("steps", steps, minimum=1, error=ExperimentError)
+    level = v.positive_real("level", level, error=ExperimentError)
     rescaled = _measure(spec.replace(input_scales=tuple(scales)), steps, level, progress)
     control = _measure(spec.replace(input_scales=(1.0,) * len(scales)), steps, level, progress)
     return InputRescalingResult(rescaled, control, spec)

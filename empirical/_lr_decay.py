@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirical import _validate as v
 from empirical._checkpoint import checkpoint_path
 from empirical._gd import GDTrace, run_gd
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 @dataclass(frozen=True)
@@ -137,11 +137,12 @@ def run_lr_decay(
     total_steps``.  Each segment is checkpointed in ``out_dir`` (resumable).
     """
     spec = ProblemSpec() if spec is None else spec
-    lr = v.positive_float("lr", lr, ExperimentError)
-    factor = v.fraction("factor", factor, ExperimentError)
-    total_steps = v.positive_int("total_steps", total_steps, ExperimentError)
-    eval_every = v.positive_int("eval_every", eval_every, ExperimentError)
-    snapshot_every = v.positive_int("snapshot_every", snapshot_every, ExperimentError)
+    lr = v.positive_real("lr", lr, error=ExperimentError)
+    factor = v.fraction("factor", factor, error=ExperimentError)
+    total_steps = v.whole_number("total_steps", total_steps, minimum=1, error=ExperimentError)
+    eval_every = v.whole_number("eval_every", eval_every, minimum=1, error=ExperimentError)
+    snapshot_every = v.whole_number("snapshot_every", snapshot_every, minimum=1,
+                                    error=ExperimentError)
     try:
         t1, t2 = (int(t) for t in decay_steps)
     except (TypeError, ValueError):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from theory._plotting import pyplot as _plt
+from theory.plotting import pyplot as _plt
 
 
 def _save(fig, path) -> Path:

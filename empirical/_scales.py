@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirical import _validate as v
 from empirical._device import generator
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 def _frozen(a) -> np.ndarray:
@@ -175,11 +175,11 @@ def scale_profile(loss: Objective, theta: torch.Tensor, direction: torch.Tensor,
     and its curvature profile (see module docstring)."""
     theta = loss.check_vector("theta", theta).detach()
     direction = loss.check_vector("direction", direction).detach()
-    r_min = v.positive_float("r_min", r_min, ExperimentError)
-    r_max = v.positive_float("r_max", r_max, ExperimentError)
+    r_min = v.positive_real("r_min", r_min, error=ExperimentError)
+    r_max = v.positive_real("r_max", r_max, error=ExperimentError)
     if r_max <= r_min:
         raise ExperimentError(f"r_max={r_max}: must exceed r_min={r_min}")
-    n_radii = v.positive_int("n_radii", n_radii, ExperimentError, minimum=5)
+    n_radii = v.whole_number("n_radii", n_radii, minimum=5, error=ExperimentError)
     if float(direction.norm()) == 0.0:
         raise ExperimentError(f"direction {name!r}: is the zero vector")
     radii = np.geomspace(r_min, r_max, n_radii)
@@ -219,7 +219,7 @@ def separate_scales(loss: Objective, theta: torch.Tensor, layout: ParamLayout, *
                     n_radii: int = 61) -> ScalesResult:
     """Experiment 3 at ``theta``: profiles along the filter-normalised gradient and
     ``n_random`` filter-normalised Gaussian directions (seeded)."""
-    n_random = v.positive_int("n_random", n_random, ExperimentError, minimum=0)
+    n_random = v.whole_number("n_random", n_random, minimum=0, error=ExperimentError)
     theta = loss.check_vector("theta", theta).detach()
     g = loss.grad(theta)
     if float(g.norm()) == 0.0:

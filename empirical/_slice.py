@@ -25,9 +25,9 @@ import scipy.optimize
 import scipy.stats
 import torch
 
-from empirical import _validate as v
 from empirical._objective import Objective
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 VERDICTS = ("subquadratic", "quadratic", "superquadratic", "inconclusive")
 
@@ -215,20 +215,20 @@ def gradient_slice(
         lr: the run's learning rate, only used to start the search for ``t*`` when the
             curvature along ``u`` is not positive.
     """
-    n_points = v.positive_int("n_points", n_points, ExperimentError, minimum=11)
+    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
     if n_points % 2 == 0:
         raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
-    span = v.positive_float("span", span, ExperimentError)
-    rel_radius = v.positive_float("rel_radius", rel_radius, ExperimentError)
+    span = v.positive_real("span", span, error=ExperimentError)
+    rel_radius = v.positive_real("rel_radius", rel_radius, error=ExperimentError)
     if span <= 1.5:
         raise ExperimentError(f"span={span}: must exceed 1.5 so the grid holds the minimum "
                               "with room on both sides")
-    fit_inner = v.fraction("fit_inner", fit_inner, ExperimentError)
-    margin = v.fraction("margin", margin, ExperimentError)
-    centre_rtol = v.fraction("centre_rtol", centre_rtol, ExperimentError)
-    confidence = v.fraction("confidence", confidence, ExperimentError)
+    fit_inner = v.fraction("fit_inner", fit_inner, error=ExperimentError)
+    margin = v.fraction("margin", margin, error=ExperimentError)
+    centre_rtol = v.fraction("centre_rtol", centre_rtol, error=ExperimentError)
+    confidence = v.fraction("confidence", confidence, error=ExperimentError)
     if radius is not None:
-        radius = v.positive_float("radius", radius, ExperimentError)
+        radius = v.positive_real("radius", radius, error=ExperimentError)
     theta = loss.check_vector("theta", theta).detach()
     value, g = loss.value_and_grad(theta)
     grad_norm = float(g.norm())

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from empirical import _validate as v
 from empirical.errors import DataError, DeviceError, ExperimentError, ModelError
+from theory import validation as v
 
 DATASETS = ("digits", "cifar10", "multiscale")
 MODELS = ("mlp", "cnn", "vgg11", "resnet18", "linear")
@@ -68,33 +68,34 @@ class ProblemSpec:
     batch_size: int | None = None
 
     def __post_init__(self) -> None:
-        v.choice("data", self.data, DATASETS, DataError)
-        v.positive_int("n_train", self.n_train, DataError)
-        v.positive_int("n_test", self.n_test, DataError, minimum=0)
+        v.choice("data", self.data, DATASETS, error=DataError)
+        v.whole_number("n_train", self.n_train, minimum=1, error=DataError)
+        v.whole_number("n_test", self.n_test, minimum=0, error=DataError)
         if self.data == "cifar10" and not self.data_dir:
             raise DataError("data_dir=None: data='cifar10' needs the folder of a local copy")
         scales = tuple(self.input_scales)
         for s in scales:
-            v.positive_float("input_scales", s, DataError)
+            v.positive_real("input_scales", s, error=DataError)
         object.__setattr__(self, "input_scales", tuple(float(s) for s in scales))
         if self.data == "multiscale" and not scales:
             object.__setattr__(self, "input_scales", (1.0, 10.0, 100.0))
-        v.choice("model", self.model, MODELS, ModelError)
-        v.positive_int("width", self.width, ModelError)
-        v.positive_int("depth", self.depth, ModelError, minimum=0 if self.model == "linear" else 1)
-        v.choice("activation", self.activation, ACTIVATIONS, ModelError)
+        v.choice("model", self.model, MODELS, error=ModelError)
+        v.whole_number("width", self.width, minimum=1, error=ModelError)
+        v.whole_number("depth", self.depth, minimum=0 if self.model == "linear" else 1,
+                       error=ModelError)
+        v.choice("activation", self.activation, ACTIVATIONS, error=ModelError)
         if not isinstance(self.bias, bool):
             raise ModelError(f"bias={self.bias!r}: must be True or False")
-        v.choice("norm", self.norm, NORMS, ModelError)
-        v.choice("loss", self.loss, LOSSES, ExperimentError)
-        v.seed(self.seed, ExperimentError)
-        v.choice("dtype", self.dtype, DTYPES, DeviceError)
+        v.choice("norm", self.norm, NORMS, error=ModelError)
+        v.choice("loss", self.loss, LOSSES, error=ExperimentError)
+        v.seed(self.seed, error=ExperimentError)
+        v.choice("dtype", self.dtype, DTYPES, error=DeviceError)
         if not isinstance(self.device, str) or not (
             self.device == "cpu" or self.device.startswith("cuda")
         ):
             raise DeviceError(f"device={self.device!r}: must be 'cpu' or 'cuda' (or 'cuda:N')")
         if self.batch_size is not None:
-            v.positive_int("batch_size", self.batch_size, ExperimentError)
+            v.whole_number("batch_size", self.batch_size, minimum=1, error=ExperimentError)
 
     def replace(self, **changes) -> ProblemSpec:
         """A copy with some fields changed (validated again)."""

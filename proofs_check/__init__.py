@@ -15,43 +15,45 @@ docs/proofs.md.
 check``); :func:`format_table` prints the claim x function table.
 """
 
-from proofs_check._catalog import (
-    CLAIMS,
-    EXAMPLES,
-    CatalogReport,
-    applicable_claims,
-    check_catalog,
-    check_function,
-)
-from proofs_check._certify import IntervalCertificate
-from proofs_check._inputs import CheckInputError
-from proofs_check._onedim import DEFAULT_RADIUS
-from proofs_check._results import Check, ClaimResult, Constant, Status
-from proofs_check._table import format_table
-from proofs_check.lemma_4_1 import check_lemma_4_1
-from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
-from proofs_check.theorem_4_1 import check_theorem_4_1
-from proofs_check.theorem_4_2 import check_theorem_4_2
-from proofs_check.theorem_4_3 import check_theorem_4_3
+from __future__ import annotations
 
-__all__ = [
-    "CLAIMS",
-    "DEFAULT_RADIUS",
-    "EXAMPLES",
-    "CatalogReport",
-    "Check",
-    "CheckInputError",
-    "ClaimResult",
-    "Constant",
-    "IntervalCertificate",
-    "Status",
-    "applicable_claims",
-    "check_catalog",
-    "check_function",
-    "check_lemma_4_1",
-    "check_quasistatic_4_8",
-    "check_theorem_4_1",
-    "check_theorem_4_2",
-    "check_theorem_4_3",
-    "format_table",
-]
+import importlib
+
+#: public name -> the module that defines it (imported on first use, so ``import
+#: proofs_check`` loads neither sympy, numba nor python-flint)
+_EXPORTS = {
+    "CLAIMS": "_catalog",
+    "EXAMPLES": "_catalog",
+    "CatalogReport": "_catalog",
+    "applicable_claims": "_catalog",
+    "check_catalog": "_catalog",
+    "check_function": "_catalog",
+    "IntervalCertificate": "_certify",
+    "CheckInputError": "_inputs",
+    "DEFAULT_RADIUS": "_onedim",
+    "Check": "_results",
+    "ClaimResult": "_results",
+    "Constant": "_results",
+    "Status": "_results",
+    "format_table": "_table",
+    "check_lemma_4_1": "lemma_4_1",
+    "check_quasistatic_4_8": "quasistatic_4_8",
+    "check_theorem_4_1": "theorem_4_1",
+    "check_theorem_4_2": "theorem_4_2",
+    "check_theorem_4_3": "theorem_4_3",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'proofs_check' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"proofs_check.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory._sympy_utils import time_limit
+from theory import time_limit
 
 #: seconds allowed to sympy for finding the switching points of one expression
 SOLVE_SECONDS = 10

@@ -15,8 +15,7 @@ from proofs_check._cells import SplitError, split_cells
 from proofs_check._certify import IntervalCertificate
 from proofs_check._onedim import OneDimensional, sympy_limit
 from proofs_check._results import Check, Status
-from theory import X_POS, Subquadratic, X
-from theory._sympy_utils import time_limit
+from theory import X_POS, Subquadratic, X, time_limit
 
 
 def _grid(a: OneDimensional) -> np.ndarray:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
-from theory import Landscape, Subquadratic, resolve_function
-from theory.catalog import Separable, TwoValley, Valley
-from theory.errors import LearningRateError, MslValueError
+from theory import FunctionLike, Subquadratic, validation
+from theory.errors import MslValueError
+from theory.resolve import as_subquadratic, resolve
 
 
 class CheckInputError(MslValueError):
@@ -16,10 +15,8 @@ class CheckInputError(MslValueError):
 
 def subquadratic(function) -> Subquadratic:
     """A :class:`Subquadratic` from itself or a catalog name / expression string."""
-    if isinstance(function, Subquadratic):
-        return function
-    if isinstance(function, str):
-        return resolve_function(function, require_subquadratic=True)
+    if isinstance(function, (str, Subquadratic)):
+        return as_subquadratic(function)
     raise CheckInputError(
         f"function={function!r} must be a theory.Subquadratic or a string naming one "
         f"(got {type(function).__name__})"
@@ -27,60 +24,27 @@ def subquadratic(function) -> Subquadratic:
 
 
 def any_function(function):
-    """A Subquadratic, Landscape, Separable, Valley or TwoValley (strings are resolved)."""
-    if isinstance(function, str):
-        return resolve_function(function)
-    if isinstance(function, (Subquadratic, Landscape, Separable, Valley, TwoValley)):
-        return function
+    """A Subquadratic, Landscape, Separable, Valley, TwoValley or any other
+    :class:`theory.FunctionLike` object (strings are resolved)."""
+    if isinstance(function, (str, FunctionLike)):
+        return resolve(function)
     raise CheckInputError(
         f"function={function!r} must be a theory.Subquadratic, Landscape, Separable, Valley, "
-        f"TwoValley or a catalog name/expression (got {type(function).__name__})"
+        f"TwoValley, an object with a .landscape, or a catalog name/expression "
+        f"(got {type(function).__name__})"
     )
 
 
 def learning_rates(eta, default: Iterable[float]) -> tuple[float, ...]:
     """``eta`` (a number or a sequence of numbers) as a sorted tuple, or ``default``."""
-    if eta is None:
-        values = list(default)
-    elif isinstance(eta, (int, float)) and not isinstance(eta, bool):
-        values = [eta]
-    else:
-        try:
-            values = list(eta)
-        except TypeError:
-            raise LearningRateError(f"eta={eta!r} is not a number or a sequence of numbers") \
-                from None
-        if not values:
-            raise LearningRateError("eta=[] is empty; give at least one learning rate")
-    out = []
-    for v in values:
-        try:
-            number = float(v)
-        except (TypeError, ValueError):
-            raise LearningRateError(f"eta={v!r} is not a number") from None
-        if not math.isfinite(number) or number <= 0:
-            raise LearningRateError(f"eta={v!r} must be a finite positive learning rate")
-        out.append(number)
-    return tuple(sorted(set(out)))
+    return validation.learning_rate_tuple(eta, default)
 
 
 def valid_radius(value) -> float:
     """The certified range's right end R (finite, > 0)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise CheckInputError(f"radius={value!r} is not a number") from None
-    if not math.isfinite(number) or number <= 0:
-        raise CheckInputError(f"radius={value!r} must be finite and positive")
-    return number
+    return validation.positive_real("radius", value, error=CheckInputError)
 
 
 def positive_integer(name: str, value) -> int:
     """``value`` as a positive int (a count of steps, starting points, ...)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise CheckInputError(f"{name}={value!r} is not an integer") from None
-    if number != value or number < 1:
-        raise CheckInputError(f"{name}={value!r} must be a positive integer")
-    return number
+    return validation.whole_number(name, value, minimum=1, error=CheckInputError)

@@ -48,8 +48,7 @@ from proofs_check._certify import (
     enclose_maximum,
     enclose_root,
 )
-from theory import X_POS, Subquadratic
-from theory._sympy_utils import time_limit
+from theory import X_POS, Subquadratic, time_limit
 from theory.errors import MslValueError
 
 #: the default certified range is [0, R] with R = 2^40 (about 1.1e12)

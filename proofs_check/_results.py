@@ -23,6 +23,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from theory.validation import json_safe
+
 #: how a check was decided
 METHODS = ("interval", "symbolic", "construction", "numeric", "simulation", "none")
 _CERTIFYING = ("interval", "symbolic", "construction")
@@ -41,7 +43,8 @@ class Status(str, Enum):
 
 def _freeze(value: Any) -> Any:
     """Deep-frozen, JSON-ready copy: dicts become read-only mappings, lists tuples, numpy
-    scalars Python numbers, non-finite floats strings ("inf", "nan")."""
+    scalars Python numbers, non-finite floats as :func:`theory.validation.json_safe` says
+    (NaN None, +-inf "inf"/"-inf")."""
     if isinstance(value, Mapping):
         return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
@@ -51,7 +54,7 @@ def _freeze(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+        return json_safe(value)
     if isinstance(value, Enum):
         return value.value
     if value is None or isinstance(value, (bool, int, float, str)):

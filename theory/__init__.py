@@ -4,35 +4,75 @@
   h(x) = f'(x)/x, the threshold 2/f''(0), the period-2 points x_eta and their stability;
 * :class:`Landscape` -- multi-dimensional landscapes with exact gradient and Hessian;
 * :mod:`theory.catalog` -- the paper's functions and landscapes (Sections 4-6);
-* :mod:`theory.quasistatic` -- the quasistatic flow (4.8) along a valley of minima.
+* :mod:`theory.quasistatic` -- the quasistatic flow (4.8) along a valley of minima;
+* :mod:`theory.dynamics` -- compiled GD sweeps over (eta x x0) grids (:func:`simulate`);
+* :mod:`theory.figures` -- Figs. 4.1-6.1 and the phase diagrams, with their claims;
+* :mod:`theory.validation` -- the input validators every package uses;
+* :mod:`theory.plotting` -- matplotlib access shared by every figure.
 
-Importing :mod:`theory` never imports torch.
+Names and submodules are imported lazily: ``import theory`` (or ``theory.errors``,
+``theory.validation``) loads neither sympy nor numba until a name that needs them is used,
+so the command line's ``--help`` stays fast.  Importing :mod:`theory` never imports torch.
 """
 
-from theory import catalog, quasistatic
-from theory._resolve import resolve_function
-from theory._symbols import ETA, X_POS, X
-from theory.dynamics import Schedule, SimulationResult, compile_landscape, simulate  # issue 3
-from theory.errors import MslValueError
-from theory.landscape import Landscape
-from theory.subquadratic import PeriodicOrbit, Subquadratic
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ETA",
-    "X_POS",
-    "Landscape",
-    "MslValueError",
-    "PeriodicOrbit",
-    "Schedule",
-    "SimulationResult",
-    "Subquadratic",
-    "X",
-    "__version__",
+#: public name -> the module that defines it
+_EXPORTS = {
+    "ETA": "theory._symbols",
+    "X": "theory._symbols",
+    "X_POS": "theory._symbols",
+    "FunctionLike": "theory.resolve",
+    "as_landscape": "theory.resolve",
+    "as_subquadratic": "theory.resolve",
+    "resolve": "theory.resolve",
+    "resolve_function": "theory.resolve",
+    "Landscape": "theory.landscape",
+    "parse": "theory._sympy_utils",
+    "time_limit": "theory._sympy_utils",
+    "MslValueError": "theory.errors",
+    "PeriodicOrbit": "theory.subquadratic",
+    "Subquadratic": "theory.subquadratic",
+    "Schedule": "theory.schedule",
+    "SimulationOptions": "theory.dynamics",
+    "SimulationResult": "theory.dynamics",
+    "compile_landscape": "theory.dynamics",
+    "simulate": "theory.dynamics",
+}
+
+#: submodules reachable as attributes (``theory.catalog``) and by ``from theory import ...``
+_SUBMODULES = (
     "catalog",
-    "compile_landscape",
+    "dynamics",
+    "errors",
+    "figures",
+    "landscape",
+    "plotting",
     "quasistatic",
-    "resolve_function",
-    "simulate",
-]
+    "resolve",
+    "schedule",
+    "subquadratic",
+    "trajectory",
+    "validation",
+)
+
+__all__ = sorted([*_EXPORTS, "__version__", "catalog", "quasistatic"])
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"theory.{name}")
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
+        raise AttributeError(f"module 'theory' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))

@@ -120,6 +120,11 @@ class Landscape:
     def dim(self) -> int:
         return len(self.variables)
 
+    @property
+    def landscape(self) -> Landscape:
+        """Itself (the :class:`theory.resolve.FunctionLike` protocol)."""
+        return self
+
     @cached_property
     def gradient_exprs(self) -> tuple[sp.Expr, ...]:
         """(df/dv_1, ..., df/dv_d), almost everywhere (no DiracDelta terms)."""

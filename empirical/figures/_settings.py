@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from empirical import _validate as v
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 _FIGURES = ("fig_2_1", "fig_3_1", "fig_3_2")
 
@@ -39,14 +39,14 @@ class Setting:
     def __post_init__(self) -> None:
         if not isinstance(self.spec, ProblemSpec):
             raise ExperimentError(f"spec={self.spec!r}: must be a ProblemSpec")
-        v.positive_float("lr", self.lr, ExperimentError)
+        v.positive_real("lr", self.lr, error=ExperimentError)
         for name in ("steps", "sharpness_every", "slice_points", "scales_radii"):
-            v.positive_int(name, getattr(self, name), ExperimentError)
-        v.positive_int("n_random", self.n_random, ExperimentError, minimum=0)
+            v.whole_number(name, getattr(self, name), minimum=1, error=ExperimentError)
+        v.whole_number("n_random", self.n_random, minimum=0, error=ExperimentError)
         if self.slice_points % 2 == 0:
             raise ExperimentError(f"slice_points={self.slice_points}: must be odd")
-        v.positive_float("r_min", self.r_min, ExperimentError)
-        v.positive_float("r_max", self.r_max, ExperimentError)
+        v.positive_real("r_min", self.r_min, error=ExperimentError)
+        v.positive_real("r_max", self.r_max, error=ExperimentError)
         if self.r_min >= self.r_max:
             raise ExperimentError(f"r_min={self.r_min}, r_max={self.r_max}: need "
                                   "0 < r_min < r_max")

@@ -16,8 +16,8 @@ import numpy as np
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS, EosResult, run_eos
 from empirical._plots import eos_figure
 from empirical._spec import ProblemSpec
-from theory._plotting import save_figure
-from theory.figures._claims import Claim
+from theory.figures import Claim
+from theory.plotting import save_figure
 
 NAME = "fig_2_1"
 SOURCE = "Section 2.1, Fig. 2.1 left"

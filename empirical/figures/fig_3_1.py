@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from empirical import _validate as v
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS
 from empirical._from_run import SliceExperiment, run_slice
 from empirical._plots import slice_figure
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
-from theory._plotting import save_figure
-from theory.figures._claims import Claim
+from theory import validation as v
+from theory.figures import Claim
+from theory.plotting import save_figure
 
 NAME = "fig_3_1"
 SOURCE = "Section 3.1, Fig. 3.1"
@@ -45,11 +45,11 @@ def compute(spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR,
     ``max(0.1 ||theta||, 3 |t*|)`` (see :func:`empirical.gradient_slice`).  The grid is
     checked before any training.
     """
-    n_points = v.positive_int("n_points", n_points, ExperimentError, minimum=11)
+    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
     if n_points % 2 == 0:
         raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
     if radius is not None:
-        v.positive_float("radius", radius, ExperimentError)
+        v.positive_real("radius", radius, error=ExperimentError)
     return run_slice(spec, lr=lr, steps=steps, sharpness_every=sharpness_every,
                      radius=radius, n_points=n_points, out_dir=run_dir, progress=progress)
 

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from empirical import _validate as v
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS
 from empirical._from_run import ScalesExperiment, run_scales
 from empirical._plots import scales_figure
 from empirical._scales import ScaleProfile, locate_wells
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
-from theory._plotting import save_figure
-from theory.figures._claims import Claim
+from theory import validation as v
+from theory.figures import Claim
+from theory.plotting import save_figure
 
 NAME = "fig_3_2"
 #: the local exponent at which locate_wells puts a rim (its default, used by run_scales)
@@ -39,10 +39,10 @@ def compute(spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR,
     """Curvature profiles at the last step of the (resumed or reused) run, along the
     gradient and ``n_random`` random directions (seeded by the spec's seed), on
     ``n_radii`` log-spaced radii in ``[r_min, r_max]`` (checked before any training)."""
-    v.positive_int("n_random", n_random, ExperimentError, minimum=0)
-    v.positive_int("n_radii", n_radii, ExperimentError, minimum=5)
-    if v.positive_float("r_min", r_min, ExperimentError) >= v.positive_float(
-            "r_max", r_max, ExperimentError):
+    v.whole_number("n_random", n_random, minimum=0, error=ExperimentError)
+    v.whole_number("n_radii", n_radii, minimum=5, error=ExperimentError)
+    if v.positive_real("r_min", r_min, error=ExperimentError) >= v.positive_real("r_max", r_max,
+                                                                                 error=ExperimentError):
         raise ExperimentError(f"r_max={r_max}: must exceed r_min={r_min}")
     return run_scales(spec, lr=lr, steps=steps, sharpness_every=sharpness_every,
                       n_random=n_random, r_min=r_min, r_max=r_max, n_radii=n_radii,

@@ -35,7 +35,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from proofs_check import CatalogReport, applicable_claims, check_catalog, check_function
-    from proofs_check._inputs import any_function
+    from theory import resolve
 
     if not args.functions and not args.claims:
         report = check_catalog(progress=sys.stderr.isatty())
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             names = list(catalog.names())
         results = []
         for name in names:
-            obj = any_function(name)
+            obj = resolve(name)
             claims = applicable_claims(obj)
             if args.claims:
                 claims = [c for c in claims if c in args.claims]

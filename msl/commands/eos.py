@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from empirical._cli_args import add_output_arguments, add_problem_arguments
+from msl._experiment_args import add_output_arguments, add_problem_arguments
 
 
 def register(subparsers) -> None:
@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from empirical._cli_args import emit, setup_torch, spec_from_args
+    from msl._experiment_args import emit, setup_torch, spec_from_args
 
     setup_torch(args)
     from empirical import plot_eos, run_eos

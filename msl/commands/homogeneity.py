@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from empirical._cli_args import emit, setup_torch
+    from msl._experiment_args import emit, setup_torch
 
     setup_torch(args)
     from empirical import ProblemSpec, check_homogeneity, input_rescaling, plot_homogeneity

@@ -56,13 +56,8 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
     """Parse the shared arguments and run :func:`theory.dynamics.simulate`."""
     import numpy as np
 
-    from theory.dynamics import (
-        InitialPointError,
-        compile_landscape,
-        parse_grid,
-        resolve_cli_function,
-        simulate,
-    )
+    from msl._theory_args import parse_grid, resolve_cli_function
+    from theory.dynamics import InitialPointError, compile_landscape, simulate
 
     eta = parse_grid(args.eta, "--eta")
     s = parse_grid(args.x0, "--x0")
@@ -116,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     function, result = sweep(args)
     landscape = compile_landscape(function)  # cached: the same object
-    from theory._resolve import as_landscape
+    from theory.resolve import as_landscape
 
     summary = summarize(result, as_landscape(function))
     del landscape

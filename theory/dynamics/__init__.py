@@ -23,12 +23,7 @@ from theory.dynamics._plots import (
 )
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._simulate import simulate
-from theory.dynamics._summary import (
-    attractor_values,
-    parse_grid,
-    resolve_cli_function,
-    summarize,
-)
+from theory.dynamics._summary import attractor_values, summarize
 from theory.dynamics._support import CLASS_NAMES
 from theory.schedule import Schedule
 
@@ -43,11 +38,9 @@ __all__ = [
     "attractor_values",
     "cache_directory",
     "compile_landscape",
-    "parse_grid",
     "plot_bifurcation",
     "plot_class_map",
     "plot_lyapunov_map",
-    "resolve_cli_function",
     "save_figure",
     "simulate",
     "summarize",

@@ -30,10 +30,11 @@ from types import ModuleType
 import numba
 import sympy as sp
 
-from theory._resolve import as_landscape
 from theory.dynamics import _elementary, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
+from theory.landscape import Landscape
+from theory.resolve import FunctionLike, as_landscape
 
 __all__ = ["CompiledLandscape", "as_landscape", "cache_directory", "compile_landscape"]
 
@@ -142,15 +143,13 @@ def _function_key(function) -> tuple | None:
     (given to it, or computed by an earlier call); ``None`` in their place stands for the
     derivatives of the expression.  None for anything else (no caching).
     """
-    from theory import Landscape
-
     if isinstance(function, str):
         return ("text", function)
     if isinstance(function, sp.Expr):
         return ("expr", function)
-    landscape = function
-    if not isinstance(function, Landscape):
-        landscape = getattr(function, "landscape", None)
+    if not isinstance(function, FunctionLike):
+        return None
+    landscape = function.landscape
     if not isinstance(landscape, Landscape):
         return None
     known = landscape.__dict__

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._plotting import pyplot as _pyplot
-from theory._plotting import save_figure
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._support import CHAOTIC, CONVERGED, DIVERGED, PERIODIC, UNDECIDED
+from theory.plotting import pyplot as _pyplot
+from theory.plotting import save_figure
 
 __all__ = [
     "MAP_CATEGORIES",

@@ -14,6 +14,7 @@ import numpy as np
 from theory.dynamics._support import CLASS_NAMES, PERIODIC
 from theory.errors import GridError
 from theory.schedule import Schedule
+from theory.validation import json_safe
 
 __all__ = ["SimulationResult"]
 
@@ -30,13 +31,8 @@ def _frozen(a: np.ndarray | None) -> np.ndarray | None:
 
 
 def _json_number(value: float):
-    """A JSON-safe float (None for nan, a string for +-inf)."""
-    value = float(value)
-    if np.isnan(value):
-        return None
-    if np.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+    """A JSON-safe float (the project's rule: None for nan, a string for +-inf)."""
+    return json_safe(float(value))
 
 
 @dataclass(frozen=True, eq=False)

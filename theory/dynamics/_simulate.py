@@ -14,17 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 
+from theory import validation
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._store import ChunkStore
 from theory.dynamics._support import MIN_WINDOW
-from theory.errors import GridError, LearningRateError
+from theory.errors import GridError
 from theory.schedule import Schedule
 
 __all__ = ["package_version", "simulate"]
@@ -52,37 +52,12 @@ def package_version() -> str:
 # ------------------------------------------------------------------------ validation
 
 
-def _whole(name: str, value, *, minimum: int, error=GridError) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float, np.floating)):
-        raise error(f"{name}={value!r} must be a whole number >= {minimum}")
-    if not float(value).is_integer() or value < minimum:
-        raise error(f"{name}={value!r} must be a whole number >= {minimum}")
-    return int(value)
+def _whole(name: str, value, *, minimum: int) -> int:
+    return validation.whole_number(name, value, minimum=minimum, error=GridError)
 
 
 def _real(name: str, value, *, minimum: float = 0.0, allow_inf: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise GridError(f"{name}={value!r} is not a number") from None
-    if math.isnan(number) or (math.isinf(number) and not allow_inf) or number < minimum:
-        raise GridError(f"{name}={value!r} must be a finite number >= {minimum}")
-    return number
-
-
-def _eta_grid(eta) -> np.ndarray:
-    try:
-        grid = np.atleast_1d(np.asarray(eta, dtype=float))
-    except (TypeError, ValueError):
-        raise LearningRateError(f"eta={eta!r} is not a number or an array of numbers") from None
-    if grid.ndim != 1:
-        raise LearningRateError(f"eta must be a number or a 1-D grid; got shape {grid.shape}")
-    if grid.size == 0:
-        raise GridError("eta is an empty grid; give at least one learning rate")
-    bad = grid[~(np.isfinite(grid) & (grid > 0))]
-    if bad.size:
-        raise LearningRateError(f"eta={bad[0]!r}: learning rates must be finite and positive")
-    return np.ascontiguousarray(grid)
+    return validation.real(name, value, minimum=minimum, allow_inf=allow_inf, error=GridError)
 
 
 def _x0_grid(x0, dim: int, name: str) -> np.ndarray:
@@ -186,7 +161,7 @@ def simulate(
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
         after every chunk.
     """
-    eta_grid = _eta_grid(eta)
+    eta_grid = validation.learning_rate_grid(eta)
     steps = _whole("steps", steps, minimum=1)
     if steps > 2**31 - 2:
         raise GridError(f"steps={steps} is too large (at most {2**31 - 2})")

@@ -9,10 +9,23 @@ request) and ``claims(data)`` (the paper's statements next to the measurements, 
 * :mod:`~theory.figures.fig_6_1` -- multiscale losses of the Section 6 network;
 * :mod:`~theory.figures.phase_diagrams` -- phase and bifurcation diagrams over eta
   (Section 4.1, Theorem 4.1) for f1 and f2.
+
+Figure modules are imported on first use (``theory.figures.fig_4_1``), so the claim types
+stay light for the other packages' figures.
 """
 
-from theory.figures import fig_4_1, fig_4_2, fig_5_1, fig_6_1, phase_diagrams
+import importlib
+
 from theory.figures._claims import Claim, ClaimError, Verdict
 
-__all__ = ["Claim", "ClaimError", "Verdict", "fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1",
-           "phase_diagrams"]
+_FIGURES = ("fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "phase_diagrams")
+
+__all__ = ["Claim", "ClaimError", "Verdict", *_FIGURES]
+
+
+def __getattr__(name: str):
+    if name not in _FIGURES:
+        raise AttributeError(f"module 'theory.figures' has no attribute {name!r}")
+    module = importlib.import_module(f"theory.figures.{name}")
+    globals()[name] = module
+    return module

@@ -7,13 +7,13 @@ collects them into ``report.md`` / ``report.json``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
 from theory.errors import MslValueError
+from theory.validation import json_safe
 
 
 class ClaimError(MslValueError):
@@ -44,7 +44,7 @@ def _clean_number(key: str, value) -> Number:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return json_safe(value)
     raise ClaimError(f"numbers[{key!r}]={value!r}: must be a scalar (int, float, bool, str "
                      "or None)")
 

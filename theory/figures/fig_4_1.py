@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
-from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
+from theory.plotting import pyplot, save_figure
 from theory.schedule import Schedule
 from theory.subquadratic import Subquadratic
 from theory.trajectory import GDPath, gd_path

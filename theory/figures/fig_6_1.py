@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
-from theory._plotting import pyplot, save_figure
 from theory.figures._claims import Claim
+from theory.plotting import pyplot, save_figure
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Command-line plumbing shared by the ``msl`` experiment commands (no torch import).
 
 The ``msl/commands/*.py`` modules stay thin: they add these arguments, build a
-:class:`~empirical._spec.ProblemSpec` from them, call the experiment function and hand
+:class:`empirical.ProblemSpec` from them, call the experiment function and hand
 the result to :func:`emit`.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
-from empirical._spec import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
+from empirical import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
+from theory.validation import json_safe
 
 
 def add_problem_arguments(parser: argparse.ArgumentParser, *, lr: float | None = None,
@@ -80,22 +80,12 @@ def setup_torch(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
 
 
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def emit(args: argparse.Namespace, name: str, summary: dict, figure: Path,
          lines: list[str]) -> int:
     """Write ``<out>/<name>.json``, print JSON (``--json``) or ``lines``; exit code 0."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = _clean(dict(summary, figure=str(figure)))
+    summary = json_safe(dict(summary, figure=str(figure)))
     text = json.dumps(summary, indent=2)
     (out / f"{name}.json").write_text(text + "\n")
     if args.json:
