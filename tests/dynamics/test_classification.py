@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from theory.dynamics import simulate
-from theory.dynamics._simulate import history_length
+from theory.dynamics._options import history_length
 from theory.dynamics._support import MIN_WINDOW, SEPARATION, find_period, is_diverged
 
 RTOL, ATOL = 1e-10, 1e-12

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from theory.dynamics._simulate import history_length
+from theory.dynamics._options import history_length
 from theory.dynamics._support import (
     DIVERGED_MARK,
     MIN_WINDOW,

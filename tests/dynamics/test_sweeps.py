@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -41,8 +43,10 @@ def count_kernel_calls(monkeypatch):
     calls = []
     original = simulate_module._run_chunk
 
+    signature = inspect.signature(original)
+
     def counting(*args, **kwargs):
-        calls.append(args[3])  # start of the chunk
+        calls.append(signature.bind(*args, **kwargs).arguments["start"])  # start of the chunk
         return original(*args, **kwargs)
 
     monkeypatch.setattr(simulate_module, "_run_chunk", counting)

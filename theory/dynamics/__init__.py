@@ -1,5 +1,7 @@
 """Compiled gradient descent over grids of learning rates and initial points (Section 4).
 
+* :class:`SimulationOptions` -- the settings of a sweep (steps, schedule, tolerances), one
+  frozen, validated object stored in every result's metadata;
 * :func:`simulate` -- GD (4.1) from every initial point with every learning rate (optionally
   a :class:`Schedule`), each orbit classified as converged, periodic, chaotic, diverged or
   undecided, with its period and Lyapunov exponent;
@@ -21,6 +23,7 @@ from theory.dynamics._plots import (
     save_figure,
     theory_curves,
 )
+from theory.dynamics._options import SimulationOptions
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import attractor_values, summarize
@@ -33,6 +36,7 @@ __all__ = [
     "CompiledLandscape",
     "InitialPointError",
     "Schedule",
+    "SimulationOptions",
     "SimulationResult",
     "StoreMismatchError",
     "attractor_values",

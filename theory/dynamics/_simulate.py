@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -21,20 +20,13 @@ import numpy as np
 from theory import validation
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
+from theory.dynamics._options import CYCLE_STEPS, SimulationOptions
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._store import ChunkStore
 from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError
-from theory.schedule import Schedule
 
-__all__ = ["package_version", "simulate"]
-
-#: steps between renormalisations of the tangent vector (must match the template)
-_RENORM = 16
-#: default number of points per block (points in the inner loop of a step)
-DEFAULT_BLOCK = 512
-#: default work per chunk, in point-steps (progress and resume granularity)
-_CHUNK_WORK = 2**26
+__all__ = ["SimulationOptions", "package_version", "simulate"]
 
 
 def package_version() -> str:
@@ -47,17 +39,6 @@ def package_version() -> str:
         import theory
 
         return str(getattr(theory, "__version__", "unknown"))
-
-
-# ------------------------------------------------------------------------ validation
-
-
-def _whole(name: str, value, *, minimum: int) -> int:
-    return validation.whole_number(name, value, minimum=minimum, error=GridError)
-
-
-def _real(name: str, value, *, minimum: float = 0.0, allow_inf: bool = False) -> float:
-    return validation.real(name, value, minimum=minimum, allow_inf=allow_inf, error=GridError)
 
 
 def _x0_grid(x0, dim: int, name: str) -> np.ndarray:
@@ -89,16 +70,6 @@ def _x0_grid(x0, dim: int, name: str) -> np.ndarray:
     return np.ascontiguousarray(grid)
 
 
-def history_length(period_max: int) -> int:
-    """Length H of the history ring buffer (a multiple of the renormalisation interval).
-
-    Periods up to ``period_max`` need ``m - p >= max(2p, MIN_WINDOW)`` iterates (see
-    :func:`theory.dynamics._support.find_period`), so H >= 3 * period_max.
-    """
-    need = max(3 * period_max, MIN_WINDOW + 1)
-    return -(-need // _RENORM) * _RENORM
-
-
 def _fingerprint(description: dict, eta: np.ndarray, x0: np.ndarray) -> str:
     digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode())
     digest.update(eta.tobytes())
@@ -109,27 +80,33 @@ def _fingerprint(description: dict, eta: np.ndarray, x0: np.ndarray) -> str:
 # ---------------------------------------------------------------------------- simulate
 
 
+def _options(steps, options: SimulationOptions | None, settings: dict) -> SimulationOptions:
+    unknown = sorted(set(settings) - set(SimulationOptions.field_names()))
+    if unknown:
+        raise GridError(
+            f"simulate() got unknown setting(s) {', '.join(unknown)}; the settings are "
+            f"{', '.join(SimulationOptions.field_names())}")
+    if options is None:
+        if steps is None:
+            raise GridError("steps is missing: give steps=T (or options=SimulationOptions(T))")
+        return SimulationOptions(steps=steps, **settings)
+    if not isinstance(options, SimulationOptions):
+        raise GridError(f"options={options!r} must be a theory.dynamics.SimulationOptions")
+    if steps is not None:
+        settings = {"steps": steps, **settings}
+    return options.replace(**settings) if settings else options
+
+
 def simulate(
     function,
     eta,
     x0,
-    steps: int,
+    steps: int | None = None,
     *,
-    schedule: Schedule | None = None,
-    period_max: int = 64,
-    rtol: float = 1e-10,
-    atol: float = 1e-12,
-    bound: float | None = None,
-    chaos_threshold: float = 1e-3,
-    transient: int | None = None,
-    lyapunov: bool = True,
-    keep_last: int = 0,
-    record_loss: bool = False,
-    early_exit: bool = True,
-    chunk_size: int | None = None,
-    block: int = DEFAULT_BLOCK,
+    options: SimulationOptions | None = None,
     store=None,
     progress: bool | Callable[[int, int], None] = True,
+    **settings,
 ) -> SimulationResult:
     """Run GD (4.1) from every initial point in ``x0`` with every learning rate in ``eta``.
 
@@ -139,97 +116,42 @@ def simulate(
         an object with ``.landscape`` (compiled once per machine, cached on disk).
     eta : learning rate(s) > 0, a number or 1-D grid (the initial rates of ``schedule``).
     x0 : initial point(s): shape (N,) for a 1-D function, (N, d) (or (d,)) in d dimensions.
-    steps : number of GD steps T >= 1 (iterates x_0, ..., x_T).
-    schedule : piecewise-constant learning-rate factors (default: constant).
-    period_max : longest period looked for (p = 1 is convergence).
-    rtol, atol : recurrence tolerance ``|x_t - x_{t-p}|_inf <= atol + rtol * scale``.
-    bound : an orbit with ``max_k |x_k| > bound`` is diverged (default
-        ``1e10 * max(1, max|x0|)``; ``inf`` leaves only non-finite values).
-    chaos_threshold : a non-periodic orbit whose Lyapunov exponent exceeds this is chaotic.
-    transient : steps excluded from the running Lyapunov average (default: half of the steps
-        after the last schedule change).
-    lyapunov : estimate Lyapunov exponents of non-periodic orbits (off: they are undecided).
-    keep_last : record the last K iterates (for bifurcation diagrams).
-    record_loss : record f(x_t) for t = 0..T.
-    early_exit : stop a point once its fate is known (off: every point runs all T steps,
-        the like-for-like mode of the benchmark; classification is then done on the last
-        iterates).
-    chunk_size, block : points per kernel call (progress/resume unit) and per block (points
-        in the inner loop).
+    steps : number of GD steps T >= 1 (iterates x_0, ..., x_T); may instead be given in
+        ``options``.
+    options : a :class:`SimulationOptions` (steps, schedule, tolerances, classification and
+        work layout); ``settings`` given as keywords (``schedule=``, ``period_max=``,
+        ``rtol=``, ``atol=``, ``bound=``, ``chaos_threshold=``, ``transient=``,
+        ``lyapunov=``, ``keep_last=``, ``record_loss=``, ``early_exit=``, ``chunk_size=``,
+        ``block=``) build one or override its fields; see :class:`SimulationOptions`.
     store : directory for chunk files: an interrupted sweep re-run with the same store and
         arguments resumes from the chunks saved and gives the same result.
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
         after every chunk.
+
+    The resolved options are stored in the result's metadata (``result.metadata``).
     """
     eta_grid = validation.learning_rate_grid(eta)
-    steps = _whole("steps", steps, minimum=1)
-    if steps > 2**31 - 2:
-        raise GridError(f"steps={steps} is too large (at most {2**31 - 2})")
-    schedule = Schedule() if schedule is None else schedule
-    if not isinstance(schedule, Schedule):
-        raise GridError(f"schedule={schedule!r} must be a theory.dynamics.Schedule")
-    schedule.validate_for(steps)
-    period_max = _whole("period_max", period_max, minimum=1)
-    rtol = _real("rtol", rtol)
-    atol = _real("atol", atol)
-    if rtol == 0 and atol == 0:
-        raise GridError("rtol=0 and atol=0: at least one recurrence tolerance must be positive")
+    opts = _options(steps, options, settings)
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise GridError(f"progress={progress!r} must be True, False or a callable(done, total)")
     compiled = compile_landscape(function)
     dim = compiled.dim
     x0_grid = _x0_grid(x0, dim, compiled.name)
-    if bound is None:
-        bound = 1e10 * max(1.0, float(np.max(np.abs(x0_grid))))
-    bound = _real("bound", bound, allow_inf=True)
-    if bound <= 0:
-        raise GridError(f"bound={bound!r} must be positive")
-    chaos_threshold = _real("chaos_threshold", chaos_threshold)
-    last_b = schedule.last_boundary
-    if transient is None:
-        transient = last_b + (steps - last_b) // 2
-    transient = _whole("transient", transient, minimum=0)
-    if transient >= steps:
-        raise GridError(f"transient={transient} must be smaller than steps={steps}")
-    keep_last = _whole("keep_last", keep_last, minimum=0)
-    if keep_last > steps + 1:
-        raise GridError(f"keep_last={keep_last} exceeds the {steps + 1} iterates x_0..x_{steps}")
-    block = _whole("block", block, minimum=1)
     n_points = eta_grid.size * x0_grid.shape[0]
-    if chunk_size is None:
-        chunk_size = max(4 * block, _CHUNK_WORK // steps)
-    chunk_size = min(_whole("chunk_size", chunk_size, minimum=1), n_points)
-    if not (isinstance(progress, bool) or callable(progress)):
-        raise GridError(f"progress={progress!r} must be True, False or a callable(done, total)")
-
-    H = history_length(period_max)
-    cycle_steps = 64  # tangent steps along a cycle for its exponent (d > 1; d = 1 is exact)
-    vinit = 1.0 + 0.6180339887498949 * np.arange(dim, dtype=float)
-    vinit /= np.linalg.norm(vinit)
-    tail_from = steps - keep_last + 1 if keep_last else steps + 1
+    opts = opts.resolved(n_points, x0_grid)
+    steps, keep_last, record_loss = opts.steps, opts.keep_last, opts.record_loss
 
     description = {
         "function": compiled.name,
         "expression": str(compiled.expr),
         "variables": [v.name for v in compiled.variables],
-        "steps": steps,
-        "schedule": schedule.to_dict(),
-        "period_max": period_max,
-        "rtol": rtol,
-        "atol": atol,
-        "bound": bound if math.isfinite(bound) else "inf",
-        "chaos_threshold": chaos_threshold,
-        "transient": transient,
-        "lyapunov": bool(lyapunov),
-        "keep_last": keep_last,
-        "record_loss": bool(record_loss),
-        "early_exit": bool(early_exit),
-        "chunk_size": chunk_size,
-        "classes": ["converged", "periodic", "chaotic", "diverged", "undecided"],
+        **opts.to_dict(),
     }
     metadata = {
         **description,
-        "history": H,
+        "history": opts.history,
         "min_window": MIN_WINDOW,
-        "block": block,
+        "block": opts.block,
         "version": package_version(),
         "kernel": compiled.key,
     }
@@ -251,6 +173,7 @@ def simulate(
         if chunk_store.result_path.exists():
             return SimulationResult.load(chunk_store.result_path)
 
+    chunk_size = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
     bar = None
     if progress is True:
@@ -266,29 +189,7 @@ def simulate(
                 for name, array in out.items():
                     array[start:stop] = saved[name]
             else:
-                _run_chunk(
-                    compiled,
-                    x0_grid,
-                    eta_grid,
-                    start,
-                    stop,
-                    steps,
-                    schedule,
-                    block,
-                    H,
-                    period_max,
-                    rtol,
-                    atol,
-                    bound,
-                    bool(lyapunov),
-                    transient,
-                    bool(early_exit),
-                    chaos_threshold,
-                    cycle_steps,
-                    vinit,
-                    tail_from,
-                    out,
-                )
+                _run_chunk(compiled, x0_grid, eta_grid, start, stop, opts, out)
                 if chunk_store is not None:
                     chunk_store.save(c, {name: a[start:stop] for name, a in out.items()})
             if bar is not None:
@@ -317,51 +218,37 @@ def simulate(
     return result
 
 
-def _run_chunk(
-    compiled: CompiledLandscape,
-    x0_grid,
-    eta_grid,
-    start,
-    stop,
-    steps,
-    schedule,
-    block,
-    H,
-    period_max,
-    rtol,
-    atol,
-    bound,
-    lyap,
-    transient,
-    early_exit,
-    chaos_threshold,
-    cycle_steps,
-    vinit,
-    tail_from,
-    out,
-) -> None:
-    """One call of the parallel kernel on the flat points [start, stop)."""
+def _tangent_start(dim: int) -> np.ndarray:
+    vinit = 1.0 + 0.6180339887498949 * np.arange(dim, dtype=float)
+    return vinit / np.linalg.norm(vinit)
+
+
+def _run_chunk(compiled: CompiledLandscape, x0_grid: np.ndarray, eta_grid: np.ndarray,
+               start: int, stop: int, options: SimulationOptions, out: dict) -> None:
+    """One call of the parallel kernel on the flat points [start, stop) with the resolved
+    ``options`` (:meth:`SimulationOptions.resolved`)."""
+    o = options
     compiled.run(
         x0_grid,
         eta_grid,
         np.int64(start),
         np.int64(stop),
-        np.int64(steps),
-        np.asarray(schedule.boundaries, dtype=np.int64),
-        np.asarray(schedule.factors, dtype=np.float64),
-        np.int64(block),
-        np.int64(H),
-        np.int64(period_max),
-        float(rtol),
-        float(atol),
-        float(bound),
-        bool(lyap),
-        np.int64(transient),
-        bool(early_exit),
-        float(chaos_threshold),
-        np.int64(cycle_steps),
-        vinit,
-        np.int64(tail_from),
+        np.int64(o.steps),
+        np.asarray(o.schedule.boundaries, dtype=np.int64),
+        np.asarray(o.schedule.factors, dtype=np.float64),
+        np.int64(o.block),
+        np.int64(o.history),
+        np.int64(o.period_max),
+        float(o.rtol),
+        float(o.atol),
+        float(o.bound),
+        o.lyapunov,
+        np.int64(o.transient),
+        o.early_exit,
+        float(o.chaos_threshold),
+        np.int64(CYCLE_STEPS),
+        _tangent_start(compiled.dim),
+        np.int64(o.tail_from),
         out["final_state"][start:stop],
         out["classes"][start:stop],
         out["period"][start:stop],
