@@ -3,9 +3,8 @@ validation."""
 
 from __future__ import annotations
 
-import math
-
 import inspect
+import math
 
 import numpy as np
 import pytest

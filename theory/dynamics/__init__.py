@@ -16,6 +16,7 @@
 
 from theory.dynamics._compile import CompiledLandscape, cache_directory, compile_landscape
 from theory.dynamics._errors import CompileError, InitialPointError, StoreMismatchError
+from theory.dynamics._options import SimulationOptions
 from theory.dynamics._plots import (
     plot_bifurcation,
     plot_class_map,
@@ -23,7 +24,6 @@ from theory.dynamics._plots import (
     save_figure,
     theory_curves,
 )
-from theory.dynamics._options import SimulationOptions
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import attractor_values, summarize
