@@ -26,8 +26,15 @@ def assert_ends_in_ball(f, eta: float, radius: float, x0: np.ndarray, steps: int
         assert np.all(np.abs(x) <= radius * (1 + 1e-12)), (eta, radius, x)
 
 
+#: learning rates as multiples of the threshold 2/f''(0), away from the threshold itself: at
+#: eta f''(0) = 2 GD contracts towards 0 only algebraically (|x_t| ~ t^-1/2), and near it at
+#: the rate |1 - eta f''(0)| -> 1, so no finite run can watch the "eventually" of Theorem 4.3
+#: (the check then says unknown: see test_at_the_threshold_the_conclusion_is_unknown_not_false)
+_FACTORS = st.floats(0.2, 0.9) | st.floats(1.1, 10.0)
+
+
 @settings(max_examples=examples(0.3))
-@given(f=definition_4_1_functions(), factor=st.floats(0.2, 10.0),
+@given(f=definition_4_1_functions(), factor=_FACTORS,
        x0=st.lists(st.floats(-2.0, 2.0), min_size=4, max_size=8))
 @example(f=catalog.f2(), factor=6.0, x0=[-2.0, 0.2, 1.0, 2.0])  # Fig. 4.1 middle, eta = 2
 @example(f=population_loss("quadratic", sp.Integer(5)), factor=0.2, x0=[2.0, -2.0, 0.1, 1.0])
@@ -44,6 +51,18 @@ def test_gd_ends_in_the_ball_of_the_proof(f, factor, x0):
     assert result.confirmed, result.conclusion.evidence
     scale = max(radius.value, float(f.periodic_point(2 * float(f.threshold))))
     assert_ends_in_ball(f, eta, radius.value, scale * np.asarray(x0))
+
+
+def test_at_the_threshold_the_conclusion_is_unknown_not_false():
+    """Hypothesis found f2(C=1) + f1/10 at eta = 2/f''(0) exactly (factor 1.0): the proof's
+    radii are certified, GD from 8 starts does not reach B_{R_eta} in 20000 steps (it
+    contracts like t^-1/2), and the check says unknown rather than claiming a failure."""
+    f = f2_plus_f1(sp.Integer(1), sp.Rational(1, 10))
+    eta = float(f.threshold)
+    result = check_theorem_4_3(f, eta, starts=8)
+    assert result.applies and result.certified
+    assert result.conclusion.status is Status.UNKNOWN, result.conclusion.evidence
+    assert "trajectories stay in B_R" in result.conclusion.evidence
 
 
 def test_f2_theorem_4_3_applies_with_c_1():
