@@ -18,12 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-import mpmath
 import numpy as np
 import sympy as sp
-from scipy.optimize import brentq
 from sympy.codegen.rewriting import optimize, optims_c99
 
+from theory import _periodic_points
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -36,7 +35,6 @@ from theory.errors import (
     CurvatureAtZeroError,
     LearningRateError,
     NoMinimumAtZeroError,
-    NoPeriodicOrbitError,
     NotEvenError,
     NotOneVariableError,
 )
@@ -322,27 +320,6 @@ class Subquadratic:
     def _curvature_mp(self) -> Callable:
         return sp.lambdify(X_POS, self.branch(2), modules="mpmath")
 
-    def _residual_mp(self, eta: float, x) -> mpmath.mpf:
-        """eta f'(x) - 2x at high precision (for x so small that floats lose the digits)."""
-        with mpmath.workdps(50):
-            return mpmath.mpf(eta) * self._slope_mp(mpmath.mpf(x)) - 2 * mpmath.mpf(x)
-
-    def _polish(self, eta: float, root: float) -> float:
-        """Three Newton steps on eta f'(x) = 2x at 40 digits (near the threshold the root is
-        ill-conditioned in floats); the float root is kept if Newton wanders off."""
-        try:
-            with mpmath.workdps(40):
-                x, e = mpmath.mpf(root), mpmath.mpf(eta)
-                for _ in range(3):
-                    slope = e * self._curvature_mp(x) - 2
-                    if slope == 0:
-                        break
-                    x -= (e * self._slope_mp(x) - 2 * x) / slope
-                polished = float(x)
-        except (TypeError, ValueError, ZeroDivisionError):
-            return root
-        return polished if abs(polished - root) <= 1e-6 * root else root
-
     def _check_eta_above_threshold(self, eta) -> float:
         value = _validated_eta(eta)
         threshold = float(self.threshold)
@@ -364,57 +341,7 @@ class Subquadratic:
         eta <= threshold and :class:`NoPeriodicOrbitError` when there is no root.
         """
         eta = self._check_eta_above_threshold(eta)
-        grid = np.geomspace(_FLOAT_FLOOR, search_max, 1201)
-        with np.errstate(all="ignore"):
-            g = eta * np.asarray(self._evaluate(1, grid)) - 2 * grid
-        finite = np.isfinite(g)
-        if not finite.all():  # stop at the first overflow: beyond it we know nothing
-            stop = int(np.argmin(finite))
-            grid, g = grid[:stop], g[:stop]
-        roots: list[float] = []
-        if g.size and g[0] <= 0:
-            roots.append(self._root_below_float_floor(eta))
-        sign = np.sign(g)
-        for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
-            lo, hi = float(grid[i]), float(grid[i + 1])
-            roots.append(
-                brentq(lambda x: eta * float(self.df(x)) - 2 * x, lo, hi, xtol=1e-300, rtol=1e-15)
-            )
-        roots += [float(grid[i]) for i in np.flatnonzero(g == 0)]
-        roots = [self._polish(eta, r) for r in roots]
-        # a sign change across a jump of f' (a kink of f, e.g. the Section 6 losses) is not a
-        # root: keep only points where eta f'(x) = 2x holds to 1e-7 relative
-        jumps = [r for r in roots if not abs(eta * float(self.df(r)) - 2 * r) <= 2e-7 * r]
-        roots = [r for r in roots if r not in jumps]
-        if not roots:
-            smallest = float(np.nanmin((g + 2 * grid) / (eta * grid))) if g.size else float("nan")
-            jumped = (f"; f'(x) jumps across 2x/eta at x = {jumps[0]:.6g} (a kink of f) without "
-                      "a root" if jumps else "")
-            raise NoPeriodicOrbitError(
-                f"{self.name!r} has no period-2 orbit at eta={eta:g}: h(x) = f'(x)/x never "
-                f"equals 2/eta = {2 / eta:.6g} on (0, {search_max:g}] (its smallest value there "
-                f"is {smallest:.6g}){jumped}; for example a quadratic has h(x) = f''(0) "
-                "everywhere"
-            )
-        return tuple(sorted(roots))
-
-    def _root_below_float_floor(self, eta: float) -> float:
-        """The root in (0, 1e-7] (eta just above the threshold), by mpmath bisection."""
-        lo, hi = mpmath.mpf(10) ** -300, mpmath.mpf(_FLOAT_FLOOR)
-        if self._residual_mp(eta, lo) <= 0:
-            raise NoPeriodicOrbitError(
-                f"{self.name!r}: eta={eta:g} is so close to the threshold that x_eta < 1e-300"
-            )
-        with mpmath.workdps(50):
-            for _ in range(2000):
-                mid = mpmath.sqrt(lo * hi) if hi / lo > 4 else (lo + hi) / 2
-                if self._residual_mp(eta, mid) > 0:
-                    lo = mid
-                else:
-                    hi = mid
-                if hi - lo <= 1e-17 * hi:
-                    break
-        return float((lo + hi) / 2)
+        return _periodic_points.roots(self, eta, search_max)
 
     def periodic_point(self, eta) -> float:
         """x_eta: the positive point of the period-2 orbit {+x_eta, -x_eta} (Lemma 4.1).
@@ -441,38 +368,7 @@ class Subquadratic:
 
     @cached_property
     def _closed_form(self) -> sp.Expr | None:
-        candidates: list[sp.Expr] = []
-        slope = sp.piecewise_fold(self.branch(1))
-        pieces = slope.args if isinstance(slope, sp.Piecewise) else ((slope, True),)
-        for piece, _ in pieces:
-            try:
-                with time_limit(15):
-                    solutions = sp.solve(sp.Eq(ETA * piece, 2 * X_POS), X_POS)
-            except Exception:  # no closed form (NotImplementedError, timeouts, ...)
-                continue
-            for solution in solutions:
-                if solution == 0:
-                    continue
-                candidates.append(solution)
-                if solution.has(sp.LambertW):  # the trivial root sits on the principal branch
-                    candidates.append(
-                        solution.replace(
-                            lambda e: isinstance(e, sp.LambertW) and len(e.args) == 1,
-                            lambda e: sp.LambertW(e.args[0], -1),
-                        )
-                    )
-        threshold = float(self.threshold)
-        test_etas = [threshold * r for r in (1.3, 2.0, 5.0, 20.0)]
-        try:
-            expected = [self.periodic_point(e) for e in test_etas]
-        except NoPeriodicOrbitError:
-            return None
-        for candidate in candidates:
-            if all(
-                _matches(candidate, e, x) for e, x in zip(test_etas, expected, strict=True)
-            ):
-                return candidate
-        return None
+        return _periodic_points.closed_form(self)
 
     @cached_property
     def _closed_form_numeric(self) -> Callable | None:
@@ -494,21 +390,7 @@ class Subquadratic:
         bad = ~(np.isfinite(etas) & (etas > threshold))
         if bad.any():  # raises the error periodic_point gives for that learning rate
             self._check_eta_above_threshold(float(etas[bad].flat[0]))
-        closed = self._closed_form_numeric
-        if closed is None:
-            return np.vectorize(self.periodic_point, otypes=[float])(etas)
-        with np.errstate(all="ignore"):
-            start = np.real(np.asarray(closed(etas), dtype=complex))
-            x = start
-            for _ in range(2):
-                step = (etas * self.df(x) - 2 * x) / (etas * self.d2f(x) - 2)
-                x = np.where(np.isfinite(step), x - step, x)
-        # where the closed form was off (near the branch point) solve point by point
-        unsure = ~(np.abs(x - start) <= 1e-8 * np.abs(x)) | ~(x > 0)
-        if unsure.any():
-            x = np.where(unsure, 0.0, x)
-            x[unsure] = [self.periodic_point(e) for e in etas[unsure]]
-        return x
+        return _periodic_points.roots_array(self, etas)
 
     def periodic_point_expr(self) -> sp.Expr | None:
         """x_eta as a closed form in ``theory.ETA``, or None when sympy finds none.
@@ -550,11 +432,3 @@ def _tidy(expr: sp.Expr, seconds: float = 3.0) -> sp.Expr:
     if simpler.has(sp.nan, sp.zoo) or simpler.count_ops() > expr.count_ops():
         return expr
     return simpler
-
-
-def _matches(candidate: sp.Expr, eta: float, x_eta: float) -> bool:
-    try:
-        value = complex(sp.N(candidate.xreplace({ETA: sp.Float(eta, 30)}), 30))
-    except (TypeError, ValueError):
-        return False
-    return abs(value.imag) <= 1e-12 * abs(x_eta) and abs(value.real - x_eta) <= 1e-9 * x_eta
