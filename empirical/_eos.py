@@ -17,13 +17,9 @@ import numpy as np
 from empirical._checkpoint import checkpoint_path
 from empirical._gd import GDTrace, run_gd
 from empirical._problem import Problem, build_problem
-from empirical._spec import ProblemSpec
+from empirical._spec import DEFAULT_LR, DEFAULT_STEPS, ProblemSpec
 from empirical.errors import ExperimentError
 from theory import validation as v
-
-#: the quick default of ``msl eos``: digits, 1,000 examples, tanh MLP 2 x 64, MSE
-DEFAULT_LR = 0.3
-DEFAULT_STEPS = 3000
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ ACTIVATIONS = ("tanh", "relu")
 LOSSES = ("mse", "ce")
 DTYPES = ("float32", "float64")
 NORMS = ("none", "group")
+#: learning rate and GD steps of the default edge-of-stability run (``msl eos``, the quick
+#: preset of ``msl reproduce``)
+DEFAULT_LR = 0.3
+DEFAULT_STEPS = 3000
 
 
 @dataclass(frozen=True)

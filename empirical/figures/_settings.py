@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from empirical._spec import ProblemSpec
+from empirical._spec import DEFAULT_LR, DEFAULT_STEPS, ProblemSpec
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -74,12 +74,12 @@ class Setting:
 
 
 #: the default of ``msl eos``: 1,000 digits, tanh MLP 2 x 64, MSE, eta = 0.3, 3,000 steps
-QUICK = Setting("quick", ProblemSpec(), lr=0.3, steps=3000, sharpness_every=20,
+QUICK = Setting("quick", ProblemSpec(), lr=DEFAULT_LR, steps=DEFAULT_STEPS, sharpness_every=20,
                 slice_points=41, n_random=2, scales_radii=81)
 
 #: all 1,797 digits (1,297 train / 500 test), a 5x longer run with the sharpness twice as
 #: often, finer grids and four random directions
-FULL = Setting("full", ProblemSpec(n_train=1297, n_test=500), lr=0.3, steps=15000,
+FULL = Setting("full", ProblemSpec(n_train=1297, n_test=500), lr=DEFAULT_LR, steps=15000,
                sharpness_every=10, slice_points=101, n_random=4, scales_radii=161)
 
 SETTINGS = {s.name: s for s in (QUICK, FULL)}
