@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from theory.errors import GridError, MslValueError
 
 __all__ = ["parse_grid", "resolve_cli_function"]
@@ -22,12 +20,14 @@ _SINGLE = re.compile(rf"^\s*({_NUMBER})\s*$")
 _VARIABLE = re.compile(r"^x\d*$")
 
 
-def parse_grid(text: str, argument: str) -> np.ndarray:
+def parse_grid(text: str, argument: str):
     """``"A:B:N"`` -> ``numpy.linspace(A, B, N)`` (N >= 1 points); ``"A"`` -> ``[A]``.
 
     Raises :class:`GridError` naming ``argument`` for anything else (an empty grid, N not a
     positive whole number, a malformed number).
     """
+    import numpy as np
+
     single = _SINGLE.match(text)
     if single:
         return np.array([float(single.group(1))])

@@ -13,7 +13,8 @@ The rules are the same everywhere:
 * JSON: :func:`json_safe` maps NaN to ``null`` and +-inf to the strings ``"inf"``/``"-inf"``
   (the one NaN rule of every file the project writes).
 
-This module imports only numpy (no sympy, numba or torch).
+This module imports nothing heavy: numpy only inside :func:`learning_rate_grid`, and no
+sympy, numba or torch, so the command line can validate before loading them.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from theory.errors import GridError, LearningRateError, MslValueError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "choice",
@@ -48,9 +50,9 @@ def whole_number(name: str, value, *, minimum: int = 0, maximum: int | None = No
                  error: ErrorType = MslValueError) -> int:
     """``value`` as an ``int`` in ``[minimum, maximum]`` (bools rejected, ``2.0`` accepted)."""
     bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float, np.floating)):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
         raise error(f"{name}={value!r} must be a whole number {bounds}")
-    if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+    if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise error(f"{name}={value!r} must be a whole number {bounds}")
     number = int(value)
     if number < minimum or (maximum is not None and number > maximum):
@@ -128,6 +130,8 @@ def learning_rate_grid(eta, *, name: str = "eta") -> np.ndarray:
     Raises :class:`~theory.errors.LearningRateError` for values that are not finite and
     positive (naming the first offender) and :class:`~theory.errors.GridError` when empty.
     """
+    import numpy as np
+
     try:
         grid = np.atleast_1d(np.asarray(eta, dtype=float))
     except (TypeError, ValueError):
@@ -149,7 +153,7 @@ def learning_rate_tuple(eta, default: Iterable[float], *, name: str = "eta") -> 
     distinct learning rates."""
     if eta is None:
         values = list(default)
-    elif isinstance(eta, (numbers.Real, np.floating)) and not isinstance(eta, bool):
+    elif isinstance(eta, numbers.Real) and not isinstance(eta, bool):
         values = [eta]
     elif isinstance(eta, (str, bytes)):
         raise LearningRateError(f"{name}={eta!r} is not a number or a sequence of numbers")
@@ -176,13 +180,13 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # numpy arrays
         return json_safe(value.tolist())
     if hasattr(value, "to_dict") and callable(value.to_dict):
         return json_safe(value.to_dict())
     if isinstance(value, Enum):
         return json_safe(value.value)
-    if isinstance(value, np.generic):
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalars
         value = value.item()
     if isinstance(value, float):
         if math.isnan(value):
