@@ -20,7 +20,7 @@ load torch until something is used.
 
 from __future__ import annotations
 
-import importlib
+from theory.lazy import lazy_exports
 
 _EXPORTS = {
     "ProblemSpec": "_spec",
@@ -85,14 +85,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'empirical' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"empirical.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -17,7 +17,7 @@ check``); :func:`format_table` prints the claim x function table.
 
 from __future__ import annotations
 
-import importlib
+from theory.lazy import lazy_exports
 
 #: public name -> the module that defines it (imported on first use, so ``import
 #: proofs_check`` loads neither sympy, numba nor python-flint)
@@ -46,14 +46,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'proofs_check' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"proofs_check.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

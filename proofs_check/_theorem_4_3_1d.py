@@ -13,22 +13,9 @@ import numpy as np
 import sympy as sp
 
 from proofs_check import _hypotheses as hyp
+from proofs_check import _theorem_4_3_shared as shared
 from proofs_check._onedim import OneDimensional, exact, sympy_limit
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
-from proofs_check._theorem_4_3_shared import (
-    R1_FLOOR,
-    STATEMENT_45,
-    STATEMENT_ANGLE,
-    STATEMENT_C1,
-    STATEMENT_C2,
-    STATEMENT_CONCLUSION,
-    STATEMENT_INVARIANT,
-    STATEMENT_MIN,
-    STATEMENT_RATIO,
-    _result,
-    _simulate,
-    _verdict,
-)
 from theory import X_POS, Subquadratic
 
 
@@ -36,21 +23,22 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
                      max_steps: int) -> ClaimResult:
     nonneg = a.certify(lambda d: d(1), ">=0", "f'(x) >= 0", open_at_lower=True)
     st, cert, text = hyp.certificate_status(nonneg)
-    angle = Check("angle condition", STATEMENT_ANGLE, st, "interval" if nonneg else "none", cert,
+    angle = Check("angle condition", shared.STATEMENT_ANGLE, st,
+                  "interval" if nonneg else "none", cert,
                   f"{text}; in 1-D f'(x) x = |f'(x)| |x| wherever f'(x) x >= 0, so c = 1")
     last = a.formula(1, a.radius)
     limit = sympy_limit(last / X_POS, sp.oo)
     if limit is None:
-        ratio = Check("|grad f|/|x| -> 0", STATEMENT_RATIO, Status.UNKNOWN, "none", False,
+        ratio = Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO, Status.UNKNOWN, "none", False,
                       "sympy could not take lim f'(x)/x")
     else:
-        ratio = Check("|grad f|/|x| -> 0", STATEMENT_RATIO,
+        ratio = Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO,
                       Status.HOLDS if limit == 0 else Status.FAILS, "symbolic", True,
                       f"lim_(x->oo) f'(x)/x = {limit} (sympy, formula {last})")
     hypotheses = (
-        hyp.continuity(a, 1, used_by_proof=True, statement=STATEMENT_C1),
-        hyp.continuity(a, 2, used_by_proof=False, statement=STATEMENT_C2),
-        hyp.slope_positive(a, name="unique minimum", statement=STATEMENT_MIN
+        hyp.continuity(a, 1, used_by_proof=True, statement=shared.STATEMENT_C1),
+        hyp.continuity(a, 2, used_by_proof=False, statement=shared.STATEMENT_C2),
+        hyp.slope_positive(a, name="unique minimum", statement=shared.STATEMENT_MIN
                            + "; in 1-D: f'(x) > 0 for x > 0"),
         ratio,
         angle,
@@ -75,17 +63,17 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
                                        f"{r2_hi:.10g}] (certified), R_eta = max(r1, r2)"))
         steps.append(_inequality_4_5_1d(a, eta, r1))
         steps.append(_invariance_1d(a, eta, r_eta))
-        summary = _simulate(f.df, np.zeros(1), eta, r_eta, scale, starts, seed, max_steps,
+        summary = shared._simulate(f.df, np.zeros(1), eta, r_eta, scale, starts, seed, max_steps,
                             dim=None)
         summaries.append(summary)
-        verdicts.append(_verdict(summary, eta))
+        verdicts.append(shared._verdict(summary, eta))
     if stuck is not None:
         verdicts.append((Status.FAILS, stuck))
-    conclusion = Check("GD ends in B_{R_eta}", STATEMENT_CONCLUSION,
+    conclusion = Check("GD ends in B_{R_eta}", shared.STATEMENT_CONCLUSION,
                        combine(s for s, _ in verdicts),
                        "symbolic" if stuck else "simulation", bool(stuck),
                        "; ".join(t for _, t in verdicts), data={"simulations": summaries})
-    return _result(f.name, etas, hypotheses, constants, steps, conclusion)
+    return shared._result(f.name, etas, hypotheses, constants, steps, conclusion)
 
 
 def _flat_tail(a: OneDimensional) -> str | None:
@@ -119,10 +107,10 @@ def _r1(a: OneDimensional, eta: float) -> tuple[float, str]:
     with np.errstate(all="ignore"):
         g = eta * np.asarray(a.f.df(grid)) - 2 * grid
     above = np.flatnonzero(~(g < 0))
-    floor = R1_FLOOR * a.scale
+    floor = shared.R1_FLOOR * a.scale
     if above.size == 0:
         return floor, (f"eta f'(x) < 2x on the whole grid: any r1 > 0 works; r1 = "
-                       f"{R1_FLOOR:g} x scale")
+                       f"{shared.R1_FLOOR:g} x scale")
     k = above[-1]
     guess = float(grid[k])
     if k + 1 < grid.size:
@@ -147,7 +135,7 @@ def _inequality_4_5_1d(a: OneDimensional, eta: float, r1: float) -> Check:
     certs = [c for c in (positive, below) if c is not None]
     statuses = [hyp.certificate_status(c)[0] for c in (positive, below)]
     status = combine(statuses)
-    return Check(f"(4.5) (eta={eta:.6g})", STATEMENT_45 + "; 1-D: 0 < eta f'(x) < 2x",
+    return Check(f"(4.5) (eta={eta:.6g})", shared.STATEMENT_45 + "; 1-D: 0 < eta f'(x) < 2x",
                  status, "interval", status is not Status.UNKNOWN,
                  "; ".join(c.describe() for c in certs) or "not translatable",
                  data={"certificates": [c.to_dict() for c in certs]})
@@ -163,7 +151,7 @@ def _invariance_1d(a: OneDimensional, eta: float, r_eta: float) -> Check:
     certs = [c for c in (upper, lower) if c is not None]
     status = combine(hyp.certificate_status(c)[0] for c in (upper, lower))
     return Check(f"B_R invariant (eta={eta:.6g})",
-                 STATEMENT_INVARIANT + f"; R_eta = {r_eta:.10g}", status, "interval",
+                 shared.STATEMENT_INVARIANT + f"; R_eta = {r_eta:.10g}", status, "interval",
                  status is not Status.UNKNOWN,
                  "; ".join(c.describe() for c in certs) or "not translatable",
                  data={"certificates": [c.to_dict() for c in certs]})

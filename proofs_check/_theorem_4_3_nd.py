@@ -13,25 +13,12 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
+from proofs_check import _theorem_4_3_shared as shared
 from proofs_check._onedim import analysis
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from proofs_check._sampling import RADII, directions, probe_continuity, sample_shells
 from proofs_check._separable import decomposition
 from proofs_check._theorem_4_3_1d import proof_radii_1d
-from proofs_check._theorem_4_3_shared import (
-    R1_FLOOR,
-    STATEMENT_45,
-    STATEMENT_ANGLE,
-    STATEMENT_C1,
-    STATEMENT_C2,
-    STATEMENT_CONCLUSION,
-    STATEMENT_INVARIANT,
-    STATEMENT_MIN,
-    STATEMENT_RATIO,
-    _result,
-    _simulate,
-    _verdict,
-)
 from theory import Landscape
 from theory.catalog import Separable, TwoValley, Valley
 
@@ -101,8 +88,8 @@ def _n_dimensional(obj, etas, starts: int, seed: int, max_steps: int) -> ClaimRe
 
     probe_g = probe_continuity(land.gradient, center, scale, seed)
     probe_h = probe_continuity(hessian_flat, center, scale, seed)
-    c1 = _continuity_check("grad f continuous", STATEMENT_C1, probe_g, True)
-    c2 = _continuity_check("C^2", STATEMENT_C2, probe_h, False)
+    c1 = _continuity_check("grad f continuous", shared.STATEMENT_C1, probe_g, True)
+    c2 = _continuity_check("C^2", shared.STATEMENT_C2, probe_h, False)
     unique = _uniqueness(land, center, local_minima, shells, scale)
     ratio, ratio_data = _ratio_check(shells)
     angle, c_hat = _angle_check(shells)
@@ -125,7 +112,7 @@ def _n_dimensional(obj, etas, starts: int, seed: int, max_steps: int) -> ClaimRe
                     f"R_eta from the components (eta={eta:.6g})", r_parts,
                     note="sqrt(sum_i R_eta(f_i)^2) with each R_eta(f_i) certified by the 1-D "
                          "proof: GD on a separable f is GD on each f_i (4.4)"))
-            summary = _simulate(land.gradient, center, eta, r_parts, scale, starts, seed,
+            summary = shared._simulate(land.gradient, center, eta, r_parts, scale, starts, seed,
                                 max_steps if r_parts else min(max_steps, 3000), dim=land.dim,
                                 invariant=False)
         else:
@@ -136,19 +123,19 @@ def _n_dimensional(obj, etas, starts: int, seed: int, max_steps: int) -> ClaimRe
                                            "R_eta = max(r1, r2) (numeric)"))
             steps.append(_inequality_4_5_nd(land, shells, center, eta, r1))
             steps.append(_invariance_nd(land, center, eta, r_eta, units))
-            summary = _simulate(land.gradient, center, eta, r_eta, scale, starts, seed,
+            summary = shared._simulate(land.gradient, center, eta, r_eta, scale, starts, seed,
                                 max_steps, dim=land.dim)
         summaries.append(summary)
-        verdicts.append(_verdict(summary, eta))
+        verdicts.append(shared._verdict(summary, eta))
     manifold = _valley_of_minima(land, center)
     if manifold:
         verdicts.append((Status.FAILS, manifold + ": GD started on it at any distance stays "
                          "there, so no ball B_R contains the tail of every trajectory"))
-    conclusion = Check("GD ends in B_{R_eta}", STATEMENT_CONCLUSION,
+    conclusion = Check("GD ends in B_{R_eta}", shared.STATEMENT_CONCLUSION,
                        combine(s for s, _ in verdicts), "symbolic" if manifold else "simulation",
                        bool(manifold), "; ".join(t for _, t in verdicts),
                        data={"simulations": summaries, "ratio": ratio_data})
-    return _result(name, etas, hypotheses, constants, steps, conclusion)
+    return shared._result(name, etas, hypotheses, constants, steps, conclusion)
 
 
 def _radius_from_components(parts, eta: float) -> float | None:
@@ -177,7 +164,8 @@ def _continuity_check(name, statement, probe, used) -> Check:
 def _uniqueness(land, center, local_minima, shells, scale) -> Check:
     manifold = _valley_of_minima(land, center)
     if manifold:
-        return Check("unique minimum", STATEMENT_MIN, Status.FAILS, "symbolic", True, manifold)
+        return Check("unique minimum", shared.STATEMENT_MIN, Status.FAILS, "symbolic", True,
+                     manifold)
     far = [p for p in local_minima if np.linalg.norm(p - center) > 1e-3 * scale]
     values = land.value(np.asarray(far)) if far else np.array([])
     center_value = float(land.value(center[None])[0])
@@ -185,15 +173,15 @@ def _uniqueness(land, center, local_minima, shells, scale) -> Check:
     stationary = shells.finite & (norms <= 1e-300)
     if far:
         p = far[int(np.argmin(values))]
-        return Check("unique minimum", STATEMENT_MIN, Status.FAILS, "numeric", False,
+        return Check("unique minimum", shared.STATEMENT_MIN, Status.FAILS, "numeric", False,
                      f"a local minimisation ends at {np.round(p, 6).tolist()} with f = "
                      f"{float(np.min(values)):.6g} (x* = {center.tolist()}, f(x*) = "
                      f"{center_value:.6g})")
     if stationary.any():
         i, j = np.argwhere(stationary)[0]
-        return Check("unique minimum", STATEMENT_MIN, Status.FAILS, "numeric", False,
+        return Check("unique minimum", shared.STATEMENT_MIN, Status.FAILS, "numeric", False,
                      f"grad f = 0 at {shells.points[i, j].tolist()} != x*")
-    return Check("unique minimum", STATEMENT_MIN, Status.HOLDS, "numeric", False,
+    return Check("unique minimum", shared.STATEMENT_MIN, Status.HOLDS, "numeric", False,
                  f"8 seeded local minimisations all end at x* = {center.tolist()}; grad f != 0 "
                  f"at all {int(shells.finite.sum())} sampled points")
 
@@ -207,12 +195,12 @@ def _ratio_check(shells) -> tuple[Check, dict]:
     text = (f"max |grad f|/|x - x*| on spheres: {ratio[0]:.3g} at r = {r[0]:.3g}, "
             f"{decade:.3g} at r = {r[-1] / 10:.3g}, {last:.3g} at r = {r[-1]:.3g}")
     if last <= 1e-2 * np.nanmax(ratio) and last < decade:
-        return Check("|grad f|/|x| -> 0", STATEMENT_RATIO, Status.HOLDS, "numeric", False,
+        return Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO, Status.HOLDS, "numeric", False,
                      text + " (decreasing)"), data
     if last >= decade:
-        return Check("|grad f|/|x| -> 0", STATEMENT_RATIO, Status.FAILS, "numeric", False,
+        return Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO, Status.FAILS, "numeric", False,
                      text + " (not decreasing)"), data
-    return Check("|grad f|/|x| -> 0", STATEMENT_RATIO, Status.UNKNOWN, "numeric", False,
+    return Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO, Status.UNKNOWN, "numeric", False,
                  text), data
 
 
@@ -228,16 +216,16 @@ def _angle_check(shells) -> tuple[Check, float]:
     text = (f"smallest cosine {c_hat:.3g} at x = {where}; per sphere: {inner:.3g} at "
             f"r = {r[-1] / 10:.3g}, {outer:.3g} at r = {r[-1]:.3g}")
     if c_hat <= 0:
-        return Check("angle condition", STATEMENT_ANGLE, Status.FAILS, "numeric", False,
+        return Check("angle condition", shared.STATEMENT_ANGLE, Status.FAILS, "numeric", False,
                      text + ": grad f points away from x*"), c_hat
     if c_hat <= 1e-8:
-        return Check("angle condition", STATEMENT_ANGLE, Status.FAILS, "numeric", False,
+        return Check("angle condition", shared.STATEMENT_ANGLE, Status.FAILS, "numeric", False,
                      text + ": the cosine is numerically 0, no constant c > 0 works"), c_hat
     if outer < 0.5 * inner and outer < 5e-2:
-        return Check("angle condition", STATEMENT_ANGLE, Status.FAILS, "numeric", False,
+        return Check("angle condition", shared.STATEMENT_ANGLE, Status.FAILS, "numeric", False,
                      text + ": the cosine keeps falling towards 0 with |x|, so no constant "
                             "c > 0 works"), c_hat
-    return Check("angle condition", STATEMENT_ANGLE, Status.HOLDS, "numeric", False,
+    return Check("angle condition", shared.STATEMENT_ANGLE, Status.HOLDS, "numeric", False,
                  text + f": c = {c_hat:.3g} on the sampled spheres"), c_hat
 
 
@@ -250,7 +238,7 @@ def _radii(land, shells, center, eta, c, units, scale):
     rows = np.flatnonzero(violating.any(axis=1))
     if rows.size and rows[-1] == shells.radius.size - 1:
         return None, None, None
-    r1 = float(shells.radius[rows[-1] + 1]) if rows.size else R1_FLOOR * scale
+    r1 = float(shells.radius[rows[-1] + 1]) if rows.size else shared.R1_FLOOR * scale
     inner = sample_shells(land.gradient, center, np.geomspace(1e-3 * r1, r1, 40)
                           if r1 > 1e-300 else np.array([r1]), units)
     mapped = inner.points - eta * inner.gradient - center
@@ -271,7 +259,7 @@ def _inequality_4_5_nd(land, shells, center, eta, r1) -> Check:
     if bad.any():
         i = np.argwhere(bad)[0]
         text += f" (first at x = {np.round(pts[tuple(i)], 6).tolist()})"
-    return Check(f"(4.5) (eta={eta:.6g})", STATEMENT_45,
+    return Check(f"(4.5) (eta={eta:.6g})", shared.STATEMENT_45,
                  Status.FAILS if bad.any() else Status.HOLDS, "numeric", False, text)
 
 
@@ -281,7 +269,8 @@ def _invariance_nd(land, center, eta, r_eta, units) -> Check:
     finite = np.isfinite(mapped)
     bad = finite & (mapped > r_eta * (1 + 1e-12))
     worst = float(np.nanmax(mapped))
-    return Check(f"B_R invariant (eta={eta:.6g})", STATEMENT_INVARIANT + f"; R_eta = {r_eta:.6g}",
+    return Check(f"B_R invariant (eta={eta:.6g})",
+                 shared.STATEMENT_INVARIANT + f"; R_eta = {r_eta:.6g}",
                  Status.FAILS if bad.any() else Status.HOLDS, "numeric", False,
                  f"{int(finite.sum())} sampled points of B_R: max |h(x) - x*| = {worst:.6g}, "
                  f"{int(bad.sum())} outside B_R")

@@ -17,7 +17,7 @@ so the command line's ``--help`` stays fast.  Importing :mod:`theory` never impo
 
 from __future__ import annotations
 
-import importlib
+from theory.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -63,16 +63,4 @@ _SUBMODULES = (
 __all__ = sorted([*_EXPORTS, "__version__", "catalog", "quasistatic"])
 
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        value = importlib.import_module(f"theory.{name}")
-    elif name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    else:
-        raise AttributeError(f"module 'theory' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)

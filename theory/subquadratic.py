@@ -13,7 +13,6 @@ f^(n)(x) = sign(x)^n f_+^(n)(|x|).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +21,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
-from theory import _periodic_points
+from theory import _periodic_points, validation
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -64,13 +63,7 @@ class PeriodicOrbit:
 
 
 def _validated_eta(eta) -> float:
-    try:
-        value = float(eta)
-    except (TypeError, ValueError):
-        raise LearningRateError(f"eta={eta!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise LearningRateError(f"eta={eta!r} must be a finite positive learning rate")
-    return value
+    return validation.learning_rate(eta)
 
 
 def _limit_at_zero_plus(expr: sp.Expr) -> sp.Expr:

@@ -113,12 +113,7 @@ def seed(value, *, name: str = "seed", error: ErrorType = MslValueError) -> int:
 
 def learning_rate(value, *, name: str = "eta", error: ErrorType = LearningRateError) -> float:
     """One learning rate: a finite number > 0."""
-    if isinstance(value, (bool, str, bytes, complex)):
-        raise error(f"{name}={value!r} is not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise error(f"{name}={value!r} is not a number") from None
+    number = real(name, value, allow_inf=True, error=error)
     if not math.isfinite(number) or number <= 0:
         raise error(f"{name}={value!r} must be a finite positive learning rate")
     return number

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import sympy as sp
 
+from theory import validation
 from theory._symbols import X
 from theory.errors import ParameterError
 from theory.landscape import Landscape
@@ -14,12 +13,7 @@ from theory.subquadratic import Subquadratic
 
 def positive_parameter(name: str, value) -> sp.Expr:
     """``value`` as an exact sympy number when possible; ParameterError unless finite > 0."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r} is not a number") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ParameterError(f"{name}={value!r} must be finite and positive")
+    validation.positive_real(name, value, error=ParameterError)
     if isinstance(value, sp.Basic):
         return value
     return sp.nsimplify(value, rational=True)

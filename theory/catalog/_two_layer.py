@@ -10,11 +10,11 @@ magnitudes gives subquadratic growth, e.g. the population loss (6.2) for data un
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import sympy as sp
 
+from theory import validation
 from theory._symbols import X_POS, X
 from theory.catalog._paper import positive_parameter
 from theory.errors import ParameterError
@@ -38,11 +38,9 @@ def _inputs(data: Sequence[float]) -> tuple[sp.Expr, ...]:
     out = []
     for i, v in enumerate(values):
         try:
-            number = float(v)
-        except (TypeError, ValueError):
-            raise ParameterError(f"data[{i}]={v!r} is not a number") from None
-        if not math.isfinite(number) or number <= 0:
-            raise ParameterError(f"data[{i}]={v!r}: Section 6 assumes inputs x_i > 0")
+            validation.positive_real(f"data[{i}]", v, error=ParameterError)
+        except ParameterError as exc:
+            raise ParameterError(f"{exc} (Section 6 assumes inputs x_i > 0)") from None
         out.append(v if isinstance(v, sp.Basic) else sp.nsimplify(v, rational=True))
     return tuple(out)
 
