@@ -15,8 +15,8 @@ from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
 from proofs_check.theorem_4_1 import check_theorem_4_1
 from proofs_check.theorem_4_2 import check_theorem_4_2
 from proofs_check.theorem_4_3 import check_theorem_4_3
-from theory import Landscape, Subquadratic, X, catalog
-from theory.catalog import Separable, TwoValley, Valley
+from theory import FunctionLike, Landscape, Subquadratic, X, catalog
+from theory.catalog import Separable, Valley
 
 #: claim key -> (paper name, check function)
 CLAIMS: dict[str, tuple[str, Callable[..., ClaimResult]]] = {
@@ -54,7 +54,7 @@ def applicable_claims(obj) -> tuple[str, ...]:
         return ("quasistatic_4_8", "theorem_4_3")
     if isinstance(obj, (Separable, Landscape)) and decomposition(obj) is not None:
         return ("theorem_4_2", "theorem_4_3")
-    if isinstance(obj, (Landscape, TwoValley, Separable)):
+    if isinstance(obj, FunctionLike):  # any other landscape (TwoValley, a user's own kind)
         return ("theorem_4_3",)
     return ()
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from theory import FunctionLike, Subquadratic, validation
 from theory.errors import MslValueError
-from theory.resolve import as_subquadratic, resolve
+from theory.resolver import as_subquadratic, resolve
 
 
 class CheckInputError(MslValueError):

@@ -20,16 +20,12 @@ from proofs_check._sampling import RADII, directions, probe_continuity, sample_s
 from proofs_check._separable import decomposition
 from proofs_check._theorem_4_3_1d import proof_radii_1d
 from theory import Landscape
-from theory.catalog import Separable, TwoValley, Valley
 
 
 def _landscape(obj) -> tuple[Landscape, str, object]:
-    if isinstance(obj, Landscape):
-        return obj, obj.name, obj
-    if isinstance(obj, (Separable, Valley, TwoValley)):
-        name = getattr(obj, "name", None) or "separable"
-        return obj.landscape, name, obj
-    raise TypeError(type(obj).__name__)
+    """(landscape, name, object) of any :class:`theory.FunctionLike` object."""
+    land = obj.landscape
+    return land, getattr(obj, "name", None) or (None if obj is land else "separable"), obj
 
 
 def _find_minimum(land: Landscape, seed: int) -> tuple[np.ndarray, list[np.ndarray]]:

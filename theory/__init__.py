@@ -21,27 +21,17 @@ from theory.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-#: public name -> the module that defines it
+#: defining module -> the public names it defines
 _EXPORTS = {
-    "ETA": "theory._symbols",
-    "X": "theory._symbols",
-    "X_POS": "theory._symbols",
-    "FunctionLike": "theory.resolve",
-    "as_landscape": "theory.resolve",
-    "as_subquadratic": "theory.resolve",
-    "resolve": "theory.resolve",
-    "resolve_function": "theory.resolve",
-    "Landscape": "theory.landscape",
-    "parse": "theory._sympy_utils",
-    "time_limit": "theory._sympy_utils",
-    "MslValueError": "theory.errors",
-    "PeriodicOrbit": "theory.subquadratic",
-    "Subquadratic": "theory.subquadratic",
-    "Schedule": "theory.schedule",
-    "SimulationOptions": "theory.dynamics",
-    "SimulationResult": "theory.dynamics",
-    "compile_landscape": "theory.dynamics",
-    "simulate": "theory.dynamics",
+    "theory._symbols": ("ETA", "X", "X_POS"),
+    "theory.resolver": ("FunctionLike", "as_landscape", "as_subquadratic", "resolve",
+        "resolve_function"),
+    "theory.landscape": ("Landscape",),
+    "theory._sympy_utils": ("parse", "time_limit"),
+    "theory.errors": ("MslValueError",),
+    "theory.subquadratic": ("PeriodicOrbit", "Subquadratic"),
+    "theory.schedule": ("Schedule",),
+    "theory.dynamics": ("SimulationOptions", "SimulationResult", "compile_landscape", "simulate"),
 }
 
 #: submodules reachable as attributes (``theory.catalog``) and by ``from theory import ...``
@@ -53,14 +43,15 @@ _SUBMODULES = (
     "landscape",
     "plotting",
     "quasistatic",
-    "resolve",
+    "resolver",
     "schedule",
     "subquadratic",
     "trajectory",
     "validation",
 )
 
-__all__ = sorted([*_EXPORTS, "__version__", "catalog", "quasistatic"])
+__all__ = sorted([*(n for names in _EXPORTS.values() for n in names), "__version__",
+                  "catalog", "quasistatic"])
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)

@@ -122,7 +122,7 @@ class Landscape:
 
     @property
     def landscape(self) -> Landscape:
-        """Itself (the :class:`theory.resolve.FunctionLike` protocol)."""
+        """Itself (the :class:`theory.resolver.FunctionLike` protocol)."""
         return self
 
     @cached_property

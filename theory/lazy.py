@@ -15,17 +15,18 @@ from collections.abc import Callable, Iterable, Mapping
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, namespace: dict, exports: Mapping[str, str],
+def lazy_exports(package: str, namespace: dict, exports: Mapping[str, Iterable[str]],
                  submodules: Iterable[str] = ()
                  ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``.
 
-    ``exports`` maps a public name to the module defining it (absolute, or relative to the
-    package when it starts with ``_`` or a letter without a dot: ``"_eos"`` is
-    ``package._eos``); ``submodules`` are reachable as attributes.  A name is stored in
+    ``exports`` maps each defining module (absolute, or relative to the package when it has
+    no dot: ``"_eos"`` is ``package._eos``) to the public names it defines; ``submodules``
+    are reachable as attributes.  A name is stored in
     ``namespace`` (the package's ``globals()``) once imported.
     """
     submodules = tuple(submodules)
+    home = {name: module for module, names in exports.items() for name in names}
 
     def module_path(name: str) -> str:
         return name if "." in name else f"{package}.{name}"
@@ -33,14 +34,14 @@ def lazy_exports(package: str, namespace: dict, exports: Mapping[str, str],
     def __getattr__(name: str):
         if name in submodules:
             value = importlib.import_module(f"{package}.{name}")
-        elif name in exports:
-            value = getattr(importlib.import_module(module_path(exports[name])), name)
+        elif name in home:
+            value = getattr(importlib.import_module(module_path(home[name])), name)
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         namespace[name] = value
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(exports) | set(submodules))
+        return sorted(set(namespace) | set(home) | set(submodules))
 
     return __getattr__, __dir__

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory.errors import GridError
-from theory.resolve import as_landscape
+from theory.resolver import as_landscape
 from theory.schedule import Schedule
 from theory.subquadratic import _validated_eta
 
@@ -28,7 +28,7 @@ class GDPath:
 def gd_path(function, x0, eta: float, steps: int, schedule: Schedule | None = None) -> GDPath:
     """Run GD (4.1) from ``x0`` at learning rate ``eta`` (times ``schedule``'s factors).
 
-    ``function``: anything :func:`theory.resolve.as_landscape` accepts.  Non-finite
+    ``function``: anything :func:`theory.resolver.as_landscape` accepts.  Non-finite
     iterates are kept as they come (a diverging path ends in inf/nan).
     """
     landscape = as_landscape(function)

@@ -139,7 +139,7 @@ def learning_rate_grid(eta, *, name: str = "eta") -> np.ndarray:
     bad = grid[~(np.isfinite(grid) & (grid > 0))]
     if bad.size:
         raise LearningRateError(
-            f"{name}={bad[0]!r}: learning rates must be finite and positive")
+            f"{name}={float(bad[0])!r}: learning rates must be finite and positive")
     return np.ascontiguousarray(grid)
 
 

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     function, result = sweep(args)
     landscape = compile_landscape(function)  # cached: the same object
-    from theory.resolve import as_landscape
+    from theory.resolver import as_landscape
 
     summary = summarize(result, as_landscape(function))
     del landscape

@@ -34,7 +34,7 @@ from theory.dynamics import _elementary, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
 from theory.landscape import Landscape
-from theory.resolve import FunctionLike, as_landscape
+from theory.resolver import FunctionLike, as_landscape
 
 __all__ = ["CompiledLandscape", "as_landscape", "cache_directory", "compile_landscape"]
 
