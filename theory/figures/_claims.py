@@ -7,6 +7,7 @@ collects them into ``report.md`` / ``report.json``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -43,8 +44,8 @@ def _clean_number(key: str, value) -> Number:
         value = value.item()
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return json_safe(value)
+    if isinstance(value, float):  # NaN: null (theory.validation's rule); a deciding number
+        return None if math.isinf(value) else json_safe(value)  # is finite or absent
     raise ClaimError(f"numbers[{key!r}]={value!r}: must be a scalar (int, float, bool, str "
                      "or None)")
 
