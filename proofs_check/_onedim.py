@@ -33,11 +33,9 @@ import sympy as sp
 from proofs_check._arb import (
     IntervalFunction,
     UnsupportedExpression,
-    compile_arb,
-    exact_interval,
-    intersect_forms,
     working_precision,
 )
+from proofs_check._arb_compile import compile_arb, exact_interval, intersect_forms
 from proofs_check._cells import SplitError, jump, split_cells
 from proofs_check._certify import (
     IntervalCertificate,

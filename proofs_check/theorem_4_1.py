@@ -36,7 +36,8 @@ import numpy as np
 import sympy as sp
 
 from proofs_check import _hypotheses as hyp
-from proofs_check._arb import Interval, compile_arb, working_precision
+from proofs_check._arb import Interval, working_precision
+from proofs_check._arb_compile import compile_arb
 from proofs_check._gd import distance_to_orbit, gradient_descent, lyapunov_exponent, starting_points
 from proofs_check._inputs import learning_rates, positive_integer, subquadratic, valid_radius
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis, exact

@@ -10,7 +10,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check._arb import Interval, compile_arb, working_precision
+from proofs_check._arb import Interval, working_precision
+from proofs_check._arb_compile import compile_arb
 from proofs_check._cells import split_cells
 from proofs_check._certify import Piece, certify, enclose_maximum, enclose_root
 from theory import X_POS, catalog
