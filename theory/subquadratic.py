@@ -409,12 +409,28 @@ class Subquadratic:
         )
 
 
+def _tanh_form(expr: sp.Expr) -> sp.Expr:
+    """sinh(u)/cosh(u) as tanh(u), deterministically (no simplify, no time limit).
+
+    Every sinh(u) becomes tanh(u) cosh(u) where cosh(u) also occurs, and sympy cancels
+    cosh(u)/cosh(u) on construction: d/dx log(cosh(x)) = sinh(x)/cosh(x) becomes tanh(x),
+    finite for every x, whether or not :func:`sympy.simplify` finishes in its time (it did
+    not, under load, for sums such as f1(7x/2)/4 + 3 log(cosh(15x/4))/4, and f'(x)/x was
+    nan beyond x ~ 190).
+    """
+    coshes = {c.args[0] for c in expr.atoms(sp.cosh)}
+    swaps = {s: sp.tanh(s.args[0]) * sp.cosh(s.args[0]) for s in expr.atoms(sp.sinh)
+             if s.args[0] in coshes}
+    return expr.xreplace(swaps) if swaps else expr
+
+
 def _tidy(expr: sp.Expr, seconds: float = 3.0) -> sp.Expr:
     """sympy's simplify when it finishes quickly and does not lengthen the expression.
 
     Beyond looks, this matters numerically: d/dx log(cosh x) = sinh(x)/cosh(x) overflows to
     nan for x > 710 while its simplified form tanh(x) does not.
     """
+    expr = _tanh_form(expr)
     if expr.count_ops() > 400:
         return expr
     try:
