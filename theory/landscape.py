@@ -104,10 +104,13 @@ class Landscape:
         if gradient is not None:
             if len(gradient) != len(ordered):
                 raise LandscapeError(f"gradient has {len(gradient)} entries; need {len(ordered)}")
-            self.__dict__["gradient_exprs"] = tuple(realify(sp.sympify(g)) for g in gradient)
+            self.__dict__["gradient_exprs"] = tuple(
+                realify(parse(g, argument=f"gradient[{i}]")) for i, g in enumerate(gradient)
+            )
         if hessian is not None:
             self.__dict__["hessian_exprs"] = tuple(
-                tuple(realify(sp.sympify(e)) for e in row) for row in hessian
+                tuple(realify(parse(e, argument=f"hessian[{i}][{j}]")) for j, e in enumerate(row))
+                for i, row in enumerate(hessian)
             )
 
     def __setattr__(self, key, value):

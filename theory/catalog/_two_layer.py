@@ -73,6 +73,27 @@ def empirical_loss_closed_form(data: Sequence[float], name: str | None = None) -
     return Subquadratic(sp.Piecewise(*pieces), name=name or f"L_emp_closed(n={n})")
 
 
+def _pair(support) -> tuple:
+    try:
+        pair = tuple(support)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ParameterError(f"support={support!r} must be a pair (a, b) with 0 <= a < b <= oo")
+    return pair
+
+
+def _support_end(value, index: int) -> sp.Expr:
+    """An end of the support: a number, an expression without variables, or infinity."""
+    from theory.parsing import parse
+
+    if value is sp.oo or (isinstance(value, str) and value.strip() in ("oo", "inf")) or (
+        isinstance(value, float) and value == float("inf")
+    ):
+        return sp.oo
+    return parse(value, argument=f"support[{index}]", variables=())
+
+
 def population_loss(density: str | sp.Expr, support: tuple, name: str | None = None
                     ) -> Subquadratic:
     """L(w) = (int_0^{1/|w|} x^2 dmu) w^2 + int_{1/|w|}^inf dmu for mu with ``density`` in x
@@ -85,7 +106,7 @@ def population_loss(density: str | sp.Expr, support: tuple, name: str | None = N
     if p.free_symbols - {sp.Symbol("x"), sp.Symbol("x", real=True), t}:
         raise ParameterError(f"density={density!r} must be an expression in x only")
     p = p.xreplace({s: t for s in p.free_symbols})
-    a, b = (sp.sympify(s) for s in support)
+    a, b = (_support_end(s, i) for i, s in enumerate(_pair(support)))
     if not (a.is_nonnegative and (b.is_positive or b is sp.oo) and bool(b > a)):
         raise ParameterError(f"support={support!r} must satisfy 0 <= a < b <= oo")
     mass = sp.simplify(sp.integrate(p, (t, a, b)))
