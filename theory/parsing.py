@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from collections.abc import Callable, Iterable
 
 import sympy as sp
@@ -295,7 +296,9 @@ def parse_text(text: str, *, argument: str = "function",
         raise ParseError(f"{argument}='' is empty; give an expression such as 'log(cosh(x))'")
     source = stripped.replace("^", "**")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         detail = (exc.msg or "invalid syntax").split(" - ")[0][:100]
         raise ParseError(f"{argument}={show(text)} could not be parsed as an expression: "
