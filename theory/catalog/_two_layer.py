@@ -28,6 +28,9 @@ def relu(z: sp.Expr) -> sp.Expr:
 
 def neuron(x: sp.Expr, w: sp.Expr) -> sp.Expr:
     """The network (6.1): 1 - sigma(w x + 1) + 2 sigma(w x) - sigma(w x - 1), sigma = ReLU."""
+    from theory.parsing import parse
+
+    x, w = parse(x, argument="x"), parse(w, argument="w")
     return 1 - relu(w * x + 1) + 2 * relu(w * x) - relu(w * x - 1)
 
 
@@ -140,6 +143,11 @@ def two_layer_two_valley(loss: Subquadratic, k=10) -> Landscape:
     input is k times larger, so its valley (along w1, made by the w2 term) is k times
     narrower.  ``loss`` is the per-coordinate loss l (an empirical or population loss).
     """
+    if not isinstance(loss, Subquadratic):
+        raise ParameterError(
+            f"loss={loss!r} must be a theory.Subquadratic (the per-coordinate loss l), got "
+            f"{type(loss).__name__}"
+        )
     k = positive_parameter("k", k)
     w1, w2 = sp.symbols("w1 w2", real=True)
     expr = loss.expr.xreplace({X: w1}) + loss.expr.xreplace({X: k * w2})
