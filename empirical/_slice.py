@@ -118,6 +118,7 @@ def fit_growth_exponent(radii, rises, *, confidence: float = 0.95) -> GrowthFit:
 
     Points with ``rise <= 0`` are dropped; at least 4 must remain.
     """
+    confidence = v.fraction("confidence", confidence, error=ExperimentError)
     r = np.asarray(radii, dtype=np.float64)
     y = np.asarray(rises, dtype=np.float64)
     keep = (r > 0) & (y > 0) & np.isfinite(y)

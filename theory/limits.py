@@ -4,13 +4,15 @@
 this machine's physical memory, or ``MSL_MEMORY_LIMIT_GB`` when set -- and raises
 :class:`~theory.errors.ResourceLimitError` naming the request and the estimate before
 anything is allocated.  Used by ``simulate`` (and the ``msl`` grids), the proofs' GD checks,
-``random_orthonormal_basis`` and the empirical problem sizes.
+``random_orthonormal_basis`` and the empirical problem sizes.  :func:`time_limit` bounds
+the time of a block (SIGALRM; ``msl check --budget``, the expression parser).
 """
 
 from __future__ import annotations
 
 import os
 
+from theory._time_limit import time_limit
 from theory.errors import ResourceLimitError
 
 _FALLBACK_BYTES = 8 * 2**30
@@ -55,4 +57,4 @@ def check_memory(request: str, estimate_bytes: float, *, hint: str = "") -> None
         )
 
 
-__all__ = ["check_memory", "format_bytes", "memory_limit"]
+__all__ = ["check_memory", "format_bytes", "memory_limit", "time_limit"]
