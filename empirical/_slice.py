@@ -113,6 +113,14 @@ class SliceResult:
         }
 
 
+def slice_grid_size(n_points) -> int:
+    """The slice's grid size: odd (t = 0 on the grid) and >= 11 (checked before any run)."""
+    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
+    if n_points % 2 == 0:
+        raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
+    return n_points
+
+
 def fit_growth_exponent(radii, rises, *, confidence: float = 0.95) -> GrowthFit:
     """Least-squares fit of ``log rise = log a + p log r`` with a Student-t interval.
 
@@ -216,9 +224,7 @@ def gradient_slice(
         lr: the run's learning rate, only used to start the search for ``t*`` when the
             curvature along ``u`` is not positive.
     """
-    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
-    if n_points % 2 == 0:
-        raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
+    n_points = slice_grid_size(n_points)
     span = v.positive_real("span", span, error=ExperimentError)
     rel_radius = v.positive_real("rel_radius", rel_radius, error=ExperimentError)
     if span <= 1.5:
