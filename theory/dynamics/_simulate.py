@@ -101,6 +101,33 @@ def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
     return saved
 
 
+def _load_finished(path, metadata: dict, eta: np.ndarray, x0: np.ndarray
+                   ) -> SimulationResult | None:
+    """The stored result if it is readable and of this sweep; None (recompute) otherwise."""
+    try:
+        result = SimulationResult.load(path)
+    except Exception:  # truncated, emptied or foreign: assemble it again from the chunks
+        return None
+    wanted = json.loads(json.dumps(metadata))
+    same = all(result.metadata.get(k) == v for k, v in wanted.items() if k != "version")
+    grids = (result.eta.shape == eta.shape and np.array_equal(result.eta, eta)
+             and result.x0.shape == x0.shape and np.array_equal(result.x0, x0))
+    return result if same and grids else None
+
+
+def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
+    """Chunk ``index`` from the store if it is there, readable and of the right shape."""
+    if store is None or not store.has(index):
+        return None
+    saved = store.load(index)
+    if saved is None or set(saved) != set(out):
+        return None
+    for name, array in out.items():
+        if saved[name].shape != (size, *array.shape[1:]):
+            return None
+    return saved
+
+
 def _fingerprint(description: dict, eta: np.ndarray, x0: np.ndarray) -> str:
     digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode())
     digest.update(eta.tobytes())
