@@ -74,8 +74,28 @@ def output_directory(path, argument: str = "--out") -> Path:
     return folder
 
 
+def _file_mode() -> int:
+    """The mode a plainly created file gets (0o666 less the umask), read without a race."""
+    try:  # Linux: the umask is in /proc; os.umask would have to set it to read it
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
 def _temporary(directory: Path, suffix: str) -> tuple[int, str]:
-    return tempfile.mkstemp(dir=directory, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=suffix)
+    """A temporary file beside the target, with the mode a plain write would give it
+    (``mkstemp`` makes it 0600, which would hide results from other users)."""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{TMP_PREFIX}{os.getpid()}-",
+                               suffix=suffix)
+    try:
+        os.fchmod(fd, _file_mode())
+    except OSError:
+        pass
+    return fd, tmp
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
