@@ -1,7 +1,7 @@
 """One line for an operating-system refusal to write output (no numpy/sympy import).
 
-Mirrors :func:`theory.files.describe_os_error` without importing :mod:`theory.files`
-(which imports numpy), so that ``import msl.cli`` stays light.
+Kept apart from :mod:`theory.files` (whose :func:`~theory.files.output_directory` words the
+same causes) so that ``import msl.cli`` imports neither numpy nor sympy.
 """
 
 from __future__ import annotations

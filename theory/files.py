@@ -8,9 +8,10 @@
   work instead of failing on it.
 * :func:`remove_stray_temporaries` deletes the temporaries of runs that were killed (their
   process no longer exists); a live concurrent run's temporaries are left alone.
-* :func:`output_directory` checks an output folder argument up front, and
-  :func:`describe_os_error` turns the operating system's refusals (read-only file system,
-  full disk, a file where a folder is expected) into one line naming the path and cause.
+* :func:`output_directory` checks an output folder argument up front and turns the
+  operating system's refusals (read-only file system, a file where a folder is expected)
+  into one line naming the path and the cause (``msl`` does the same for errors met
+  later, in ``msl._os_errors``).
 """
 
 from __future__ import annotations
@@ -47,15 +48,6 @@ OUTPUT_ERRNOS = {
 
 class OutputError(MslValueError):
     """An output folder or file cannot be used (read-only, full, not a folder, ...)."""
-
-
-def describe_os_error(exc: OSError) -> str | None:
-    """One line ``cannot write 'PATH': CAUSE`` for an output-related OSError, else None."""
-    cause = OUTPUT_ERRNOS.get(exc.errno)
-    if cause is None:
-        return None
-    path = exc.filename if exc.filename is not None else "?"
-    return f"cannot write {str(path)!r}: {cause} ({os.strerror(exc.errno)})"
 
 
 def output_directory(path, argument: str = "--out") -> Path:
@@ -204,7 +196,6 @@ __all__ = [
     "atomic_savez",
     "atomic_write_bytes",
     "atomic_write_text",
-    "describe_os_error",
     "output_directory",
     "read_json_dict",
     "read_npz",
