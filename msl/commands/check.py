@@ -51,7 +51,7 @@ def _seconds(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from proofs_check import CatalogReport, applicable_claims, check_catalog, check_function
-    from theory.resolve import resolve  # the function (theory.resolve is also a module)
+    from theory import resolve
 
     if not args.functions and not args.claims:
         report = check_catalog(progress=sys.stderr.isatty(), budget=args.budget)
