@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import torch
 
 from empirical.errors import ResumeError
+from theory.files import TMP_PREFIX, remove_stray_temporaries
 
 
 def checkpoint_path(out_dir: str | Path | None, name: str) -> Path | None:
@@ -25,6 +27,7 @@ def checkpoint_path(out_dir: str | Path | None, name: str) -> Path | None:
     if root.exists() and not root.is_dir():
         raise ResumeError(f"out_dir={str(out_dir)!r}: exists and is not a folder")
     root.mkdir(parents=True, exist_ok=True)
+    remove_stray_temporaries(root)
     return root / f"{name}.ckpt.pt"
 
 
@@ -36,13 +39,20 @@ def save_checkpoint(path: Path | None, config: dict, state: dict) -> None:
     """Write ``{"config": config, **state}`` to ``path`` atomically (temp file + rename)."""
     if path is None:
         return
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"config": _canonical(config), **state}, tmp)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-",
+                               suffix=".pt")
+    os.close(fd)
+    try:
+        torch.save({"config": _canonical(config), **state}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_checkpoint(path: Path | None, config: dict) -> dict | None:
-    """The saved state at ``path`` if it exists (``None`` otherwise).
+    """The saved state at ``path`` if it exists and can be read (``None`` otherwise: a
+    damaged checkpoint is redone, and overwritten by the next save).
 
     Raises :class:`ResumeError` when it was written by a run with other settings.
     """
@@ -50,10 +60,11 @@ def load_checkpoint(path: Path | None, config: dict) -> dict | None:
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a truncated or foreign file
-        raise ResumeError(f"checkpoint {str(path)!r}: cannot be read ({exc}); delete it to "
-                          "start afresh") from None
-    saved = json.loads(state.get("config", "{}"))
+        saved = json.loads(state["config"])
+    except Exception:  # truncated, emptied or foreign: never trusted; the run starts afresh
+        return None
+    if not isinstance(saved, dict):
+        return None
     wanted = json.loads(_canonical(config))
     if saved != wanted:
         diff = sorted(k for k in set(saved) | set(wanted) if saved.get(k) != wanted.get(k))

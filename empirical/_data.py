@@ -19,6 +19,8 @@ import torch
 from empirical._device import resolve_device, resolve_dtype
 from empirical._spec import ProblemSpec
 from empirical.errors import DataError
+from theory import validation as v
+from theory.limits import check_memory
 
 CIFAR10_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 CIFAR10_TEST_FILE = "test_batch"
@@ -142,6 +144,20 @@ def synthetic_multiscale_arrays(
     groups ``g_i`` equal-sized; its label is the argmax of a random linear teacher
     ``W z_i`` (so labels do not depend on the scale).  Returns ``(x, y, groups)``.
     """
+    n = v.whole_number("n", n, minimum=1, error=DataError)
+    dim = v.whole_number("dim", dim, minimum=1, error=DataError)
+    n_classes = v.whole_number("n_classes", n_classes, minimum=1, error=DataError)
+    try:
+        scales = tuple(scales)
+    except TypeError:
+        raise DataError(f"scales={scales!r}: must be a non-empty sequence of numbers > 0") \
+            from None
+    if not scales:
+        raise DataError("scales=(): give at least one input scale")
+    scales = tuple(v.positive_real("scales", s, error=DataError) for s in scales)
+    seed = v.seed(seed, error=DataError)
+    check_memory(f"synthetic_multiscale_arrays(n={n}, dim={dim})", 8.0 * 3 * n * dim,
+                 hint="use fewer examples or dimensions")
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, dim))
     z /= np.linalg.norm(z, axis=1, keepdims=True)

@@ -189,6 +189,11 @@ def lanczos(
         basis[j] = q
         w = matvec(q)
         n_hvp += 1
+        if not isinstance(w, torch.Tensor) or tuple(w.shape) != (dim,):
+            raise CurvatureError(
+                f"matvec returned {type(w).__name__} of shape {tuple(getattr(w, 'shape', ()))}; "
+                f"it must return a tensor of shape ({dim},) like its argument"
+            )
         if not torch.isfinite(w).all():
             raise CurvatureError("matvec: the Hessian-vector product is not finite "
                                  "(the loss overflowed at this theta)")

@@ -14,16 +14,24 @@ import numpy as np
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS, EosResult, run_eos
 from empirical._geometry import GeometryResult, path_geometry, refine_minimum
 from empirical._problem import Problem, build_problem
-from empirical._scales import ScalesResult, separate_scales
-from empirical._slice import SliceResult, gradient_slice
+from empirical._scales import ScalesResult, radius_range, separate_scales
+from empirical._slice import SliceResult, gradient_slice, slice_grid_size
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
+from theory import validation as v
 
 
 def _point(run: EosResult, at_step: int | None):
     if at_step is None:
         return run.steps, run.trace.final_theta
     return int(at_step), run.trace.snapshot_at(int(at_step))
+
+
+def _check_at_step(at_step, steps) -> None:
+    if at_step is not None:
+        at_step = v.whole_number("at_step", at_step, minimum=0, error=ExperimentError)
+        if isinstance(steps, int) and at_step > steps:
+            raise ExperimentError(f"at_step={at_step}: the run has only steps={steps}")
 
 
 def _float64(spec: ProblemSpec) -> Problem:
@@ -50,6 +58,10 @@ def run_slice(
     n_points: int = 41, out_dir=None, progress: bool = True,
 ) -> SliceExperiment:
     """Experiment 2 at step ``at_step`` (default: the last) of the run of :func:`run_eos`."""
+    n_points = slice_grid_size(n_points)  # flags first: the run takes minutes
+    if radius is not None:
+        radius = v.positive_real("radius", radius, error=ExperimentError)
+    _check_at_step(at_step, steps)
     run = run_eos(spec, lr=lr, steps=steps, sharpness_every=sharpness_every, out_dir=out_dir,
                   progress=progress)
     step, theta = _point(run, at_step)
@@ -78,6 +90,9 @@ def run_scales(
     progress: bool = True,
 ) -> ScalesExperiment:
     """Experiment 3 at step ``at_step`` (default: the last) of the run of :func:`run_eos`."""
+    r_min, r_max, n_radii = radius_range(r_min, r_max, n_radii)  # flags first
+    n_random = v.whole_number("n_random", n_random, minimum=0, error=ExperimentError)
+    _check_at_step(at_step, steps)
     run = run_eos(spec, lr=lr, steps=steps, sharpness_every=sharpness_every, out_dir=out_dir,
                   progress=progress)
     step, theta = _point(run, at_step)

@@ -167,6 +167,16 @@ def locate_wells(radii, rise, *, high: float = 1.5, low: float = 0.75) -> tuple[
     return tuple(wells)
 
 
+def radius_range(r_min, r_max, n_radii) -> tuple[float, float, int]:
+    """The radii of a scale profile: 0 < r_min < r_max, n_radii >= 5 (checked before runs)."""
+    r_min = v.positive_real("r_min", r_min, error=ExperimentError)
+    r_max = v.positive_real("r_max", r_max, error=ExperimentError)
+    if r_max <= r_min:
+        raise ExperimentError(f"r_max={r_max}: must exceed r_min={r_min}")
+    n_radii = v.whole_number("n_radii", n_radii, minimum=5, error=ExperimentError)
+    return r_min, r_max, n_radii
+
+
 @torch.no_grad()
 def scale_profile(loss: Objective, theta: torch.Tensor, direction: torch.Tensor, *,
                   name: str = "direction", r_min: float = 1e-4, r_max: float = 10.0,
@@ -175,11 +185,7 @@ def scale_profile(loss: Objective, theta: torch.Tensor, direction: torch.Tensor,
     and its curvature profile (see module docstring)."""
     theta = loss.check_vector("theta", theta).detach()
     direction = loss.check_vector("direction", direction).detach()
-    r_min = v.positive_real("r_min", r_min, error=ExperimentError)
-    r_max = v.positive_real("r_max", r_max, error=ExperimentError)
-    if r_max <= r_min:
-        raise ExperimentError(f"r_max={r_max}: must exceed r_min={r_min}")
-    n_radii = v.whole_number("n_radii", n_radii, minimum=5, error=ExperimentError)
+    r_min, r_max, n_radii = radius_range(r_min, r_max, n_radii)
     if float(direction.norm()) == 0.0:
         raise ExperimentError(f"direction {name!r}: is the zero vector")
     radii = np.geomspace(r_min, r_max, n_radii)
@@ -220,6 +226,7 @@ def separate_scales(loss: Objective, theta: torch.Tensor, layout: ParamLayout, *
     """Experiment 3 at ``theta``: profiles along the filter-normalised gradient and
     ``n_random`` filter-normalised Gaussian directions (seeded)."""
     n_random = v.whole_number("n_random", n_random, minimum=0, error=ExperimentError)
+    radius_range(r_min, r_max, n_radii)
     theta = loss.check_vector("theta", theta).detach()
     g = loss.grad(theta)
     if float(g.norm()) == 0.0:

@@ -113,11 +113,20 @@ class SliceResult:
         }
 
 
+def slice_grid_size(n_points) -> int:
+    """The slice's grid size: odd (t = 0 on the grid) and >= 11 (checked before any run)."""
+    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
+    if n_points % 2 == 0:
+        raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
+    return n_points
+
+
 def fit_growth_exponent(radii, rises, *, confidence: float = 0.95) -> GrowthFit:
     """Least-squares fit of ``log rise = log a + p log r`` with a Student-t interval.
 
     Points with ``rise <= 0`` are dropped; at least 4 must remain.
     """
+    confidence = v.fraction("confidence", confidence, error=ExperimentError)
     r = np.asarray(radii, dtype=np.float64)
     y = np.asarray(rises, dtype=np.float64)
     keep = (r > 0) & (y > 0) & np.isfinite(y)
@@ -215,9 +224,7 @@ def gradient_slice(
         lr: the run's learning rate, only used to start the search for ``t*`` when the
             curvature along ``u`` is not positive.
     """
-    n_points = v.whole_number("n_points", n_points, minimum=11, error=ExperimentError)
-    if n_points % 2 == 0:
-        raise ExperimentError(f"n_points={n_points}: must be odd so that t = 0 is on the grid")
+    n_points = slice_grid_size(n_points)
     span = v.positive_real("span", span, error=ExperimentError)
     rel_radius = v.positive_real("rel_radius", rel_radius, error=ExperimentError)
     if span <= 1.5:

@@ -100,6 +100,15 @@ class ProblemSpec:
             raise DeviceError(f"device={self.device!r}: must be 'cpu' or 'cuda' (or 'cuda:N')")
         if self.batch_size is not None:
             v.whole_number("batch_size", self.batch_size, minimum=1, error=ExperimentError)
+        from theory.limits import check_memory
+
+        # a lower bound: the hidden layers alone hold width^2 weights each (params, gradient,
+        # Hessian-vector buffers: 3 copies); convolutions have 9 times as many
+        per_layer = 0 if self.model == "linear" else self.width**2 * (
+            9 if self.model in ("cnn", "vgg11", "resnet18") else 1)
+        check_memory(f"ProblemSpec(model={self.model!r}, width={self.width}, depth={self.depth})",
+                     3.0 * (4 if self.dtype == "float32" else 8) * per_layer * max(self.depth, 1),
+                     hint="use a smaller width or depth")
 
     def replace(self, **changes) -> ProblemSpec:
         """A copy with some fields changed (validated again)."""

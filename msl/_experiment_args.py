@@ -83,11 +83,13 @@ def setup_torch(args: argparse.Namespace) -> None:
 def emit(args: argparse.Namespace, name: str, summary: dict, figure: Path,
          lines: list[str]) -> int:
     """Write ``<out>/<name>.json``, print JSON (``--json``) or ``lines``; exit code 0."""
+    from theory.files import atomic_write_text
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = json_safe(dict(summary, figure=str(figure)))
     text = json.dumps(summary, indent=2)
-    (out / f"{name}.json").write_text(text + "\n")
+    atomic_write_text(out / f"{name}.json", text + "\n")
     if args.json:
         print(text)
     else:

@@ -46,6 +46,9 @@ def parse_grid(text: str, argument: str):
         ) from None
     if n < 1:
         raise GridError(f"{argument} {text!r} is an empty grid (N={n}); N must be >= 1")
+    from theory.limits import check_memory
+
+    check_memory(f"{argument} {text!r} ({n} points)", 8.0 * n, hint="use fewer points")
     return np.linspace(float(start), float(stop), n)
 
 

@@ -6,8 +6,9 @@ and sets ``run=callable(args) -> int``.  Command modules import the heavy packag
 (sympy, numba, torch) inside ``run`` only, so ``msl --help`` stays fast and the theory
 commands never import torch.
 
-Exit codes: 0 success, 1 a check failed (``msl check``), 2 bad input (one line on stderr,
-no traceback).
+Exit codes: 0 success, 1 a check failed (``msl check``), 2 bad input or an output folder
+that cannot be written (read-only, full disk, a file where a folder should be): one line on
+stderr, no traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import importlib
 import sys
 
+from msl._os_errors import check_output_folder, output_problem
 from theory.errors import MslValueError
 
 #: sub-command modules, in the order ``msl --help`` lists them
@@ -58,10 +60,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None:
+            check_output_folder(args.out)
         return int(args.run(args) or 0)
     except MslValueError as exc:
-        print(f"msl: error: {exc}", file=sys.stderr)
+        print(f"msl: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # read-only folder, full disk, a file where a folder should be
+        message = output_problem(exc)
+        if message is None:
+            raise
+        print(f"msl: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("msl: interrupted (finished chunks are kept; run again to resume)", file=sys.stderr)
+        kept = (" (finished work in --out is kept; run again to resume)"
+                if getattr(args, "out", None) else "")
+        print(f"msl: interrupted{kept}", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str, limit: int = 2000) -> str:
+    """An error message on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from proofs_check._budget import valid_budget, within_budget
 from proofs_check._inputs import CheckInputError, any_function
 from proofs_check._results import ClaimResult
 from proofs_check._separable import decomposition
@@ -59,9 +60,13 @@ def applicable_claims(obj) -> tuple[str, ...]:
     return ()
 
 
-def check_function(function, claims: Iterable[str] | None = None, *, name: str | None = None
-                   ) -> tuple[ClaimResult, ...]:
-    """Every applicable claim (or the given claim keys) on one function."""
+def check_function(function, claims: Iterable[str] | None = None, *, name: str | None = None,
+                   budget: float | None = None) -> tuple[ClaimResult, ...]:
+    """Every applicable claim (or the given claim keys) on one function.
+
+    ``budget``: seconds per claim; a claim that runs longer is reported "unknown (budget)"
+    (:mod:`proofs_check._budget`).  ``None``: no limit."""
+    budget = valid_budget(budget)
     obj = any_function(function)
     keys = applicable_claims(obj) if claims is None else tuple(claims)
     unknown = [k for k in keys if k not in CLAIMS]
@@ -73,7 +78,9 @@ def check_function(function, claims: Iterable[str] | None = None, *, name: str |
             raise CheckInputError(
                 f"claim {key!r} does not apply to {getattr(obj, 'name', function)!r} (a "
                 f"{type(obj).__name__}); applicable: {list(applicable_claims(obj))}")
-        result = CLAIMS[key][1](obj)
+        label = name or getattr(obj, "name", str(function))
+        result = within_budget(lambda key=key: CLAIMS[key][1](obj), CLAIMS[key][0], label,
+                               budget)
         if name is not None:
             result = _renamed(result, name)
         out.append(result)
@@ -111,9 +118,10 @@ class CatalogReport:
 
 
 def check_catalog(names: Sequence[str] | None = None, *, include_examples: bool = True,
-                  progress: bool = False) -> CatalogReport:
+                  progress: bool = False, budget: float | None = None) -> CatalogReport:
     """Check every claim that applies on every catalog function (or on ``names``: catalog
     names, expressions, or the names of :data:`EXAMPLES`), as ``msl check`` does."""
+    budget = valid_budget(budget)
     entries: list[tuple[str, Callable[[], object]]] = []
     if names is None:
         entries += [(n, (lambda n=n: catalog.get(n))) for n in catalog.names()]
@@ -136,5 +144,7 @@ def check_catalog(names: Sequence[str] | None = None, *, include_examples: bool 
         iterator = tqdm(jobs, desc="msl check", unit="claim", leave=False)
     results = []
     for label, obj, key in iterator:
-        results.append(_renamed(CLAIMS[key][1](obj), label))
+        result = within_budget(lambda key=key, obj=obj: CLAIMS[key][1](obj), CLAIMS[key][0],
+                               label, budget)
+        results.append(_renamed(result, label))
     return CatalogReport(tuple(results))

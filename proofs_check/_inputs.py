@@ -48,3 +48,16 @@ def valid_radius(value) -> float:
 def positive_integer(name: str, value) -> int:
     """``value`` as a positive int (a count of steps, starting points, ...)."""
     return validation.whole_number(name, value, minimum=1, error=CheckInputError)
+
+
+def valid_seed(value) -> int:
+    """A random seed: a whole number >= 0 (numpy's generators refuse negative seeds)."""
+    return validation.seed(value, error=CheckInputError)
+
+
+def gd_memory(claim: str, starts: int, steps: int, dim: int = 1) -> None:
+    """Refuse, before running, GD checks whose trajectories would not fit in memory."""
+    from theory.limits import check_memory
+
+    check_memory(f"{claim} with starts={starts}, steps={steps} (dimension {dim})",
+                 8.0 * 3 * starts * (steps + 1) * dim, hint="use fewer starts or steps")

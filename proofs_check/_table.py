@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from proofs_check._budget import BUDGET_CHECK
 from proofs_check._results import ClaimResult, Status
 
 _HEADER = ("claim", "function", "hypotheses", "conclusion", "certified", "ok")
@@ -42,6 +43,8 @@ def row(result: ClaimResult) -> tuple[str, ...]:
     conclusion = result.conclusion.status.value
     if result.conclusion.status is Status.FAILS:
         conclusion = "FAILS"
+    elif result.conclusion.name == BUDGET_CHECK:
+        conclusion = "unknown (budget)"
     return (result.claim, result.function, hypotheses_cell(result), conclusion,
             certified_cell(result), "ok" if result.ok else "NOT OK")
 

@@ -14,6 +14,7 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from proofs_check import _theorem_4_3_shared as shared
+from proofs_check._inputs import CheckInputError
 from proofs_check._onedim import analysis
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from proofs_check._sampling import RADII, directions, probe_continuity, sample_shells
@@ -72,10 +73,23 @@ def _valley_of_minima(land: Landscape, center: np.ndarray) -> str | None:
     return None
 
 
+def _require_minimum(land: Landscape, name: str, center: np.ndarray) -> None:
+    """Refuse a landscape whose seeded minimisation runs off to infinity (x**3, x*y)."""
+    with np.errstate(all="ignore"):
+        value = float(land.value(center[None])[0])
+    if not (np.all(np.isfinite(center)) and np.max(np.abs(center)) < 1e8 and np.isfinite(value)):
+        raise CheckInputError(
+            f"function={name!r} has no minimum: seeded minimisation reaches f = {value:.3g} at "
+            f"|x| = {float(np.max(np.abs(center))):.3g} (f is unbounded below); Theorem 4.3 "
+            "needs a minimiser x*"
+        )
+
+
 def _n_dimensional(obj, etas, starts: int, seed: int, max_steps: int) -> ClaimResult:
     land, name, _ = _landscape(obj)
     scale = 1.0
     center, local_minima = _find_minimum(land, seed)
+    _require_minimum(land, name, center)
     units = directions(land.dim, seed)
     shells = sample_shells(land.gradient, center, scale * RADII, units)
 

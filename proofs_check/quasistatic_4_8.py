@@ -38,7 +38,7 @@ import sympy as sp
 from scipy.optimize import brentq, curve_fit
 
 from proofs_check._gd import gradient_descent
-from proofs_check._inputs import CheckInputError, learning_rates, positive_integer
+from proofs_check._inputs import CheckInputError, gd_memory, learning_rates, positive_integer
 from proofs_check._onedim import analysis
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from proofs_check.theorem_4_1 import theorem_hypotheses
@@ -134,6 +134,7 @@ def check_quasistatic_4_8(function, eta=None, *, x0=None, y0=None, steps=None
         raise CheckInputError(f"eta={eta!r}: the quasistatic check takes one learning rate")
     (eta_value,) = etas
     n_steps = positive_integer("steps", paper.get("steps", 6000) if steps is None else steps)
+    gd_memory("check_quasistatic_4_8", 1, n_steps, d + 1)
     amplitude0 = float(quasistatic.amplitude(valley, start[None], eta_value)[0])
     y_start = paper.get("y0", amplitude0) if y0 is None else float(y0)
     if not math.isfinite(y_start):

@@ -39,7 +39,14 @@ from proofs_check import _hypotheses as hyp
 from proofs_check._arb import Interval, working_precision
 from proofs_check._arb_compile import compile_arb
 from proofs_check._gd import distance_to_orbit, gradient_descent, lyapunov_exponent, starting_points
-from proofs_check._inputs import learning_rates, positive_integer, subquadratic, valid_radius
+from proofs_check._inputs import (
+    gd_memory,
+    learning_rates,
+    positive_integer,
+    subquadratic,
+    valid_radius,
+    valid_seed,
+)
 from proofs_check._onedim import DEFAULT_RADIUS, OneDimensional, analysis, exact
 from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from proofs_check.lemma_4_1 import lemma_hypotheses, x_eta_constant
@@ -233,7 +240,8 @@ def _verdict(summary: dict) -> tuple[Status, str]:
     lyapunov = summary["lyapunov_exponent"]
     instead = (f"max distance to {limit} still {summary['max_final_distance']:.3g}; |x_t| <= "
                f"{summary['max_abs_x_after_burn_in']:.4g} (bounded); Lyapunov exponent "
-               f"{lyapunov:.3g}" + (" > 0: chaotic" if lyapunov and lyapunov > 0 else ""))
+               + ("not estimated" if lyapunov is None else f"{lyapunov:.3g}")
+               + (" > 0: chaotic" if lyapunov and lyapunov > 0 else ""))
     if summary["worst_relative_increase"] <= ROUNDING:
         return Status.UNKNOWN, (f"eta = {eta:.6g}: still converging after {tail} (distance "
                                 f"non-increasing; {instead})")
@@ -251,10 +259,13 @@ def check_theorem_4_1(function: Subquadratic | str, eta=None, *,
     ``starts`` GD trajectories (seeded by ``seed``) per learning rate, at most
     ``max_steps`` steps each; the interval certificates cover [0, radius].
     """
-    f = subquadratic(function)
-    a = analysis(f, valid_radius(radius))
     starts = positive_integer("starts", starts)
+    seed = valid_seed(seed)
     max_steps = positive_integer("max_steps", max_steps)
+    gd_memory("check_theorem_4_1", starts, max_steps)
+    radius = valid_radius(radius)
+    f = subquadratic(function)
+    a = analysis(f, radius)
     threshold = float(f.threshold)
     etas = learning_rates(eta, [threshold * k for k in DEFAULT_FACTORS])
     hypotheses = theorem_hypotheses(a)

@@ -38,9 +38,11 @@ import numpy as np
 
 from proofs_check._inputs import (
     any_function,
+    gd_memory,
     learning_rates,
     positive_integer,
     valid_radius,
+    valid_seed,
 )
 from proofs_check._onedim import DEFAULT_RADIUS, analysis
 from proofs_check._results import ClaimResult
@@ -78,9 +80,11 @@ def check_theorem_4_3(function, eta=None, *, radius: float = DEFAULT_RADIUS,
     ``max_steps``: GD steps per learning rate (default 20000 in 1-D, 5000 otherwise)."""
     obj = any_function(function)
     starts = positive_integer("starts", starts)
+    seed = valid_seed(seed)
     if max_steps is None:  # 1-D steps are cheap; polynomially flat tails need many
         max_steps = 20000 if isinstance(obj, Subquadratic) else 5000
     max_steps = positive_integer("max_steps", max_steps)
+    gd_memory("check_theorem_4_3", starts, max_steps)
     etas = learning_rates(eta, default_learning_rates(obj))
     if isinstance(obj, Subquadratic):
         return _one_dimensional(obj, etas, analysis(obj, valid_radius(radius)), starts, seed,

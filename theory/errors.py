@@ -70,3 +70,14 @@ class ParameterError(MslValueError):
 
 
 __all__ += ["ParameterError"]
+
+
+class NotRealError(MslValueError):
+    """A function takes non-real (complex) values where it must be real."""
+
+
+class ResourceLimitError(MslValueError):
+    """A request would need more memory (or time) than allowed; refused before starting."""
+
+
+__all__ += ["NotRealError", "ResourceLimitError"]

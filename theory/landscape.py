@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
+from theory._consistency import check_gradient
 from theory._sympy_utils import derivative, natural_key, parse, realify, to_piecewise
 from theory.errors import LandscapeError
 
@@ -91,7 +92,12 @@ class Landscape:
         if not ordered:
             raise LandscapeError(f"function={function!r} has no variable")
         if minimum is not None:
-            minimum = tuple(float(m) for m in minimum)
+            try:
+                minimum = tuple(float(m) for m in minimum)
+            except (TypeError, ValueError):
+                raise LandscapeError(f"minimum={minimum!r} must be a sequence of numbers") from None
+            if not all(np.isfinite(minimum)):
+                raise LandscapeError(f"minimum={list(minimum)} must have finite coordinates")
             if len(minimum) != len(ordered):
                 raise LandscapeError(
                     f"minimum={minimum} has {len(minimum)} coordinates; expected {len(ordered)}"
@@ -104,10 +110,15 @@ class Landscape:
         if gradient is not None:
             if len(gradient) != len(ordered):
                 raise LandscapeError(f"gradient has {len(gradient)} entries; need {len(ordered)}")
-            self.__dict__["gradient_exprs"] = tuple(realify(sp.sympify(g)) for g in gradient)
+            given = tuple(
+                realify(parse(g, argument=f"gradient[{i}]")) for i, g in enumerate(gradient)
+            )
+            check_gradient(self.expr, ordered, given)
+            self.__dict__["gradient_exprs"] = given
         if hessian is not None:
             self.__dict__["hessian_exprs"] = tuple(
-                tuple(realify(sp.sympify(e)) for e in row) for row in hessian
+                tuple(realify(parse(e, argument=f"hessian[{i}][{j}]")) for j, e in enumerate(row))
+                for i, row in enumerate(hessian)
             )
 
     def __setattr__(self, key, value):

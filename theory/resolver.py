@@ -18,12 +18,13 @@ argument.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, runtime_checkable
 
 import sympy as sp
 
 from theory._sympy_utils import parse, realify
-from theory.catalog import get, is_catalog_name
+from theory.catalog import closest_names, get, is_catalog_name
 from theory.errors import (
     CurvatureAtZeroError,
     NoMinimumAtZeroError,
@@ -34,6 +35,13 @@ from theory.landscape import Landscape
 from theory.subquadratic import Subquadratic
 
 __all__ = ["FunctionLike", "as_landscape", "as_subquadratic", "resolve", "resolve_function"]
+
+
+#: a whole FUNCTION that is one name, or one name called with key=value parameters
+_BARE_NAME = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((?:\s*\w+\s*=[^()]*)?\))?\s*$")
+#: names that read as a variable (x, y, w2, x_1, t, ...): a bare one is a linear function
+#: (f9, logcosh or fig4.3 are misspelled catalog names instead)
+_VARIABLE = re.compile(r"^[tuvwxyz](?:_?\d+)?$")
 
 
 @runtime_checkable
@@ -54,6 +62,12 @@ def resolve_function(text: str, *, require_subquadratic: bool = False):
     """
     if not isinstance(text, str):
         raise ParameterError(f"function={text!r} must be a string")
+    bare = _BARE_NAME.match(text)
+    if bare and not is_catalog_name(text) and not _VARIABLE.match(bare.group(1)):
+        raise ParameterError(
+            f"function={text[:60]!r} is neither a catalog name nor an expression (a bare name "
+            f"is not a loss function); closest catalog names: {', '.join(closest_names(text))}"
+        )
     if is_catalog_name(text):
         obj = get(text)
         if require_subquadratic and not isinstance(obj, Subquadratic):

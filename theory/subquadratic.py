@@ -36,7 +36,22 @@ from theory.errors import (
     NoMinimumAtZeroError,
     NotEvenError,
     NotOneVariableError,
+    NotRealError,
+    ParameterError,
 )
+
+#: highest derivative order computed (a recursion over the orders)
+MAX_DERIVATIVE_ORDER = 64
+
+
+def _order(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= (
+        MAX_DERIVATIVE_ORDER
+    ):
+        raise ParameterError(
+            f"n={n!r} must be a whole number from 0 to {MAX_DERIVATIVE_ORDER} (a derivative order)"
+        )
+    return int(n)
 
 #: upper end of the search for x_eta (roots beyond it are reported as missing)
 SEARCH_MAX = 1e12
@@ -142,6 +157,7 @@ class Subquadratic:
         expr = to_piecewise(expr.xreplace({symbols[0]: X}))
         object.__setattr__(self, "expr", expr)
         object.__setattr__(self, "name", name or str(function))
+        self._check_real()
         self._check_even()
         self._check_minimum()
 
@@ -158,6 +174,20 @@ class Subquadratic:
         return hash(("Subquadratic", self.expr))
 
     # ------------------------------------------------------------------ validation
+    def _check_real(self) -> None:
+        """f is real at sample points of both signs (x**2.5, log(x), sqrt(x) are not)."""
+        for k in (1, 3, 10, 22):
+            for point in (sp.Rational(k, 7), -sp.Rational(k, 7)):
+                value = sp.N(self.expr.xreplace({X: point}), 20)
+                imaginary = sp.im(value)
+                if imaginary.is_number and imaginary.is_finite and imaginary != 0 and abs(
+                    imaginary
+                ) > 1e-15 * (1 + abs(value)):
+                    raise NotRealError(
+                        f"function={self.name!r} is not real: f({point}) = "
+                        f"{complex(value):.6g}; the functions here must be real for real x"
+                    )
+
     def _check_even(self) -> None:
         """f(x) = f(-x), exactly when sympy can tell, else at 16 points to 30 digits."""
         difference = self.expr.xreplace({X: -X}) - self.expr
@@ -209,8 +239,7 @@ class Subquadratic:
 
     def branch(self, n: int = 0) -> sp.Expr:
         """The n-th derivative on the branch x > 0, as an expression in ``theory.X_POS``."""
-        if n < 0:
-            raise ValueError(f"n={n} must be >= 0")
+        n = _order(n)
         cache = self._branches
         if n not in cache:
             cache[n] = _tidy(clean_derivative(sp.diff(self.branch(n - 1), X_POS)))
@@ -226,6 +255,7 @@ class Subquadratic:
         The direct derivative is used when it has no distributional part; otherwise the
         branch form sign(x)^n f_+^(n)(|x|) (an even f has f^(n)(-x) = (-1)^n f^(n)(x)).
         """
+        n = _order(n)
         cache = self._derivatives
         if n not in cache:
             direct = sp.diff(self.derivative(n - 1), X) if n > 0 else self.expr
@@ -270,7 +300,12 @@ class Subquadratic:
         return [_numeric(self.branch(n)) for n in range(4)]
 
     def _evaluate(self, n: int, x) -> np.ndarray | float:
-        a = np.asarray(x, dtype=float)
+        a = np.asarray(x)
+        if a.dtype.kind not in "biuf":
+            raise ParameterError(
+                f"x={x!r} is not a real number or an array of real numbers"[:200]
+            )
+        a = a.astype(float)
         r = np.abs(a)
         out = np.array(self._numeric_branches[n](r), dtype=float)
         if n % 2 == 1:  # odd derivatives of an even function vanish at 0

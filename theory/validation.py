@@ -127,6 +127,8 @@ def learning_rate_grid(eta, *, name: str = "eta") -> np.ndarray:
     """
     import numpy as np
 
+    if np.iscomplexobj(eta):
+        raise LearningRateError(f"{name} has complex values; learning rates must be real")
     try:
         grid = np.atleast_1d(np.asarray(eta, dtype=float))
     except (TypeError, ValueError):

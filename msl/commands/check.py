@@ -30,7 +30,23 @@ def register(subparsers) -> None:
     parser.add_argument("--claim", action="append", choices=CLAIM_KEYS, dest="claims",
                         help="only this claim (repeatable); default: every claim that applies")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON")
+    parser.add_argument("--budget", type=_seconds, default=50.0, metavar="SECONDS",
+                        help="time budget per claim and function; a claim that runs longer "
+                             "is reported 'unknown (budget)' (default 50)")
     parser.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --budget: a finite number of seconds > 0."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds > 0")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from theory import resolve
 
     if not args.functions and not args.claims:
-        report = check_catalog(progress=sys.stderr.isatty())
+        report = check_catalog(progress=sys.stderr.isatty(), budget=args.budget)
     else:
         names = list(args.functions)
         if not names:
@@ -57,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                     raise CheckInputError(
                         f"--claim {', '.join(args.claims)} does not apply to {name!r} "
                         f"(applicable: {', '.join(applicable_claims(obj)) or 'none'})")
-            results += check_function(obj, claims, name=name)
+            results += check_function(obj, claims, name=name, budget=args.budget)
         report = CatalogReport(tuple(results))
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from theory.figures import Verdict
+from theory.files import atomic_write_text
 
 PAPER = ("Ma, Kunin, Wu & Ying (2022), Beyond the Quadratic Approximation: the Multiscale "
          "Structure of Neural Network Loss Landscapes")
@@ -26,7 +27,7 @@ def build(settings: dict, stages: list[dict]) -> dict:
 
 def write_json(out: Path, report: dict) -> Path:
     path = out / "report.json"
-    path.write_text(json.dumps(report, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    atomic_write_text(path, json.dumps(report, indent=1, sort_keys=True, allow_nan=False) + "\n")
     return path
 
 
@@ -68,5 +69,5 @@ def write_markdown(out: Path, report: dict, seconds: dict[str, float]) -> Path:
             lines.append("Also written: " + ", ".join(f"[{f}]({f})" for f in stage["files"]))
         lines.append("")
     path = out / "report.md"
-    path.write_text("\n".join(lines))
+    atomic_write_text(path, "\n".join(lines))
     return path

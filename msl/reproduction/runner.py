@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from msl.reproduction import folder
 from msl.reproduction import report as _report
 from msl.reproduction.presets import Preset
 from msl.reproduction.stages import GROUPS, STAGES, Context, Stage
 from theory.errors import MslValueError
+from theory.files import output_directory
 
 
 class StageError(MslValueError):
@@ -81,23 +83,28 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SeedError(f"seed={seed!r}: must be a non-negative integer")
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
+    root = output_directory(out)
     selected = select(stages)
+    settings = {"preset": preset.name, "seed": seed, "device": device,
+                "preset_settings": json.loads(json.dumps(preset.to_dict()))}
+    folder.prepare(root, settings, force=force)
     done: dict[str, dict] = {}
     timings_path = root / "timings.json"
-    seconds = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    seconds = folder.read_timings(root)
     for k, stage in enumerate(selected, 1):
         summary_path = root / stage.name / "summary.json"
         fingerprint = _fingerprint(stage, preset, seed, device)
         prefix = f"[{k}/{len(selected)}] {stage.name}"
         if summary_path.exists():
-            summary = json.loads(summary_path.read_text())
-            if summary.get("settings") == fingerprint and not force:
+            summary = folder.finished_summary(root, stage.name)
+            if summary is None:
+                log(f"{prefix}: its summary or a file it lists is damaged or missing; "
+                    "redoing it")
+            elif summary.get("settings") == fingerprint and not force:
                 log(f"{prefix}: done before with these settings; skipped (--force redoes it)")
                 done[stage.name] = summary
                 continue
-            if summary.get("settings") != fingerprint:
+            elif summary.get("settings") != fingerprint:
                 log(f"{prefix}: settings changed since the last run; redoing it")
             # a finished stage is redone from scratch; an unfinished one (no summary)
             # keeps its checkpoints and resumes
@@ -108,24 +115,20 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
         summary = _run_stage(stage, ctx, fingerprint)
         seconds[stage.name] = round(time.perf_counter() - start, 1)
         summary_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = summary_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(summary, indent=1, sort_keys=True, allow_nan=False))
-        tmp.replace(summary_path)  # atomic: an interrupted stage leaves no summary
-        timings_path.write_text(json.dumps(seconds, indent=1, sort_keys=True))
+        folder.write_json(summary_path, summary)  # atomic: an interrupted stage leaves none
+        folder.write_json(timings_path, seconds)
         done[stage.name] = summary
         verdicts = [c["verdict"] for c in summary["claims"]]
         log(f"{prefix}: finished in {seconds[stage.name]} s; "
             f"{verdicts.count('confirmed')}/{len(verdicts)} claims confirmed")
     # stages not selected this time, finished earlier with matching settings, stay in
     for stage in STAGES:
-        path = root / stage.name / "summary.json"
-        if stage.name not in done and path.exists():
-            summary = json.loads(path.read_text())
-            if summary.get("settings") == _fingerprint(stage, preset, seed, device):
+        if stage.name not in done:
+            summary = folder.finished_summary(root, stage.name)
+            if summary is not None and summary.get("settings") == _fingerprint(
+                    stage, preset, seed, device):
                 done[stage.name] = summary
     ordered = [done[s.name] for s in STAGES if s.name in done]
-    settings = {"preset": preset.name, "seed": seed, "device": device,
-                "preset_settings": json.loads(json.dumps(preset.to_dict()))}
     result = _report.build(settings, ordered)
     _report.write_json(root, result)
     _report.write_markdown(root, result, seconds)

@@ -102,7 +102,9 @@ def test_memo_tells_landscapes_apart(fresh_memo):
     mine = compile_landscape(Landscape(expr, name="mine"))
     f1 = compile_landscape("f1")
     assert mine.name == "mine" and f1.name == "f1" and mine.module is f1.module
-    steep = compile_landscape(Landscape("x**2", name="q", gradient=["4*x"], hessian=[["4"]]))
+    # the same derivative written another way (a wrong one is refused: issue 15)
+    other = compile_landscape(Landscape("x**2", name="q", gradient=["2*Abs(x)*sign(x)"],
+                                        hessian=[["2"]]))
     plain = compile_landscape(Landscape("x**2", name="q"))
-    assert steep.key != plain.key
-    assert steep.module.grad(1.0)[0] == 4.0 and plain.module.grad(1.0)[0] == 2.0
+    assert other.key != plain.key and other.module is not plain.module
+    assert other.module.grad(3.0)[0] == 6.0 and plain.module.grad(3.0)[0] == 6.0

@@ -9,7 +9,7 @@
 """
 
 from theory.catalog._paper import f1, f2, f3, log_cosh, pseudo_huber
-from theory.catalog._registry import describe, get, is_catalog_name, names
+from theory.catalog._registry import closest_names, describe, get, is_catalog_name, names
 from theory.catalog._separable import Separable, random_orthonormal_basis, separable
 from theory.catalog._two_layer import (
     empirical_loss,
@@ -25,6 +25,7 @@ __all__ = [
     "Separable",
     "TwoValley",
     "Valley",
+    "closest_names",
     "describe",
     "empirical_loss",
     "empirical_loss_closed_form",

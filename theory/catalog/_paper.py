@@ -50,8 +50,9 @@ def f2(C=3) -> Subquadratic:
     Theorem 4.1 does not apply; GD is chaotic above the threshold 2/f2''(0) = 3/C^2.
     x_eta = (eta/(3C))^(1/3) and the cycle multiplier is (1 + 4)^2 = 25: unstable.
     """
+    expr = f2_expr(X, C)  # validates C first
     name = "f2" if float(C) == 3 else f"f2(C={C})"
-    return Subquadratic(f2_expr(X, C), name=name)
+    return Subquadratic(expr, name=name)
 
 
 def f3() -> Landscape:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 
@@ -46,6 +47,8 @@ def _parameters(text: str, name: str) -> dict[str, float]:
         key, sep, value = item.partition("=")
         if not sep:
             raise ParameterError(f"{name}({text}): parameters are written key=value, e.g. C=5")
+        if key.strip() in out:
+            raise ParameterError(f"{name}({text}): the parameter {key.strip()} is given twice")
         try:
             out[key.strip()] = float(value) if "." in value or "e" in value else int(value)
         except ValueError:
@@ -55,16 +58,34 @@ def _parameters(text: str, name: str) -> dict[str, float]:
     return out
 
 
+def closest_names(text: str, n: int = 3) -> list[str]:
+    """The catalog names closest to ``text`` (for "did you mean" messages)."""
+    head = _CALL.match(text) if isinstance(text, str) else None
+    word = head.group(1) if head else str(text)
+    close = difflib.get_close_matches(word, list(_ENTRIES), n=n, cutoff=0.5)
+    return close or list(_ENTRIES)[:n]
+
+
 def is_catalog_name(text: str) -> bool:
+    if not isinstance(text, str):
+        return False
     match = _CALL.match(text)
     return bool(match) and match.group(1) in _ENTRIES
 
 
 def get(text: str):
     """The catalog entry ``name`` or ``name(key=value, ...)``, e.g. ``"f2(C=5)"``."""
+    if not isinstance(text, str):
+        raise ParameterError(
+            f"function={text!r} must be a catalog name (a string such as 'f1'), got "
+            f"{type(text).__name__}"
+        )
     match = _CALL.match(text)
     if not match or match.group(1) not in _ENTRIES:
-        raise ParameterError(f"function={text!r} is not in the catalog ({', '.join(_ENTRIES)})")
+        raise ParameterError(
+            f"function={text[:60]!r} is not in the catalog (closest: "
+            f"{', '.join(closest_names(text))}; all: {', '.join(_ENTRIES)})"
+        )
     factory, _ = _ENTRIES[match.group(1)]
     params = _parameters(match.group(2) or "", match.group(1))
     try:

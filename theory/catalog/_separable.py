@@ -81,8 +81,14 @@ def separable(functions: Sequence[Subquadratic], basis) -> Separable:
 
 def random_orthonormal_basis(n: int, seed: int) -> np.ndarray:
     """A Haar-random orthogonal (n, n) matrix from a seeded generator (QR with sign fix)."""
-    if int(n) != n or n < 1:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n={n!r} must be a positive integer")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed={seed!r} must be a whole number >= 0")
+    from theory.limits import check_memory
+
+    check_memory(f"random_orthonormal_basis(n={n})", 8.0 * 4 * n * n,
+                 hint="an n x n basis needs 8 n^2 bytes and O(n^3) time")
     rng = np.random.default_rng(seed)
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))

@@ -28,6 +28,9 @@ def relu(z: sp.Expr) -> sp.Expr:
 
 def neuron(x: sp.Expr, w: sp.Expr) -> sp.Expr:
     """The network (6.1): 1 - sigma(w x + 1) + 2 sigma(w x) - sigma(w x - 1), sigma = ReLU."""
+    from theory.parsing import parse
+
+    x, w = parse(x, argument="x"), parse(w, argument="w")
     return 1 - relu(w * x + 1) + 2 * relu(w * x) - relu(w * x - 1)
 
 
@@ -73,6 +76,27 @@ def empirical_loss_closed_form(data: Sequence[float], name: str | None = None) -
     return Subquadratic(sp.Piecewise(*pieces), name=name or f"L_emp_closed(n={n})")
 
 
+def _pair(support) -> tuple:
+    try:
+        pair = tuple(support)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ParameterError(f"support={support!r} must be a pair (a, b) with 0 <= a < b <= oo")
+    return pair
+
+
+def _support_end(value, index: int) -> sp.Expr:
+    """An end of the support: a number, an expression without variables, or infinity."""
+    from theory.parsing import parse
+
+    if value is sp.oo or (isinstance(value, str) and value.strip() in ("oo", "inf")) or (
+        isinstance(value, float) and value == float("inf")
+    ):
+        return sp.oo
+    return parse(value, argument=f"support[{index}]", variables=())
+
+
 def population_loss(density: str | sp.Expr, support: tuple, name: str | None = None
                     ) -> Subquadratic:
     """L(w) = (int_0^{1/|w|} x^2 dmu) w^2 + int_{1/|w|}^inf dmu for mu with ``density`` in x
@@ -85,7 +109,7 @@ def population_loss(density: str | sp.Expr, support: tuple, name: str | None = N
     if p.free_symbols - {sp.Symbol("x"), sp.Symbol("x", real=True), t}:
         raise ParameterError(f"density={density!r} must be an expression in x only")
     p = p.xreplace({s: t for s in p.free_symbols})
-    a, b = (sp.sympify(s) for s in support)
+    a, b = (_support_end(s, i) for i, s in enumerate(_pair(support)))
     if not (a.is_nonnegative and (b.is_positive or b is sp.oo) and bool(b > a)):
         raise ParameterError(f"support={support!r} must satisfy 0 <= a < b <= oo")
     mass = sp.simplify(sp.integrate(p, (t, a, b)))
@@ -119,6 +143,11 @@ def two_layer_two_valley(loss: Subquadratic, k=10) -> Landscape:
     input is k times larger, so its valley (along w1, made by the w2 term) is k times
     narrower.  ``loss`` is the per-coordinate loss l (an empirical or population loss).
     """
+    if not isinstance(loss, Subquadratic):
+        raise ParameterError(
+            f"loss={loss!r} must be a theory.Subquadratic (the per-coordinate loss l), got "
+            f"{type(loss).__name__}"
+        )
     k = positive_parameter("k", k)
     w1, w2 = sp.symbols("w1 w2", real=True)
     expr = loss.expr.xreplace({X: w1}) + loss.expr.xreplace({X: k * w2})

@@ -42,6 +42,11 @@ class Valley:
         extra = h.free_symbols - set(x)
         if extra:
             raise ParameterError(f"h={h} depends on {sorted(map(str, extra))}, not among x={x}")
+        at_origin = sp.N(h.xreplace({v: 0 for v in x}))
+        if not (at_origin.is_real and at_origin.is_finite and bool(at_origin > 0)):
+            raise ParameterError(
+                f"h={h} must be positive (the valley's flatness); at x = 0 it is {at_origin}"
+            )
         object.__setattr__(self, "h", to_piecewise(h))
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)

@@ -29,6 +29,8 @@ RENORM = 16
 DEFAULT_BLOCK = 512
 #: default work per chunk, in point-steps (progress and resume granularity)
 CHUNK_WORK = 2**26
+#: longest period a sweep may look for (the history ring holds 3 periods per point)
+MAX_PERIOD = 2**20
 #: tangent steps along a cycle for its exponent (d > 1; d = 1 is exact)
 CYCLE_STEPS = 64
 #: the classes of :data:`theory.dynamics.CLASS_NAMES`, recorded in the metadata
@@ -101,6 +103,8 @@ class SimulationOptions:
         schedule.validate_for(steps)
         put(self, "schedule", schedule)
         put(self, "period_max", _whole("period_max", self.period_max, 1))
+        if self.period_max > MAX_PERIOD:
+            raise GridError(f"period_max={self.period_max} is too large (at most {MAX_PERIOD})")
         put(self, "rtol", _real("rtol", self.rtol))
         put(self, "atol", _real("atol", self.atol))
         if self.rtol == 0 and self.atol == 0:

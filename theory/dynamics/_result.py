@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,15 +144,9 @@ class SimulationResult:
                 arrays[name] = getattr(self, name)
         arrays["metadata_json"] = np.array(self._metadata_json())
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        from theory.files import atomic_savez
+
+        return atomic_savez(path, **arrays)
 
     def to_xarray(self):
         """An ``xarray.Dataset`` with dims (eta, x0, dim[, tail][, time]) and the metadata."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +21,8 @@ import numpy as np
 from theory import validation
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
-from theory.dynamics._options import CYCLE_STEPS, SimulationOptions
+from theory.dynamics._memory import check_simulation_memory
+from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._store import ChunkStore
 from theory.dynamics._support import MIN_WINDOW
@@ -42,6 +44,8 @@ def package_version() -> str:
 
 
 def _x0_grid(x0, dim: int, name: str) -> np.ndarray:
+    if np.iscomplexobj(x0):
+        raise InitialPointError("x0 has complex values; initial points must be real")
     try:
         grid = np.asarray(x0, dtype=float)
     except (TypeError, ValueError):
@@ -68,6 +72,60 @@ def _x0_grid(x0, dim: int, name: str) -> np.ndarray:
     if not np.all(np.isfinite(grid)):
         raise InitialPointError("x0 contains nan or inf; initial points must be finite")
     return np.ascontiguousarray(grid)
+
+
+def _load_finished(path, metadata: dict, eta: np.ndarray, x0: np.ndarray
+                   ) -> SimulationResult | None:
+    """The stored result if it is readable and of this sweep; None (recompute) otherwise."""
+    try:
+        result = SimulationResult.load(path)
+    except Exception:  # truncated, emptied or foreign: assemble it again from the chunks
+        return None
+    wanted = json.loads(json.dumps(metadata))
+    same = all(result.metadata.get(k) == v for k, v in wanted.items() if k != "version")
+    grids = (result.eta.shape == eta.shape and np.array_equal(result.eta, eta)
+             and result.x0.shape == x0.shape and np.array_equal(result.x0, x0))
+    return result if same and grids else None
+
+
+def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
+    """Chunk ``index`` from the store if it is there, readable and of the right shape."""
+    if store is None or not store.has(index):
+        return None
+    saved = store.load(index)
+    if saved is None or set(saved) != set(out):
+        return None
+    for name, array in out.items():
+        if saved[name].shape != (size, *array.shape[1:]):
+            return None
+    return saved
+
+
+def _load_finished(path, metadata: dict, eta: np.ndarray, x0: np.ndarray
+                   ) -> SimulationResult | None:
+    """The stored result if it is readable and of this sweep; None (recompute) otherwise."""
+    try:
+        result = SimulationResult.load(path)
+    except Exception:  # truncated, emptied or foreign: assemble it again from the chunks
+        return None
+    wanted = json.loads(json.dumps(metadata))
+    same = all(result.metadata.get(k) == v for k, v in wanted.items() if k != "version")
+    grids = (result.eta.shape == eta.shape and np.array_equal(result.eta, eta)
+             and result.x0.shape == x0.shape and np.array_equal(result.x0, x0))
+    return result if same and grids else None
+
+
+def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
+    """Chunk ``index`` from the store if it is there, readable and of the right shape."""
+    if store is None or not store.has(index):
+        return None
+    saved = store.load(index)
+    if saved is None or set(saved) != set(out):
+        return None
+    for name, array in out.items():
+        if saved[name].shape != (size, *array.shape[1:]):
+            return None
+    return saved
 
 
 def _fingerprint(description: dict, eta: np.ndarray, x0: np.ndarray) -> str:
@@ -134,11 +192,21 @@ def simulate(
     opts = _options(steps, options, settings)
     if not (isinstance(progress, bool) or callable(progress)):
         raise GridError(f"progress={progress!r} must be True, False or a callable(done, total)")
+    if store is not None and not isinstance(store, (str, os.PathLike)):
+        raise GridError(f"store={store!r} must be a directory path (str or pathlib.Path)")
+    check_simulation_memory(  # before compiling: the learning rates and period_max alone
+        eta_grid.size, 1, 1, steps=opts.steps, keep_last=0, record_loss=opts.record_loss,
+        block=1, history=history_length(opts.period_max),
+    )
     compiled = compile_landscape(function)
     dim = compiled.dim
     x0_grid = _x0_grid(x0, dim, compiled.name)
     n_points = eta_grid.size * x0_grid.shape[0]
     opts = opts.resolved(n_points, x0_grid)
+    check_simulation_memory(
+        eta_grid.size, x0_grid.shape[0], dim, steps=opts.steps, keep_last=opts.keep_last,
+        record_loss=opts.record_loss, block=min(opts.block, n_points), history=opts.history,
+    )
     steps, keep_last, record_loss = opts.steps, opts.keep_last, opts.record_loss
 
     description = {
@@ -171,7 +239,9 @@ def simulate(
     if store is not None:
         chunk_store = ChunkStore(store, _fingerprint(description, eta_grid, x0_grid), description)
         if chunk_store.result_path.exists():
-            return SimulationResult.load(chunk_store.result_path)
+            finished = _load_finished(chunk_store.result_path, metadata, eta_grid, x0_grid)
+            if finished is not None:
+                return finished
 
     chunk_size = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
@@ -184,8 +254,8 @@ def simulate(
         for c in range(n_chunks):
             start = c * chunk_size
             stop = min(n_points, start + chunk_size)
-            if chunk_store is not None and chunk_store.has(c):
-                saved = chunk_store.load(c)
+            saved = _saved_chunk(chunk_store, c, out, stop - start)
+            if saved is not None:
                 for name, array in out.items():
                     array[start:stop] = saved[name]
             else:

@@ -8,53 +8,63 @@ Layout of a store directory::
     result.npz           the assembled result, once the sweep is complete
 
 Every file is written to a temporary name and renamed, so a chunk on disk is always
-complete.  A store that holds another sweep is refused (:class:`StoreMismatchError`) rather
-than mixed.
+complete; a chunk damaged anyway (a full disk, a bad copy) is redone, never trusted.
+A store that holds another sweep is refused (:class:`StoreMismatchError`) rather than
+mixed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from theory.dynamics._errors import StoreMismatchError
+from theory.files import (
+    atomic_savez,
+    atomic_write_text,
+    read_json_dict,
+    read_npz,
+    remove_stray_temporaries,
+)
 
 __all__ = ["ChunkStore"]
 
+#: name of the array, in every chunk, that holds the sweep's fingerprint
+_FINGERPRINT = "store_fingerprint"
+
 
 class ChunkStore:
-    """A directory of chunk files belonging to one sweep (identified by ``fingerprint``)."""
+    """A directory of chunk files belonging to one sweep (identified by ``fingerprint``).
+
+    Heals what a killed run or a damaged disk leaves: stray ``.tmp-*`` files are removed, a
+    truncated or empty ``manifest.json`` is rewritten (every chunk carries the fingerprint
+    too, so chunks of another sweep are never used), and a chunk or ``result.npz`` that
+    cannot be read, or belongs to another sweep, is redone.
+    """
 
     def __init__(self, directory: str | os.PathLike, fingerprint: str, description: dict):
         self.directory = Path(directory)
+        self.fingerprint = fingerprint
         if self.directory.exists() and not self.directory.is_dir():
             raise StoreMismatchError(f"store={str(self.directory)!r} exists and is not a directory")
         self.directory.mkdir(parents=True, exist_ok=True)
+        remove_stray_temporaries(self.directory)
         manifest = self.directory / "manifest.json"
-        if manifest.exists():
-            try:
-                held = json.loads(manifest.read_text())
-            except json.JSONDecodeError:
-                held = {}
-            if held.get("fingerprint") != fingerprint:
-                raise StoreMismatchError(
-                    f"store={str(self.directory)!r} holds a different sweep "
-                    f"({held.get('description', {}).get('function', '?')}, other grids or "
-                    "settings); use another directory or delete this one"
-                )
-        else:
-            self._write_text(
-                manifest,
-                json.dumps(
-                    {"fingerprint": fingerprint, "description": description},
-                    indent=1,
-                    sort_keys=True,
-                ),
+        held = read_json_dict(manifest, required=("fingerprint",))
+        if held is not None and held["fingerprint"] != fingerprint:
+            raise StoreMismatchError(
+                f"store={str(self.directory)!r} holds a different sweep "
+                f"({held.get('description', {}).get('function', '?')}, other grids or "
+                "settings); use another directory or delete this one"
             )
+        if held is None:  # new, or damaged: (re)write it; chunks are checked one by one
+            atomic_write_text(manifest, json.dumps(
+                {"fingerprint": fingerprint, "description": description},
+                indent=1, sort_keys=True,
+            ))
 
     @property
     def result_path(self) -> Path:
@@ -66,26 +76,18 @@ class ChunkStore:
     def has(self, index: int) -> bool:
         return self.chunk_path(index).exists()
 
-    def load(self, index: int) -> dict[str, np.ndarray]:
-        with np.load(self.chunk_path(index), allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+    def load(self, index: int) -> dict[str, np.ndarray] | None:
+        """The arrays of chunk ``index``; ``None`` (redo it) when it is missing, damaged or
+        from another sweep."""
+        arrays = read_npz(self.chunk_path(index), required=(_FINGERPRINT,))
+        if arrays is None or str(arrays.pop(_FINGERPRINT)) != self.fingerprint:
+            return None
+        return arrays
 
     def save(self, index: int, arrays: dict[str, np.ndarray]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, self.chunk_path(index))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_savez(self.chunk_path(index), **arrays, **{_FINGERPRINT: np.array(
+            self.fingerprint)})
 
     def remove_chunks(self) -> None:
         for path in self.directory.glob("chunk_*.npz"):
             path.unlink(missing_ok=True)
-
-    def _write_text(self, path: Path, text: str) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)

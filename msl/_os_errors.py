@@ -1,0 +1,60 @@
+"""One line for an operating-system refusal to write output (no numpy/sympy import).
+
+Kept apart from :mod:`theory.files` (whose :func:`~theory.files.output_directory` words the
+same causes) so that ``import msl.cli`` imports neither numpy nor sympy.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from theory.errors import MslValueError
+
+_CAUSES = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file exists where a folder is needed",
+    errno.EISDIR: "a folder exists where a file is needed",
+    errno.ENAMETOOLONG: "the path is too long",
+}
+
+
+def output_problem(exc: OSError) -> str | None:
+    """``cannot write 'PATH': CAUSE (strerror)`` for output-related errors, else None."""
+    cause = _CAUSES.get(exc.errno)
+    if cause is None:
+        return None
+    path = exc.filename if exc.filename is not None else "?"
+    return f"cannot write {str(path)!r}: {cause} ({os.strerror(exc.errno)})"
+
+
+class OutputFolderError(MslValueError):
+    """An --out argument that cannot be an output folder."""
+
+
+def check_output_folder(out) -> None:
+    """Refuse an ``--out`` that is empty, a file, under a file, or cannot be created
+    (read-only, ``/proc/x``), before any work; create it otherwise."""
+    if not str(out).strip():
+        raise OutputFolderError(f"--out {str(out)!r} is empty; give an output folder")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise OutputFolderError(f"--out {str(out)!r} exists and is not a folder")
+    for parent in folder.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputFolderError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a "
+                                        "folder")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = _CAUSES.get(exc.errno, os.strerror(exc.errno) if exc.errno else str(exc))
+        raise OutputFolderError(f"--out {str(out)!r}: cannot create the folder ({cause})") \
+            from None

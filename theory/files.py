@@ -1,0 +1,203 @@
+"""Output files that heal: atomic writes, validated reads, stray temporaries removed.
+
+* Every write goes to a temporary ``.tmp-<pid>-*`` file in the same folder and is renamed
+  over the target (:func:`atomic_write_text`, :func:`atomic_write_bytes`,
+  :func:`atomic_savez`): a reader sees the old file or the new one, never half of one.
+* Reads check what they read (:func:`read_json_dict`, :func:`read_npz`) and return ``None``
+  for a missing, truncated, empty or foreign file, so that the caller redoes that piece of
+  work instead of failing on it.
+* :func:`remove_stray_temporaries` deletes the temporaries of runs that were killed (their
+  process no longer exists); a live concurrent run's temporaries are left alone.
+* :func:`output_directory` checks an output folder argument up front and turns the
+  operating system's refusals (read-only file system, a file where a folder is expected)
+  into one line naming the path and the cause (``msl`` does the same for errors met
+  later, in ``msl._os_errors``).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from theory.errors import MslValueError
+
+#: temporaries of this process start with this prefix
+TMP_PREFIX = ".tmp-"
+#: a temporary without a process id is stray after this many seconds
+_ORPHAN_AGE = 3600.0
+#: operating-system errors that are about where the output goes, not about our code
+OUTPUT_ERRNOS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file exists where a folder is needed",
+    errno.EISDIR: "a folder exists where a file is needed",
+    errno.ENAMETOOLONG: "the path is too long",
+}
+
+
+class OutputError(MslValueError):
+    """An output folder or file cannot be used (read-only, full, not a folder, ...)."""
+
+
+def output_directory(path, argument: str = "--out") -> Path:
+    """``path`` as a folder that exists (created if needed), or :class:`OutputError`."""
+    if path is None or str(path).strip() == "":
+        raise OutputError(f"{argument} {str(path)!r} is empty; give an output folder")
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{argument} {str(path)!r} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = OUTPUT_ERRNOS.get(exc.errno) or os.strerror(exc.errno or 0)
+        raise OutputError(f"{argument} {str(path)!r}: cannot create the folder ({cause})") \
+            from None
+    return folder
+
+
+def _file_mode() -> int:
+    """The mode a plainly created file gets (0o666 less the umask), read without a race."""
+    try:  # Linux: the umask is in /proc; os.umask would have to set it to read it
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
+def _temporary(directory: Path, suffix: str) -> tuple[int, str]:
+    """A temporary file beside the target, with the mode a plain write would give it
+    (``mkstemp`` makes it 0600, which would hide results from other users)."""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{TMP_PREFIX}{os.getpid()}-",
+                               suffix=suffix)
+    try:
+        os.fchmod(fd, _file_mode())
+    except OSError:
+        pass
+    return fd, tmp
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    target = Path(path)
+    fd, tmp = _temporary(target.parent, target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_savez(path, **arrays: np.ndarray) -> Path:
+    """``numpy.savez`` to ``path`` atomically (the file name keeps its ``.npz``)."""
+    target = Path(path)
+    fd, tmp = _temporary(target.parent, ".npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_json_dict(path, required: tuple[str, ...] = ()) -> dict | None:
+    """The JSON object in ``path`` if it is readable, a dict and has the ``required`` keys;
+    ``None`` for a missing, empty, truncated or foreign file."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(value, dict) or any(key not in value for key in required):
+        return None
+    return value
+
+
+def read_npz(path, required: tuple[str, ...] = ()) -> dict[str, np.ndarray] | None:
+    """The arrays of an ``.npz`` file, or ``None`` if it is missing, truncated or lacks one
+    of the ``required`` arrays (numeric data only: no pickles)."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+    if any(key not in arrays for key in required):
+        return None
+    return arrays
+
+
+def _pid_of(name: str) -> int | None:
+    head = name[len(TMP_PREFIX):].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stray_temporaries(directory, *, recursive: bool = False) -> list[Path]:
+    """Delete ``.tmp-*`` files left by killed runs (their process is gone, or, without a
+    process id in the name, older than an hour).  Returns what was removed."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    pattern = f"**/{TMP_PREFIX}*" if recursive else f"{TMP_PREFIX}*"
+    removed = []
+    now = time.time()
+    for path in folder.glob(pattern):
+        if not path.is_file():
+            continue
+        pid = _pid_of(path.name)
+        try:
+            stray = (not _alive(pid)) if pid is not None else (
+                now - path.stat().st_mtime > _ORPHAN_AGE)
+            if stray:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+__all__ = [
+    "OUTPUT_ERRNOS",
+    "TMP_PREFIX",
+    "OutputError",
+    "atomic_savez",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "output_directory",
+    "read_json_dict",
+    "read_npz",
+    "remove_stray_temporaries",
+]
