@@ -46,6 +46,9 @@ SCALES = tuple(sp.Rational(k, 4) for k in range(1, 17))
 #: the same scales, simplest first (1, 2, 3, 4, 1/2, 3/2, ...): Hypothesis shrinks towards
 #: the first element of a sampled list, so a shrunk counterexample has the simplest scales
 SIMPLE_SCALES = tuple(sorted(SCALES, key=lambda q: (q.q, q.p)))
+#: three scales (1, 2, 1/2): a family small enough that Hypothesis shrinks in seconds (each
+#: distinct function costs a Subquadratic construction, ~0.2-1 s of sympy)
+FEW_SCALES = (sp.Integer(1), sp.Integer(2), sp.Rational(1, 2))
 #: the variable u = b|x| > 0 of the piecewise families
 _U = sp.Symbol("u", positive=True)
 

@@ -114,12 +114,15 @@ def subquadratic_functions() -> SearchStrategy[Subquadratic]:
     """The Theorem 4.1 class: f even, f'' > 0 strictly decreasing in |x| and -> 0 (hence
     Lemma 4.1 too).  Scaled profiles, positive sums, and rescaled sums a g(b x); shrinks
     towards ``1*f1(1*x)``."""
-    return st.one_of(
-        scaled_profiles(scales=SIMPLE_SCALES),
-        positive_combinations(SIMPLE_SCALES),
-        st.builds(fam.rescaled, _terms(SIMPLE_SCALES), st.sampled_from(SIMPLE_SCALES),
-                  st.sampled_from(SIMPLE_SCALES)),
-    )
+    return st.one_of(scaled_profiles(scales=SIMPLE_SCALES),
+                     positive_combinations(SIMPLE_SCALES), rescaled_combinations())
+
+
+def rescaled_combinations() -> SearchStrategy[Subquadratic]:
+    """a g(b x) for g a positive sum of scaled profiles (Theorem 4.1's class is closed under
+    x -> b x and y -> a y)."""
+    return st.builds(fam.rescaled, _terms(SIMPLE_SCALES), st.sampled_from(SIMPLE_SCALES),
+                     st.sampled_from(SIMPLE_SCALES))
 
 
 def flat_tops() -> SearchStrategy[Subquadratic]:
@@ -252,17 +255,21 @@ def orthonormal_bases(n: int) -> SearchStrategy[np.ndarray]:
     return st.integers(0, 2**32 - 1).map(lambda seed: catalog.random_orthonormal_basis(n, seed))
 
 
-@composite
-def separable_landscapes(draw, dims: tuple[int, int] = (2, 3)) -> Separable:
+def separable_landscapes(dims: tuple[int, int] = (2, 3)) -> SearchStrategy[Separable]:
     """f(x) = sum_i f_i(p_i^T x) (4.4) with f_i scaled profiles a f(b x) (each satisfies
     Theorem 4.1, so Theorem 4.2 applies) along a random orthonormal basis of dimension n in
     ``dims`` = (min, max)."""
     lo, hi = dims
     if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
         raise StrategyArgumentError(f"dims={dims!r} must be (min, max) with 1 <= min <= max")
-    n = draw(st.integers(lo, hi))
-    functions = [draw(scaled_profiles(scales=SIMPLE_SCALES)) for _ in range(n)]
-    return catalog.separable(functions, draw(orthonormal_bases(n)))
+
+    @composite
+    def draw_separable(draw) -> Separable:
+        n = draw(st.integers(lo, hi))
+        functions = [draw(scaled_profiles(scales=SIMPLE_SCALES)) for _ in range(n)]
+        return catalog.separable(functions, draw(orthonormal_bases(n)))
+
+    return draw_separable()
 
 
 @composite
