@@ -7,9 +7,9 @@ Fixtures:
 
 * ``msl_catalog`` (session) -- the catalog, name -> function, built lazily on first access
   (``msl_catalog["f1"]``, ``list(msl_catalog)``);
-* ``msl_certify`` -- :func:`proofs_check.testing.certify_hypotheses`: the certified
+* ``msl_certify`` (session) -- :func:`proofs_check.testing.certify_hypotheses`: the certified
   hypotheses of Lemma 4.1 / Theorem 4.1 / Definition 4.1 on a function;
-* ``msl_assert`` -- the assertion helpers: ``msl_assert.theorem_4_1(f, eta)``,
+* ``msl_assert`` (session) -- the assertion helpers: ``msl_assert.theorem_4_1(f, eta)``,
   ``msl_assert.lemma_4_1(f, eta)``, ``msl_assert.hypotheses(f, claim, fails=...)``, whose
   failures name the function, the learning rate, the violated inequality and the certified
   interval (also importable: ``from proofs_check.testing import assert_theorem_4_1``).
@@ -112,15 +112,16 @@ def msl_catalog() -> LazyCatalog:
     return LazyCatalog()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def msl_certify() -> Callable:
-    """:func:`proofs_check.testing.certify_hypotheses` (f, hypotheses="theorem_4_1")."""
+    """:func:`proofs_check.testing.certify_hypotheses` (f, hypotheses="theorem_4_1").
+    Session-scoped and stateless, so it can be used in ``@given`` tests."""
     from proofs_check.testing import certify_hypotheses
 
     return certify_hypotheses
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def msl_assert() -> SimpleNamespace:
     """The assertion helpers of :mod:`proofs_check.testing`: ``theorem_4_1(f, eta)``,
     ``lemma_4_1(f, eta)`` and ``hypotheses(f, claim, fails=...)``."""

@@ -177,8 +177,10 @@ def test_optimizers_extension_point_lists_gd():
 
 
 def test_importing_proofs_check_does_not_import_hypothesis():
-    code = ("import sys, proofs_check, proofs_check.testing, proofs_check.families; "
-            "import proofs_check.pytest_plugin; "
+    code = ("import sys, proofs_check.pytest_plugin; "
+            "assert not {'sympy', 'hypothesis', 'numba'} & set(sys.modules), 'heavy plugin'; "
+            "import proofs_check.testing, proofs_check.families, proofs_check.user_functions; "
+            "from proofs_check import check_catalog; "
             "assert 'hypothesis' not in sys.modules, 'hypothesis imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
