@@ -85,7 +85,7 @@ def _as_function(value, label: str, spec_text: str):
     try:
         return any_function(value)
     except CheckInputError as exc:
-        raise UserFunctionError(f"{spec_text!r}: {label} is a {type(value).__name__}, not a "
+        raise UserFunctionError(f"{spec_text!r}: {label} ({type(value).__name__}) is not a "
                                 "function (a theory.Subquadratic, Landscape, Separable, Valley, "
                                 "TwoValley or an expression string)") from exc
     except Exception as exc:  # a string that does not parse, an invalid function, ...
