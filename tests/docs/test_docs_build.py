@@ -29,6 +29,7 @@ NAV = (
     ("Performance", "performance.md"),
     ("Proofs", "proofs.md"),
     ("Empirical", "empirical.md"),
+    ("Test your own conjecture", "conjectures.md"),
 )
 
 
