@@ -40,6 +40,7 @@ _EXPORTS = {
     "theorem_4_1": ("check_theorem_4_1",),
     "theorem_4_2": ("check_theorem_4_2",),
     "theorem_4_3": ("check_theorem_4_3",),
+    "user_functions": ("load_functions", "resolve_targets"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)

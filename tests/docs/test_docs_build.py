@@ -23,6 +23,7 @@ DOCS = ROOT / "docs"
 # `x/index.html` (mkdocs' default use_directory_urls), of `index.md` the site's `index.html`.
 NAV = (
     ("Home", "index.md"),
+    ("Architecture", "architecture.md"),
     ("Gallery", "gallery.md"),
     ("Theory", "theory.md"),
     ("Simulator", "simulator.md"),
