@@ -17,7 +17,7 @@ USER_FILE = textwrap.dedent('''
 
     FAMILY = [Subquadratic("sqrt(1 + 4*x**2) - 1", name="my_pseudo_huber(2x)"),
               "log(cosh(x))"]
-    BY_NAME = {"mine": "log(cosh(2*x))"}
+    BY_NAME = {"mine": "log(cosh(x))"}  # the same function as FAMILY[1]: cached analysis
     NOT_A_FUNCTION = 42
     EMPTY = []
 
