@@ -12,7 +12,13 @@ a stated range [0, R]; what cannot be certified is *unknown*, never *holds*.  Se
 docs/proofs.md.
 
 :func:`check_catalog` runs every claim that applies on every catalog function (``msl
-check``); :func:`format_table` prints the claim x function table.
+check``); :func:`format_table` prints the claim x function table; :func:`load_functions`
+loads a user's functions from ``module:attribute`` (``msl check my_functions.py:FAMILY``).
+
+For property-based tests: :mod:`proofs_check.strategies` (Hypothesis strategies; the only
+module that imports Hypothesis), :mod:`proofs_check.families` (the functions they draw),
+:mod:`proofs_check.testing` (certified hypotheses, ``assert_theorem_4_1``) and the pytest
+plugin :mod:`proofs_check.pytest_plugin` (see docs/conjectures.md).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ _EXPORTS = {
     "theorem_4_1": ("check_theorem_4_1",),
     "theorem_4_2": ("check_theorem_4_2",),
     "theorem_4_3": ("check_theorem_4_3",),
+    "user_functions": ("load_functions", "resolve_targets"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)

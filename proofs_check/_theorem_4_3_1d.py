@@ -19,8 +19,9 @@ from proofs_check._results import Check, ClaimResult, Constant, Status, combine
 from theory import X_POS, Subquadratic
 
 
-def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed: int,
-                     max_steps: int) -> ClaimResult:
+def definition_4_1_hypotheses(a: OneDimensional) -> tuple[Check, ...]:
+    """The hypotheses of Definition 4.1 on a 1-D function: C^1, C^2, unique minimum, f'(x)/x
+    -> 0 and the angle condition (c = 1 in 1-D)."""
     nonneg = a.certify(lambda d: d(1), ">=0", "f'(x) >= 0", open_at_lower=True)
     st, cert, text = hyp.certificate_status(nonneg)
     angle = Check("angle condition", shared.STATEMENT_ANGLE, st,
@@ -35,7 +36,7 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
         ratio = Check("|grad f|/|x| -> 0", shared.STATEMENT_RATIO,
                       Status.HOLDS if limit == 0 else Status.FAILS, "symbolic", True,
                       f"lim_(x->oo) f'(x)/x = {limit} (sympy, formula {last})")
-    hypotheses = (
+    return (
         hyp.continuity(a, 1, used_by_proof=True, statement=shared.STATEMENT_C1),
         hyp.continuity(a, 2, used_by_proof=False, statement=shared.STATEMENT_C2),
         hyp.slope_positive(a, name="unique minimum", statement=shared.STATEMENT_MIN
@@ -43,6 +44,12 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
         ratio,
         angle,
     )
+
+
+def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed: int,
+                     max_steps: int) -> ClaimResult:
+    hypotheses = definition_4_1_hypotheses(a)
+    angle = hypotheses[-1]
     constants = [Constant("c", 1.0, 1.0, 1.0, certified=angle.status is Status.HOLDS,
                           note="Definition 4.1's constant (1-D: c = 1)")]
     steps: list[Check] = []

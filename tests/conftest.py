@@ -5,6 +5,13 @@ Profiles (select with ``HYPOTHESIS_PROFILE=dev|ci``; ``dev`` is the default):
 * ``dev`` -- few examples, for a quick local loop;
 * ``ci``  -- more examples, derandomized so that a CI run is reproducible.
 
+They are the plugin's ``msl-dev`` and ``msl-ci`` profiles (one definition, in
+:mod:`proofs_check.pytest_plugin`, which users get through the ``pytest11`` entry point);
+``--msl-profile dev|ci|thorough`` on the command line overrides ``HYPOTHESIS_PROFILE``.  The
+plugin is also named below, so that its fixtures and option exist in a source checkout
+that was not pip-installed (pytest registers it once either way: the entry point has the
+module's name).
+
 Numba-compiling tests use ``deadline=None`` (first calls compile).
 """
 
@@ -14,23 +21,22 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "dev",
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "ci",
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+pytest_plugins = ["proofs_check.pytest_plugin"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Load HYPOTHESIS_PROFILE before the plugin's pytest_configure (which loads
+    --msl-profile if given, so the option wins) and before test modules are imported."""
+    from hypothesis import settings
+
+    from proofs_check.pytest_plugin import register_profiles
+
+    register_profiles()
+    for name in ("dev", "ci"):
+        settings.register_profile(name, parent=settings.get_profile(f"msl-{name}"))
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 With no FUNCTION, every catalog function (and a separable example for Theorem 4.2) against
 every claim that applies; prints the claim x function table (hypotheses, conclusion,
-certified or not).  Exit code 0 when every claim whose hypotheses hold has its conclusion
-confirmed, 1 otherwise, 2 for bad input.
+certified or not).  A FUNCTION is a catalog name, an expression in x, or MODULE:ATTRIBUTE --
+a user's Python file or importable module and the function or family (list, dict, or
+zero-argument callable) it defines; importing it runs its code (see
+:mod:`proofs_check.user_functions`).  Exit code 0 when every claim whose hypotheses hold
+has its conclusion confirmed, 1 otherwise, 2 for bad input (also: a missing file or
+attribute, or an attribute that is not a function).
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ def register(subparsers) -> None:
         "claim whose hypotheses hold has its conclusion confirmed, 1 otherwise.",
     )
     parser.add_argument("functions", metavar="FUNCTION", nargs="*",
-                        help="catalog name (f1, f2(C=5), fig4.2, two_layer_2d, ...) or an "
-                             "expression in x; default: the whole catalog")
+                        help="catalog name (f1, f2(C=5), fig4.2, two_layer_2d, ...), an "
+                             "expression in x, or MODULE:ATTRIBUTE (a Python file or module "
+                             "and the function, list or dict of functions it defines, e.g. "
+                             "my_functions.py:FAMILY; importing it runs its code); default: "
+                             "the whole catalog")
     parser.add_argument("--claim", action="append", choices=CLAIM_KEYS, dest="claims",
                         help="only this claim (repeatable); default: every claim that applies")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON")
@@ -50,8 +57,13 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from proofs_check import CatalogReport, applicable_claims, check_catalog, check_function
-    from theory import resolve
+    from proofs_check import (
+        CatalogReport,
+        applicable_claims,
+        check_catalog,
+        check_function,
+        resolve_targets,
+    )
 
     if not args.functions and not args.claims:
         report = check_catalog(progress=sys.stderr.isatty(), budget=args.budget)
@@ -62,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
             names = list(catalog.names())
         results = []
-        for name in names:
-            obj = resolve(name)
+        for label, obj in resolve_targets(names):
             claims = applicable_claims(obj)
             if args.claims:
                 claims = [c for c in claims if c in args.claims]
@@ -71,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
                     from proofs_check import CheckInputError
 
                     raise CheckInputError(
-                        f"--claim {', '.join(args.claims)} does not apply to {name!r} "
+                        f"--claim {', '.join(args.claims)} does not apply to {label!r} "
                         f"(applicable: {', '.join(applicable_claims(obj)) or 'none'})")
-            results += check_function(obj, claims, name=name, budget=args.budget)
+            results += check_function(obj, claims, name=label, budget=args.budget)
         report = CatalogReport(tuple(results))
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))

@@ -36,6 +36,7 @@ def _heavy_after(statement: str) -> list[str]:
     "import theory.errors",
     "import theory.validation",
     "import proofs_check",
+    "import proofs_check.pytest_plugin",  # loaded by every pytest run once installed
     "import empirical",
 ])
 def test_front_doors_import_no_heavy_engine(statement):

@@ -31,6 +31,7 @@ NAV = (
     ("Proofs", "proofs.md"),
     ("Empirical", "empirical.md"),
     ("Reliability", "reliability.md"),
+    ("Test your own conjecture", "conjectures.md"),
 )
 
 

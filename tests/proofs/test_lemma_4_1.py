@@ -11,14 +11,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from proofs_check import Status, check_lemma_4_1
-from tests.proofs._budget import examples
-from tests.strategies import (
+from proofs_check.families import profile, quadratic_plus_f1
+from proofs_check.strategies import (
     learning_rate_factors,
-    profile,
-    quadratic_plus_f1,
     theorem_4_1_functions,
     violating_functions,
 )
+from tests.proofs._budget import examples
 from theory import X_POS, catalog
 from theory.errors import LearningRateError
 

@@ -10,9 +10,10 @@ import sympy as sp
 from hypothesis import example, given, settings
 
 from proofs_check import Status, check_quasistatic_4_8
+from proofs_check.families import valley
 from proofs_check.quasistatic_4_8 import STOPPING, TRACKING
+from proofs_check.strategies import slow_valleys
 from tests.proofs._budget import examples
-from tests.strategies import slow_valleys, valley
 
 
 @settings(max_examples=examples(0.25))

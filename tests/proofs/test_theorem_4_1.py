@@ -9,8 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from proofs_check import Status, check_theorem_4_1
+from proofs_check.families import profile
+from proofs_check.strategies import theorem_4_1_cases
 from tests.proofs._budget import examples
-from tests.strategies import profile, theorem_4_1_cases
 from theory import catalog
 
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proofs_check import Status, check_theorem_4_2
+from proofs_check.strategies import separable_cases
 from tests.proofs._budget import examples
-from tests.strategies import separable_cases
 
 
 def assert_theorem_4_2(f, eta: float, x0: np.ndarray, steps: int = 3000) -> None:

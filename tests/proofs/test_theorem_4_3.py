@@ -9,8 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from proofs_check import Status, check_theorem_4_3
+from proofs_check.families import f2_plus_f1, population_loss
+from proofs_check.strategies import definition_4_1_functions
 from tests.proofs._budget import examples
-from tests.strategies import definition_4_1_functions, f2_plus_f1, population_loss
 from theory import catalog
 
 
