@@ -11,11 +11,14 @@
   (cached on disk);
 * :func:`plot_class_map`, :func:`plot_bifurcation`, :func:`plot_lyapunov_map` -- class/period
   maps and bifurcation diagrams with the theory (x_eta, 2/f''(0), stability of the period-2
-  orbit) drawn over them.
+  orbit) drawn over them;
+* :func:`simulate_momentum` -- heavy-ball / Nesterov momentum over eta x beta x x0 (issue 13),
+  classified the same way on the 2-state (x_t, x_{t-1}).
 """
 
 from theory.dynamics._compile import CompiledLandscape, cache_directory, compile_landscape
 from theory.dynamics._errors import CompileError, InitialPointError, StoreMismatchError
+from theory.dynamics._momentum import MOMENTUM_METHODS, MomentumSweep, simulate_momentum
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._plots import (
     plot_bifurcation,
@@ -32,9 +35,11 @@ from theory.schedule import Schedule
 
 __all__ = [
     "CLASS_NAMES",
+    "MOMENTUM_METHODS",
     "CompileError",
     "CompiledLandscape",
     "InitialPointError",
+    "MomentumSweep",
     "Schedule",
     "SimulationOptions",
     "SimulationResult",
@@ -47,6 +52,7 @@ __all__ = [
     "plot_lyapunov_map",
     "save_figure",
     "simulate",
+    "simulate_momentum",
     "summarize",
     "theory_curves",
 ]
