@@ -7,10 +7,11 @@ come from the generated GD module of :mod:`theory.dynamics._compile` (imported b
     Nesterov    z_t = x_t + beta (x_t - x_{t-1}),  x_{t+1} = z_t - eta f'(z_t)
 
 The state is the pair (x_t, x_{t-1}); x_{-1} = x_0 (zero initial velocity).  The layout is
-the GD kernels' (blocks of points, points in the inner loop; :mod:`._support`): the history
-ring buffer holds the 2-state, so :func:`classify_block` classifies the state's orbit
-(diverged / period p / ...), and :func:`renormalise` and :func:`swap_points` work unchanged
-with a 2-row state.  The tangent vector of the 2-state map is propagated with the Jacobian
+the GD kernels' (blocks of points, points in the inner loop, branch-free step loops with a
+repair pass for removable singularities; :mod:`._support`): the history ring buffer holds
+x_t (x_{t-1} is the row before, so a period of x_t is a period of the 2-state), and
+:func:`classify_block` classifies it with GD's rules (diverged / period p / ...).  The
+tangent vector of the 2-state map is propagated with the Jacobian
 [[1 + beta - eta f''(x), -beta], [1, 0]] (heavy ball) or
 (1 - eta f''(z)) [[1 + beta, -beta], [0, 0]] + [[0, 0], [1, 0]] (Nesterov); a cycle's
 exponent is log(spectral radius of the product of its Jacobians) / p, exactly.
@@ -40,8 +41,6 @@ from theory.dynamics._support import (
     PERIODIC,
     UNDECIDED,
     classify_block,
-    renormalise,
-    swap_points,
 )
 
 RENORM = 16
@@ -49,52 +48,155 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH
 
 
 @njit(inline="always", **_JIT)
-def slope(z):
-    g = _gd.grad(z)[0]
-    if not (abs(g) < math.inf) and math.isfinite(z):
-        g = _gd.grad_safe(z)[0]
-    return g
-
-
-@njit(inline="always", **_JIT)
-def slope_curvature(z):
-    r = _gd.grad_hess(z)
-    if not (abs(r[0]) < math.inf and abs(r[1]) < math.inf) and math.isfinite(z):
-        r = _gd.grad_hess_safe(z)
-    return r[0], r[1]
+def not_finite(u):
+    return not (abs(u) < math.inf)
 
 
 @njit(**_JIT)
-def momentum_steps(X, V, E, B, HIST, n, s0, s1, nesterov, lyap, keep):
-    """Steps s0..s1-1 of points 0..n-1 (X[0] = x_t, X[1] = x_{t-1}; V the tangent)."""
-    H = HIST.shape[0] - 1
-    for s in range(s0, s1):
-        row = (s + 1) % H if keep else H
-        for i in range(n):
-            x = X[0, i]
-            p = X[1, i]
-            e = E[i]
-            b = B[i]
-            z = x + b * (x - p) if nesterov else x
-            if lyap:
-                g, c = slope_curvature(z)
-                v0 = V[0, i]
-                v1 = V[1, i]
-                if nesterov:
-                    w = (1.0 - e * c) * ((1.0 + b) * v0 - b * v1)
-                else:
-                    w = v0 - e * (c * v0) + b * (v0 - v1)
-                V[0, i] = w
-                V[1, i] = v0
+def repair(X, V, E, B, n, XN, VN, nesterov, lyap):
+    """Redo the step of points whose new state is not finite although the old one is (a
+    removable singularity of the derivative, averaged at z -+ offset as in the GD kernels)."""
+    for i in range(n):
+        bad = not_finite(XN[i]) or (lyap and not_finite(VN[i]))
+        if not (bad and math.isfinite(X[0, i]) and math.isfinite(X[1, i])):
+            continue
+        x = X[0, i]
+        p = X[1, i]
+        e = E[i]
+        b = B[i]
+        z = x + b * (x - p) if nesterov else x
+        g, c = _gd.grad_hess_safe(z)
+        y = z - e * g
+        if not nesterov:
+            y = y + b * (x - p)
+        XN[i] = y
+        if lyap:
+            v0 = V[0, i]
+            v1 = V[1, i]
+            if nesterov:
+                VN[i] = (1.0 - e * c) * ((1.0 + b) * v0 - b * v1)
             else:
-                g = slope(z)
-            y = z - e * g
-            if not nesterov:
-                y = y + b * (x - p)
-            X[0, i] = y
-            X[1, i] = x
-            HIST[row, 0, i] = y
-            HIST[row, 1, i] = x
+                VN[i] = v0 - e * (c * v0) + b * (v0 - v1)
+
+
+@njit(**_JIT)
+def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
+    """Heavy-ball steps s0..s1-1 of points 0..n-1 (X[0] = x_t, X[1] = x_{t-1}); x_{s+1} goes
+    to history row (s + 1) % H (or the sink row H).  Branch-free inner loops."""
+    H = HIST.shape[0] - 1
+    X0 = X[0]
+    X1 = X[1]
+    V0 = V[0]
+    V1 = V[1]
+    for s in range(s0, s1):
+        row = HIST[(s + 1) % H if keep else H, 0]
+        bad = 0
+        if lyap:
+            for i in range(n):
+                x = X0[i]
+                e = E[i]
+                b = B[i]
+                g, c = _gd.grad_hess(x)
+                v0 = V0[i]
+                w = v0 - e * (c * v0) + b * (v0 - V1[i])
+                y = x - e * g
+                y = y + b * (x - X1[i])
+                XN[i] = y
+                VN[i] = w
+                bad += 1 if (not_finite(y) or not_finite(w)) else 0
+        else:
+            for i in range(n):
+                x = X0[i]
+                e = E[i]
+                g = _gd.grad(x)[0]
+                y = x - e * g
+                y = y + B[i] * (x - X1[i])
+                XN[i] = y
+                bad += 1 if not_finite(y) else 0
+        if bad > 0:
+            repair(X, V, E, B, n, XN, VN, False, lyap)
+        for i in range(n):
+            X1[i] = X0[i]
+            X0[i] = XN[i]
+            row[i] = XN[i]
+        if lyap:
+            for i in range(n):
+                V1[i] = V0[i]
+                V0[i] = VN[i]
+
+
+@njit(**_JIT)
+def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
+    """Nesterov steps (gradient at z = x_t + beta (x_t - x_{t-1})), as heavy_ball_steps."""
+    H = HIST.shape[0] - 1
+    X0 = X[0]
+    X1 = X[1]
+    V0 = V[0]
+    V1 = V[1]
+    for s in range(s0, s1):
+        row = HIST[(s + 1) % H if keep else H, 0]
+        bad = 0
+        if lyap:
+            for i in range(n):
+                x = X0[i]
+                e = E[i]
+                b = B[i]
+                z = x + b * (x - X1[i])
+                g, c = _gd.grad_hess(z)
+                w = (1.0 - e * c) * ((1.0 + b) * V0[i] - b * V1[i])
+                y = z - e * g
+                XN[i] = y
+                VN[i] = w
+                bad += 1 if (not_finite(y) or not_finite(w)) else 0
+        else:
+            for i in range(n):
+                x = X0[i]
+                z = x + B[i] * (x - X1[i])
+                g = _gd.grad(z)[0]
+                y = z - E[i] * g
+                XN[i] = y
+                bad += 1 if not_finite(y) else 0
+        if bad > 0:
+            repair(X, V, E, B, n, XN, VN, True, lyap)
+        for i in range(n):
+            X1[i] = X0[i]
+            X0[i] = XN[i]
+            row[i] = XN[i]
+        if lyap:
+            for i in range(n):
+                V1[i] = V0[i]
+                V0[i] = VN[i]
+
+
+@njit(**_JIT)
+def renormalise2(V, LSUM, n):
+    """Add log|v| to LSUM and rescale the 2-D tangent vector to unit length (branch-free;
+    restart along the first axis where the norm is 0 or not finite)."""
+    V0 = V[0]
+    V1 = V[1]
+    for i in range(n):
+        norm = math.sqrt(V0[i] * V0[i] + V1[i] * V1[i])
+        LSUM[i] += _el.log(norm)
+        ok = (norm > 0.0) & (norm < np.inf)
+        inv = _el.select(ok, 1.0 / norm, 0.0)
+        V0[i] = _el.select(ok, V0[i] * inv, 1.0)
+        V1[i] = _el.select(ok, V1[i] * inv, 0.0)
+
+
+@njit(**_JIT)
+def swap2(i, j, X, V, E, B, LSUM, IDX, HIST):
+    """Exchange active points i and j of a block (2-state, 1-component history)."""
+    if i == j:
+        return
+    for k in range(2):
+        X[k, i], X[k, j] = X[k, j], X[k, i]
+        V[k, i], V[k, j] = V[k, j], V[k, i]
+    E[i], E[j] = E[j], E[i]
+    B[i], B[j] = B[j], B[i]
+    LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
+    IDX[i], IDX[j] = IDX[j], IDX[i]
+    for r in range(HIST.shape[0]):
+        HIST[r, 0, i], HIST[r, 0, j] = HIST[r, 0, j], HIST[r, 0, i]
 
 
 @njit(**_JIT)
@@ -103,7 +205,7 @@ def cycle_exponent(x, p_prev, e, b, period, nesterov):
     m00, m01, m10, m11 = 1.0, 0.0, 0.0, 1.0
     for _ in range(period):
         z = x + b * (x - p_prev) if nesterov else x
-        g, c = slope_curvature(z)
+        g, c = _gd.grad_hess_safe(z)
         if nesterov:
             q = 1.0 - e * c
             j00, j01 = q * (1.0 + b), -q * b
@@ -149,7 +251,9 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
         B = np.empty(n)
         LSUM = np.zeros(n)
         IDX = np.empty(n, np.int64)
-        HIST = np.empty((H + 1, 2, n))
+        HIST = np.empty((H + 1, 1, n))  # x_t only: x_{t-1} is the row before
+        XN = np.empty(n)
+        VN = np.empty(n)
         PERIOD = np.empty(n, np.int64)
         for i in range(n):
             gi = lo + i
@@ -162,7 +266,6 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
             V[0, i] = 1.0
             V[1, i] = 0.0
             HIST[0, 0, i] = X[0, i]
-            HIST[0, 1, i] = X[1, i]
         n_active = n
         t = np.int64(0)
         while t < steps and n_active > 0:
@@ -177,9 +280,14 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                 t_next = min(t_next, lyap_from)
             if not keep_hist:
                 t_next = min(t_next, steps - H)
-            momentum_steps(X, V, E, B, HIST, n_active, t, t_next, nesterov, do_lyap, keep_hist)
+            if nesterov:
+                nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
+                               keep_hist)
+            else:
+                heavy_ball_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
+                                 keep_hist)
             if do_lyap:
-                renormalise(V, LSUM, n_active)
+                renormalise2(V, LSUM, n_active)
             t = t_next
             if early_exit and t % H == 0 and t < steps:
                 m = min(H, t + 1)
@@ -202,10 +310,10 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                             # the state at time `steps` read off the cycle
                             a = t - ((t - steps) % per)
                             OUT_X[gi, 0] = HIST[a % H, 0, i]
-                            OUT_X[gi, 1] = HIST[a % H, 1, i]
+                            OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
                             OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
                                                           nesterov)
-                        swap_points(i, n_active - 1, X, V, E, B, LSUM, IDX, HIST)
+                        swap2(i, n_active - 1, X, V, E, B, LSUM, IDX, HIST)
                         n_active -= 1
                     i -= 1
         m = min(H, steps + 1)
