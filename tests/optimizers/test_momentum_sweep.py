@@ -107,3 +107,17 @@ def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(GridError, match=match):
         simulate_momentum(args.pop("function"), args.pop("eta"), args.pop("beta"),
                           args.pop("x0"), **args)
+
+
+def test_phase_diagram_draws_the_derived_threshold(f1, tmp_path):
+    from theory.dynamics import plot_momentum_bifurcation, plot_momentum_phase_diagram
+
+    sweep = simulate_momentum("f1", np.linspace(1.0, 6.0, 6), [0.0, 0.5], [0.3, -1.0], 800)
+    fig = plot_momentum_phase_diagram(sweep, f1)
+    (line,) = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == "--"]
+    eta_curve, beta_curve = line.get_data()
+    np.testing.assert_allclose(eta_curve, 2 * (1 + beta_curve))  # 2(1+beta)/f1''(0)
+    fig.savefig(tmp_path / "phase.png")
+    fig = plot_momentum_bifurcation(sweep, f1)
+    fig.savefig(tmp_path / "bifurcation.png")
+    assert (tmp_path / "phase.png").stat().st_size > 0
