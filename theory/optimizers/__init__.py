@@ -21,6 +21,7 @@ from theory.optimizers._orbit import (
     threshold_expr,
 )
 from theory.optimizers._symbolic import (
+    AMPLITUDE,
     BETA,
     CURVATURE,
     D2,
@@ -43,6 +44,7 @@ from theory.optimizers._values import (
 )
 
 __all__ = [
+    "AMPLITUDE",
     "BETA",
     "CURVATURE",
     "D2",
