@@ -180,3 +180,14 @@ def test_orbit_stability_interval_generalises_eta_f2_below_2():
     assert derive(GD()).orbit_stability_interval == (0, 2)
     lo, hi = derive(HeavyBall(0.5)).orbit_stability_interval
     assert lo == 0 and sp.simplify(hi - 2 * (1 + BETA)) == 0
+
+
+@pytest.mark.parametrize("optimizer", [HeavyBall(0.6), Nesterov(0.4), GD()])
+def test_vectorised_periodic_points_match_pointwise(f1, optimizer):
+    from theory.optimizers import periodic_point_array
+
+    etas = threshold(f1, optimizer) * np.array([1.01, 1.5, 3.0, 10.0])
+    expected = [periodic_orbit(f1, optimizer, e).x_eta for e in etas]
+    np.testing.assert_allclose(periodic_point_array(f1, optimizer, etas), expected, rtol=1e-12)
+    with pytest.raises(LearningRateError):
+        periodic_point_array(f1, optimizer, [threshold(f1, optimizer)])

@@ -61,7 +61,7 @@ def plot_momentum_phase_diagram(sweep: MomentumSweep, function, ax=None):
 
 def plot_momentum_bifurcation(sweep: MomentumSweep, function, betas=None, ax=None):
     """|x_T| of every x0 against eta at the sweep's betas (or ``betas``), with x_eta."""
-    from theory.optimizers import periodic_orbit, threshold
+    from theory.optimizers import periodic_point_array, threshold
 
     plt = _pyplot()
     if ax is None:
@@ -79,7 +79,7 @@ def plot_momentum_bifurcation(sweep: MomentumSweep, function, betas=None, ax=Non
         optimizer = _optimizer(method, b)
         star = threshold(function, optimizer)
         above = sweep.eta[sweep.eta > star * (1 + 1e-9)]
-        curve = [periodic_orbit(function, optimizer, e).x_eta for e in above]
+        curve = periodic_point_array(function, optimizer, above) if above.size else above
         ax.plot(above, curve, color=colour, lw=1, label=f"beta={b:g}: x_eta(eta, beta)")
         ax.axvline(star, color=colour, ls=":", lw=0.8)
     ax.set_yscale("symlog", linthresh=1e-3)

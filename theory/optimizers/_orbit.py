@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cmath
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -25,6 +26,7 @@ __all__ = [
     "effective_learning_rate",
     "orbit_jacobian",
     "periodic_orbit",
+    "periodic_point_array",
     "periodic_point_expr",
     "spectral_radius",
     "threshold",
@@ -55,7 +57,9 @@ class MomentumOrbit:
 
 
 def _beta_subs(optimizer) -> dict:
-    return {BETA: sp.nsimplify(optimizer.beta)} if not isinstance(optimizer, GD) else {}
+    if isinstance(optimizer, GD):
+        return {}
+    return {BETA: sp.Rational(repr(float(optimizer.beta)))}  # the shortest decimal, exactly
 
 
 def threshold_expr(function, optimizer) -> sp.Expr:
@@ -67,9 +71,20 @@ def threshold_expr(function, optimizer) -> sp.Expr:
                                       **_beta_subs(optimizer)})
 
 
+@cache
+def _threshold_numeric(kind: str):
+    from theory.optimizers._symbolic import _derive
+
+    return sp.lambdify((CURVATURE, BETA), _derive(kind).threshold, "math")
+
+
 def threshold(function, optimizer) -> float:
     """The threshold learning rate as a float (for beta = 0, exactly GD's 2/f''(0))."""
-    return float(threshold_expr(function, optimizer))
+    if isinstance(optimizer, GD) or optimizer.beta == 0:
+        return float(function.threshold)
+    derivation = derive(optimizer)
+    curvature = float(function.curvature_at_zero)
+    return float(_threshold_numeric(derivation.kind)(curvature, float(optimizer.beta)))
 
 
 def effective_learning_rate(optimizer, eta: float) -> float:
@@ -135,6 +150,18 @@ def periodic_orbit(function, optimizer, eta) -> MomentumOrbit:
     radius = spectral_radius(back @ step)
     return MomentumOrbit(eta, float(optimizer.beta), optimizer.name, x_eta, gradient_point,
                          eta_eff, radius)
+
+
+def periodic_point_array(function, optimizer, etas) -> np.ndarray:
+    """x_eta for an array of learning rates above the threshold (vectorised through
+    :meth:`theory.Subquadratic.periodic_point_array` at the effective learning rates)."""
+    etas = np.asarray(etas, dtype=float)
+    limit = threshold(function, optimizer)
+    bad = ~(np.isfinite(etas) & (etas > limit))
+    if bad.any():
+        periodic_orbit(function, optimizer, float(etas[bad].flat[0]))  # raises the error
+    effective = np.vectorize(lambda e: effective_learning_rate(optimizer, e), otypes=[float])
+    return function.periodic_point_array(effective(etas)) / _scale(optimizer)
 
 
 def periodic_point_expr(function, optimizer) -> sp.Expr | None:
