@@ -132,8 +132,9 @@ def claims(data: MomentumPhase) -> list[Claim]:
         rows.append(Claim.not_applicable(
             f"Theorem 4.1 analogue below eta*, {method}", "(not in the paper) below the "
             "threshold every x0 converges to 0",
-            f"smallest converged fraction of x0 below eta*: {frac:.0%} (eta = {eta:.3g}, "
-            f"beta = {beta:.3g}); other cycles found: periods {data.other_periods[method]}",
+            (f"smallest converged fraction of x0 below eta*: {frac:.0%} (eta = {eta:.3g}, "
+             f"beta = {beta:.3g})" if frac < 1 else "every x0 converges below eta*")
+            + f"; other cycles found: periods {data.other_periods[method] or 'none'}",
             why="the paper proves Theorem 4.1 for GD only; this documents the simulation",
             numbers={"min_fraction": frac, "at_eta": eta, "at_beta": beta}))
         frac, eta, beta = data.basin_min[method]
@@ -141,7 +142,8 @@ def claims(data: MomentumPhase) -> list[Claim]:
             f"Theorem 4.1 analogue above eta*, {method}", "(not in the paper) almost every "
             "x0 reaches the period-2 orbit above the threshold",
             f"smallest period-2 fraction of x0 for eta > 1.02 eta*: {frac:.0%} "
-            f"(eta = {eta:.3g}, beta = {beta:.3g})",
+            f"(eta = {eta:.3g}, beta = {beta:.3g})" if frac < 1
+            else "every x0 reaches the period-2 orbit for eta > 1.02 eta*",
             why="the paper proves Theorem 4.1 for GD only; this documents the simulation",
             numbers={"min_fraction": frac, "at_eta": eta, "at_beta": beta}))
     return rows
