@@ -78,3 +78,24 @@ def test_phase_diagram_over_eta_and_beta(capsys, tmp_path):
         assert (tmp_path / name).exists()
     rows = (tmp_path / "summary.csv").read_text().splitlines()
     assert rows[0] == "eta,beta,converged,period2,other" and len(rows) == 1 + 5 * 2
+
+
+def test_eos_with_heavy_ball_reports_the_momentum_threshold(capsys, tmp_path):
+    pytest.importorskip("torch")
+    code, out, _ = run_cli(capsys, "eos", "--optimizer", "momentum", "--beta", "0.5", "--lr",
+                           "0.4", "--steps", "20", "--sharpness-every", "10", "--n-train", "40",
+                           "--n-test", "10", "--width", "6", "--dtype", "float64",
+                           "--out", str(tmp_path), "--json", "--no-progress")
+    record = json.loads(out)
+    assert code == 0 and record["threshold"] == pytest.approx(7.5)  # (2 + 2 beta)/eta
+    assert record["verdict"]["threshold"] == pytest.approx(7.5)
+    assert (tmp_path / "eos_momentum.png").exists()
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["--optimizer", "momentum", "--beta", "1.5"], "beta=1.5 is outside"),
+    (["--beta", "0.5"], "beta=0.5 was given with optimizer 'gd'"),
+])
+def test_eos_optimizer_errors(capsys, tmp_path, argv, match):
+    code, out, err = run_cli(capsys, "eos", *argv, "--steps", "10", "--out", str(tmp_path))
+    assert code == 2 and out == "" and match in err and err.count("\n") == 1
