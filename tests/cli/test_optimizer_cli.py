@@ -40,7 +40,7 @@ def test_beta_zero_momentum_prints_gd_numbers(capsys):
 @pytest.mark.parametrize(("argv", "match"), [
     (["--optimizer", "momentum", "--beta", "1.0"], "beta=1.0 is outside [0, 1)"),
     (["--optimizer", "nesterov", "--beta", "-0.2"], "beta=-0.2 is outside"),
-    (["--optimizer", "sgd", "--sigma", "-1"], "sigma=-1.0 must be >= 0"),
+    (["--optimizer", "sgd", "--sigma", "-1"], "sigma=-1.0 must be a finite number >= 0"),
     (["--optimizer", "momentum", "--beta", "0.5", "--sigma", "0.1"], "sigma=0.1 was given"),
     (["--sigma", "0.1"], "sigma=0.1 was given with the deterministic optimizer 'gd'"),
     (["--optimizer", "sgd", "--sigma", "0.1"], "sgd has no periodic orbit"),

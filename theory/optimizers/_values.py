@@ -18,10 +18,9 @@ value.  The deterministic optimizers act on the two-state (x_t, x_{t-1}):
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
+from theory import validation
 from theory.errors import MslValueError
 
 __all__ = [
@@ -45,17 +44,8 @@ class OptimizerError(MslValueError):
     """An optimizer parameter (beta, sigma, seed, noise model, name) was rejected."""
 
 
-def _real(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise OptimizerError(f"{name}={value!r} is not a real number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise OptimizerError(f"{name}={value!r} must be finite")
-    return number
-
-
 def _momentum(value) -> float:
-    beta = _real("beta", value)
+    beta = validation.real("beta", value, error=OptimizerError)
     if not 0.0 <= beta < 1.0:
         raise OptimizerError(
             f"beta={value!r} is outside [0, 1): the momentum coefficient must satisfy "
@@ -120,18 +110,11 @@ class SGD:
     name = "sgd"
 
     def __post_init__(self):
-        sigma = _real("sigma", self.sigma)
-        if sigma < 0:
-            raise OptimizerError(f"sigma={self.sigma!r} must be >= 0 (a noise scale)")
-        object.__setattr__(self, "sigma", sigma)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) \
-                or self.seed < 0:
-            raise OptimizerError(f"seed={self.seed!r} must be a whole number >= 0")
-        object.__setattr__(self, "seed", int(self.seed))
-        if self.noise not in NOISE_MODELS:
-            raise OptimizerError(
-                f"noise={self.noise!r} is not a noise model; choose one of {NOISE_MODELS}"
-            )
+        put = object.__setattr__
+        put(self, "sigma", validation.real("sigma", self.sigma, minimum=0.0,
+                                           error=OptimizerError))
+        put(self, "seed", validation.seed(self.seed, error=OptimizerError))
+        validation.choice("noise", self.noise, NOISE_MODELS, error=OptimizerError)
 
     @property
     def beta(self) -> float:

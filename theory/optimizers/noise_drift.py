@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from theory import validation
 from theory._sympy_utils import parse
 from theory.errors import GridError, LandscapeError
 from theory.optimizers._values import OptimizerError
@@ -66,13 +67,7 @@ class QuadraticValley:
 
 
 def _positive(name: str, value) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptimizerError(f"{name}={value!r} is not a number") from None
-    if not (math.isfinite(number) and number > 0):
-        raise OptimizerError(f"{name}={value!r} must be finite and > 0")
-    return number
+    return validation.positive_real(name, value, error=OptimizerError)
 
 
 def quasistatic_drift(valley: QuadraticValley, eta, sigma) -> sp.Matrix:
@@ -150,8 +145,7 @@ def measure_drift(valley: QuadraticValley, x0, *, eta: float, sigma: float, time
         dt = eta
     dt = _positive("dt", dt if dt is not None else time / 1000)
     steps = max(1, round(time / dt))
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 2:
-        raise GridError(f"replicas={replicas!r} must be a whole number >= 2")
+    replicas = validation.whole_number("replicas", replicas, minimum=2, error=GridError)
     x0 = np.atleast_1d(np.asarray(x0, dtype=float))
     d, n = len(valley.x), valley.H.rows
     if x0.shape != (d,) or not np.all(np.isfinite(x0)):
