@@ -34,6 +34,13 @@ def add_optimizer_arguments(parser: argparse.ArgumentParser, *, beta_grid: bool 
                            help="random seed of sgd (default 0)")
         group.add_argument("--replicas", type=int, default=64, metavar="R",
                            help="sgd runs per (eta, x0) (default 64)")
+        group.add_argument("--noise", choices=("additive", "interpolation", "label"),
+                           default="additive",
+                           help="sgd noise: additive sigma (default), interpolation (scaled "
+                           "by sqrt(2 f), vanishing at the minimum) or label noise on the "
+                           "Section 6 inputs --data")
+        group.add_argument("--data", default=None, metavar="X1,X2,...",
+                           help="Section 6 inputs x_i > 0 of --noise label")
 
 
 def optimizer_from_args(args: argparse.Namespace, *, beta=None):
@@ -46,5 +53,15 @@ def optimizer_from_args(args: argparse.Namespace, *, beta=None):
 
         grid = parse_grid(b, "--beta")
         b = float(grid[0])
+    data = getattr(args, "data", None)
+    if data:
+        from theory.optimizers import OptimizerError
+
+        try:
+            data = tuple(float(v) for v in data.split(","))
+        except ValueError:
+            raise OptimizerError(f"--data {args.data!r} is not a comma-separated list of "
+                                 "numbers") from None
     return make_optimizer(args.optimizer, beta=b, sigma=getattr(args, "sigma", None),
-                          seed=getattr(args, "seed", 0))
+                          seed=getattr(args, "seed", 0),
+                          noise=getattr(args, "noise", "additive"), data=data or ())

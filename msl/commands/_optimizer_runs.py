@@ -96,7 +96,8 @@ def simulate(args: argparse.Namespace) -> int:
 
         result = simulate_sgd(resolve_cli_function(args.function), parse_grid(args.eta, "--eta"),
                               parse_grid(args.x0, "--x0"), args.steps, sigma=optimizer.sigma,
-                              replicas=args.replicas, seed=optimizer.seed)
+                              replicas=args.replicas, seed=optimizer.seed,
+                              noise=optimizer.noise, data=optimizer.data)
         summary = {"optimizer": "sgd", **result.to_dict()}
     if args.json:
         print(json.dumps(summary))

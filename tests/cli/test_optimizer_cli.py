@@ -99,3 +99,16 @@ def test_eos_with_heavy_ball_reports_the_momentum_threshold(capsys, tmp_path):
 def test_eos_optimizer_errors(capsys, tmp_path, argv, match):
     code, out, err = run_cli(capsys, "eos", *argv, "--steps", "10", "--out", str(tmp_path))
     assert code == 2 and out == "" and match in err and err.count("\n") == 1
+
+
+def test_simulate_sgd_with_label_noise_on_section_6_data(capsys):
+    code, out, _ = run_cli(capsys, "simulate", "f2", "--eta", "0.01", "--x0", "0.01",
+                           "--steps", "200", "--optimizer", "sgd", "--sigma", "0.1",
+                           "--noise", "label", "--data", "1,2,3", "--replicas", "64", "--json")
+    record = json.loads(out)
+    assert code == 0 and record["metadata"]["noise"] == "label"
+    assert record["metadata"]["data"] == [1.0, 2.0, 3.0] and record["rms"][0][0] > 0
+    code, _, err = run_cli(capsys, "simulate", "f2", "--eta", "0.01", "--x0", "0.01",
+                           "--steps", "10", "--optimizer", "sgd", "--sigma", "0.1",
+                           "--noise", "label")
+    assert code == 2 and "label noise needs" in err

@@ -1,10 +1,12 @@
 """SGD sweeps: many seeded replicas per (eta, x0) on a 1-D function (issue 13).
 
 SGD is GD (4.1) plus noise: x_{t+1} = x_t - eta (f'(x_t) + s(x_t) xi_t), xi_t ~ N(0, 1), with
-s = sigma (``noise="additive"``) or sigma sqrt(2 f(x)) (``"interpolation"``: vanishes at the
-minimum).  The outcome is a distribution, not a period: per (eta, x0) the fraction of
-replicas that diverged, and over the last ``window`` steps of the others the stationary
-spread (root mean square of x), the mean |x| and its spread across replicas.
+s = sigma (``noise="additive"``), sigma sqrt(2 f(x)) (``"interpolation"``: vanishes at the
+minimum) or label noise on the Section 6 inputs ``data`` (``"label"``; f should then be
+:func:`theory.catalog.empirical_loss` of the same data).  The outcome is a distribution,
+not a period: per (eta, x0) the fraction of replicas that diverged, and over the last
+``window`` steps of the others the stationary spread (root mean square of x), the mean |x|
+and its spread across replicas.
 
 Random streams: replica block k of grid point (i_eta, i_x0) draws from
 ``SeedSequence(seed, spawn_key=(i_eta, i_x0, k))`` with fixed blocks of
@@ -47,7 +49,7 @@ class SGDSweep:
 
 
 def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int = 256,
-                 seed: int = 0, noise: str = "additive", window: int | None = None,
+                 seed: int = 0, noise: str = "additive", data=(), window: int | None = None,
                  bound: float = 1e10, chunk_replicas: int | None = None) -> SGDSweep:
     """SGD from every x0 with every eta, ``replicas`` seeded runs each (module docstring).
 
@@ -56,10 +58,11 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
     :data:`REPLICA_BLOCK`) only bounds memory and never changes the numbers.
     """
     from theory.optimizers import SGD  # validates sigma, seed, noise
+    from theory.optimizers.label_noise import label_noise_scale
     from theory.resolve import resolve_function
     from theory.subquadratic import Subquadratic
 
-    optimizer = SGD(sigma, seed=seed, noise=noise)
+    optimizer = SGD(sigma, seed=seed, noise=noise, data=tuple(data))
     f = function if isinstance(function, Subquadratic) else resolve_function(
         function, require_subquadratic=True)
     eta_grid = validation.learning_rate_grid(eta)
@@ -96,6 +99,8 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
                     scale = optimizer.sigma
                     if noise == "interpolation":
                         scale = scale * np.sqrt(2 * np.maximum(f.f(x) - float(f.f(0.0)), 0.0))
+                    elif noise == "label":
+                        scale = label_noise_scale(optimizer.data, x, optimizer.sigma)
                     with np.errstate(all="ignore"):
                         x = x - e * (f.df(x) + scale * xi)
                     alive &= np.isfinite(x) & (np.abs(x) <= bound)
@@ -113,5 +118,6 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
             mean_abs[a, b] = ab.mean() if ab.size else np.nan
             mean_abs_se[a, b] = ab.std(ddof=1) / np.sqrt(ab.size) if ab.size > 1 else np.nan
     metadata = {"function": f.name, "steps": steps, "sigma": optimizer.sigma, "seed": seed,
-                "noise": noise, "replicas": replicas, "window": window, "bound": bound}
+                "noise": noise, "data": list(optimizer.data), "replicas": replicas,
+                "window": window, "bound": bound}
     return SGDSweep(eta_grid, x0_grid, diverged, rms, mean_abs, mean_abs_se, metadata)

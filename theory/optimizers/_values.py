@@ -11,9 +11,12 @@ value.  The deterministic optimizers act on the two-state (x_t, x_{t-1}):
 :class:`SGD` is GD plus a seeded noise model (Remarks 4.1 and 4.2):
 
 * ``noise="additive"``      -- x_{t+1} = x_t - eta (grad f(x_t) + sigma xi_t), xi_t ~ N(0, I);
-* ``noise="interpolation"`` -- the noise is scaled by sqrt(2 f(x_t)) (label noise on data
-  that the model interpolates: the per-sample residuals, hence the noise, vanish at the
-  minima, as in Remark 4.1's "the noise vanishes at the minima").
+* ``noise="interpolation"`` -- the noise is scaled by sqrt(2 f(x_t)) (minibatch noise on
+  data that the model interpolates: the per-sample residuals, hence the noise, vanish at the
+  minima, as in Remark 4.1's "the noise vanishes at the minima");
+* ``noise="label"`` -- label noise on the Section 6 data ``data`` (inputs x_i of (6.1)):
+  Gaussian with scale (2 sigma/n) sqrt(sum_i df/dw(x_i, w)^2)
+  (:func:`theory.optimizers.label_noise.label_noise_scale`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ __all__ = [
 #: the names the CLI takes for ``--optimizer``
 OPTIMIZER_NAMES = ("gd", "momentum", "nesterov", "sgd")
 #: the noise models of :class:`SGD`
-NOISE_MODELS = ("additive", "interpolation")
+NOISE_MODELS = ("additive", "interpolation", "label")
 
 
 class OptimizerError(MslValueError):
@@ -107,6 +110,8 @@ class SGD:
     sigma: float
     seed: int = 0
     noise: str = "additive"
+    #: the Section 6 inputs x_i of ``noise="label"`` (see :mod:`.label_noise`)
+    data: tuple[float, ...] = ()
     name = "sgd"
 
     def __post_init__(self):
@@ -115,6 +120,13 @@ class SGD:
                                            error=OptimizerError))
         put(self, "seed", validation.seed(self.seed, error=OptimizerError))
         validation.choice("noise", self.noise, NOISE_MODELS, error=OptimizerError)
+        data = tuple(validation.positive_real(f"data[{i}]", x, error=OptimizerError)
+                     for i, x in enumerate(self.data))
+        if (self.noise == "label") != bool(data):
+            raise OptimizerError(
+                f"noise={self.noise!r} with data={self.data!r}: label noise needs the Section 6 "
+                "inputs (data), and only label noise takes them")
+        put(self, "data", data)
 
     @property
     def beta(self) -> float:
@@ -126,7 +138,7 @@ class SGD:
 
 
 def make_optimizer(name: str = "gd", *, beta=None, sigma=None, seed: int = 0,
-                   noise: str = "additive"):
+                   noise: str = "additive", data=()):
     """The optimizer called ``name`` (one of :data:`OPTIMIZER_NAMES`), as the CLI builds it.
 
     ``beta`` (required) belongs to momentum/nesterov, ``sigma`` (required) to sgd; giving
@@ -149,7 +161,7 @@ def make_optimizer(name: str = "gd", *, beta=None, sigma=None, seed: int = 0,
     if name == "sgd":
         if sigma is None:
             raise OptimizerError("optimizer='sgd' needs a noise scale sigma >= 0 (--sigma)")
-        return SGD(sigma, seed=seed, noise=noise)
+        return SGD(sigma, seed=seed, noise=noise, data=tuple(data))
     if beta is None:
         raise OptimizerError(f"optimizer={name!r} needs a momentum beta in [0, 1) (--beta)")
     return HeavyBall(beta) if name == "momentum" else Nesterov(beta)
