@@ -104,3 +104,21 @@ def test_valley_runs_take_only_gd_or_sgd():
         run_on_valley(get("fig4.2"), HeavyBall(0.5), eta=1.0, x0=(1, 1), steps=10)
     run = run_on_valley(get("fig4.2"), GD(), eta=1.0, x0=(1, 1), steps=10)
     assert run.replicas == 1 and SGD(0.1).noise == "additive"
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.8])
+def test_sgd_with_momentum_drift_matches_the_derived_ar2_prediction(beta):
+    """Remark 4.2 adapted to heavy ball: -Tr(dH S)/(1 - beta), S the AR(2) covariance;
+    to leading order the drift is 1/(1 - beta)^2 times the plain formula."""
+    result = measure_drift(DIAGONAL, [1.0], eta=0.02, sigma=1.0, time=8.0, replicas=128,
+                           seed=3, method="sgd", beta=beta)
+    assert result.within(3.0), result.to_dict()
+    ratio = result.measured[0] / result.formula[0]
+    assert ratio == pytest.approx(1 / (1 - beta) ** 2, rel=0.1)
+
+
+def test_momentum_is_only_for_sgd():
+    with pytest.raises(MslValueError, match="beta="):
+        measure_drift(DIAGONAL, [0.0], eta=0.1, sigma=1.0, time=1.0, beta=0.5)
+    with pytest.raises(MslValueError, match="beta="):
+        measure_drift(DIAGONAL, [0.0], eta=0.1, sigma=1.0, time=1.0, method="sgd", beta=1.0)

@@ -125,7 +125,7 @@ def _matrix_function(matrix: sp.Matrix, x: Sequence[sp.Symbol]):
 
 def measure_drift(valley: QuadraticValley, x0, *, eta: float, sigma: float, time: float,
                   dt: float | None = None, replicas: int = 256, seed: int = 0,
-                  method: str = "sde") -> DriftMeasurement:
+                  method: str = "sde", beta: float = 0.0) -> DriftMeasurement:
     """Mean rate (x_T - x_0)/T over ``replicas`` seeded runs, with its standard error.
 
     ``method="sde"``: the SDE above, y advanced by its exact Ornstein-Uhlenbeck step with x
@@ -136,9 +136,22 @@ def measure_drift(valley: QuadraticValley, x0, *, eta: float, sigma: float, time
     O(eta lambda).  ``formula`` is Remark 4.2's drift at the mean of x_0 and x_T (the path
     is short); ``predicted`` is the same for the SDE and, for SGD, the exact discrete version
     -(eta sigma^2/4) Tr(d_k H (I - eta H)^{-1}) (y's stationary covariance under SGD).
+
+    ``beta > 0`` (``method="sgd"`` only): SGD with heavy-ball momentum on x and y (Remark
+    4.2's "SGD with momentum").  y's stationary covariance is then
+    S = eta sigma^2 (1 + beta) / (4 (1 - beta)) ((1 + beta) I - eta H)^{-1} (an AR(2) per
+    eigen-direction) and x moves 1/(1 - beta) times faster per step, so the predicted rate
+    is -Tr(d_k H S)/(1 - beta), to leading order -(eta sigma^2 / (4 (1 - beta)^2))
+    grad Tr H.  The first quarter of the steps (burn-in, x and y settling into their
+    stationary motion) is not measured.
     """
     if method not in ("sde", "sgd"):
         raise OptimizerError(f"method={method!r} must be 'sde' or 'sgd'")
+    from theory.optimizers._values import HeavyBall
+
+    beta = HeavyBall(beta).beta
+    if beta and method != "sgd":
+        raise OptimizerError(f"beta={beta!r}: momentum is for method='sgd' (the SDE has none)")
     eta, sigma, time = (_positive(n, v) for n, v in (("eta", eta), ("sigma", sigma),
                                                      ("time", time)))
     if method == "sgd":
@@ -162,13 +175,25 @@ def measure_drift(valley: QuadraticValley, x0, *, eta: float, sigma: float, time
         x = np.tile(x0, (block, 1))
         equilibrium = math.sqrt(eta * sigma**2 / 4)
         y = equilibrium * rng.standard_normal((block, n))
-        for _ in range(steps):
+        y_prev, x_prev = y.copy(), x.copy()
+        burn_in = steps // 4 if beta else 0
+        x_start = x.copy()
+        for step in range(steps):
+            if step == burn_in:
+                x_start = x.copy()
             lam, Q = np.linalg.eigh(H_of(x))
             if np.any(lam <= 0):
                 raise LandscapeError(f"H(x) is not positive definite at x={x[lam.min(1) <= 0][0]}")
             force = np.stack([np.einsum("ri,rij,rj->r", y, dH(x), y) for dH in dH_of], axis=1)
             noise = rng.standard_normal((block, n))
             z = np.einsum("rji,rj->ri", Q, y)  # eigen-coordinates
+            if beta:
+                z_prev = np.einsum("rji,rj->ri", Q, y_prev)
+                z_new = (z - eta * (2 * lam * z + sigma * np.sqrt(lam) * noise)
+                         + beta * (z - z_prev))
+                y_prev, y = y, np.einsum("rij,rj->ri", Q, z_new)
+                x_prev, x = x, x - force * dt + beta * (x - x_prev)
+                continue
             if method == "sde":
                 decay = np.exp(-2 * lam * dt)
                 spread = equilibrium * np.sqrt(-np.expm1(-4 * lam * dt))
@@ -183,15 +208,18 @@ def measure_drift(valley: QuadraticValley, x0, *, eta: float, sigma: float, time
             else:
                 x = x - force * dt
             y = y_new
-        rates[start:start + block] = (x - x0) / (steps * dt)
+        rates[start:start + block] = (x - x_start) / ((steps - burn_in) * dt)
     measured = rates.mean(axis=0)
     stderr = rates.std(axis=0, ddof=1) / math.sqrt(replicas)
+    if beta:
+        steps -= steps // 4  # the measured part
     middle = x0 + 0.5 * measured * steps * dt
     formula = drift_of(middle[None, :])[0, :, 0]
     predicted = formula
-    if method == "sgd":  # y's stationary covariance is (eta sigma^2/4)(I - eta H)^{-1}
+    if method == "sgd":  # y's stationary covariance (see the docstring)
         point = middle[None, :]
-        cov = eta * sigma**2 / 4 * np.linalg.inv(np.eye(n) - eta * H_of(point)[0])
-        predicted = np.array([-np.trace(dH(point)[0] @ cov) for dH in dH_of])
+        scale = eta * sigma**2 * (1 + beta) / (4 * (1 - beta))
+        cov = scale * np.linalg.inv((1 + beta) * np.eye(n) - eta * H_of(point)[0])
+        predicted = np.array([-np.trace(dH(point)[0] @ cov) for dH in dH_of]) / (1 - beta)
     return DriftMeasurement(measured, stderr, predicted, formula, replicas, steps * dt, method,
                             rates)
