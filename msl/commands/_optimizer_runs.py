@@ -136,7 +136,7 @@ def phase_diagram(args: argparse.Namespace) -> int:
         raise GridError(f"--out {args.out!r} exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     _, sweep = _momentum_sweep(args, betas)
-    from theory.resolve import resolve_function
+    from theory import resolve_function
 
     f = resolve_function(args.function, require_subquadratic=True)
     written = [sweep.save(out / "sweep.npz")]

@@ -57,9 +57,9 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
     :func:`theory.resolve_function` accepts as one; ``chunk_replicas`` (a multiple of
     :data:`REPLICA_BLOCK`) only bounds memory and never changes the numbers.
     """
+    from theory import resolve_function
     from theory.optimizers import SGD  # validates sigma, seed, noise
     from theory.optimizers.label_noise import label_noise_scale
-    from theory.resolve import resolve_function
     from theory.subquadratic import Subquadratic
 
     optimizer = SGD(sigma, seed=seed, noise=noise, data=tuple(data))
