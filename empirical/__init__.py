@@ -8,6 +8,7 @@ Curvature core: Hessian-vector products of the full-batch training loss
 Experiments (each a function returning a frozen result, a CLI command and a figure):
 
 1. :func:`run_eos` -- edge of stability (Fig. 2.1 left), :func:`detect_eos`;
+   :func:`run_momentum_eos` -- the same with heavy-ball momentum against (2 + 2 beta)/eta;
 2. :func:`run_slice` / :func:`gradient_slice` -- gradient-direction slice (Fig. 3.1);
 3. :func:`run_scales` / :func:`separate_scales` -- separate scales (Fig. 3.2);
 4. :func:`run_lr_decay` -- learning-rate decay (Fig. 2.1 right, Fig. 3.2 right);
@@ -32,6 +33,7 @@ _EXPORTS = {
     "_eigen": ("EigenEstimate", "lanczos", "power_iteration"),
     "_gd": ("GDTrace", "run_gd"),
     "_eos": ("EosResult", "EosVerdict", "detect_eos", "run_eos"),
+    "_momentum_eos": ("MomentumEosResult", "plot_momentum_eos", "run_momentum_eos"),
     "_slice": ("SliceResult", "gradient_slice", "fit_growth_exponent"),
     "_scales": ("ScaleProfile", "ScalesResult", "filter_normalise", "locate_wells",
         "scale_profile", "separate_scales"),

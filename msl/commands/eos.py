@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from msl._experiment_args import add_output_arguments, add_problem_arguments
@@ -22,10 +23,18 @@ def register(subparsers) -> None:
                    help="relative band around 2/eta counted as 'near' (default 0.1)")
     p.add_argument("--checkpoint-every", type=int, default=250)
     add_output_arguments(p, "eos")
+    g = p.add_argument_group("optimizer (issue 13)")
+    g.add_argument("--optimizer", choices=("gd", "momentum"), default="gd",
+                   help="gd (default) or heavy-ball momentum: the threshold is then "
+                   "(2 + 2 beta)/eta")
+    g.add_argument("--beta", type=float, default=None, help="momentum in [0, 1) (momentum)")
+    g.add_argument("--sigma", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+        return _run_momentum(args)
     from msl._experiment_args import emit, setup_torch, spec_from_args
 
     setup_torch(args)
@@ -49,3 +58,27 @@ def run(args) -> int:
                      "of steps")
     lines.append(f"edge of stability: {'yes' if v.edge_of_stability else 'no'}")
     return emit(args, "eos", result.summary(), fig, lines)
+
+
+def _run_momentum(args) -> int:
+    from msl._experiment_args import emit, setup_torch, spec_from_args
+    from theory.optimizers import make_optimizer
+
+    optimizer = make_optimizer(args.optimizer, beta=args.beta, sigma=args.sigma)
+    setup_torch(args)
+    from empirical import plot_momentum_eos, run_momentum_eos
+
+    result = run_momentum_eos(spec_from_args(args), lr=args.lr, beta=optimizer.beta,
+                              steps=args.steps, sharpness_every=args.sharpness_every,
+                              band=args.band, progress=not args.no_progress)
+    fig = plot_momentum_eos(result, Path(args.out) / "eos_momentum.png")
+    v = result.verdict
+    lines = [
+        f"heavy ball eta = {result.lr:g}, beta = {result.beta:g}: (2 + 2 beta)/eta = "
+        f"{result.threshold:.4g} (GD's 2/eta = {2 / result.lr:.4g})",
+        f"sharpness {result.sharpness[0]:.4g} at step 0, {result.sharpness[-1]:.4g} at step "
+        f"{result.steps}; reaches the threshold (within {v.band:.0%}) at step "
+        f"{v.first_reach_step}",
+        f"edge of stability: {'yes' if v.edge_of_stability else 'no'}",
+    ]
+    return emit(args, "eos_momentum", result.summary(), fig, lines)

@@ -18,10 +18,17 @@ def register(subparsers) -> None:
                         help="catalog name (f1, f2, f2(C=5), log_cosh, ...) or an expression in x")
     parser.add_argument("--eta", required=True, type=float, help="learning rate (> 2/f''(0))")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    from msl._optimizer_args import add_optimizer_arguments
+
+    add_optimizer_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+        from msl.commands._optimizer_runs import periodic_point
+
+        return periodic_point(args)
     from theory import resolve_function
 
     f = resolve_function(args.function, require_subquadratic=True)

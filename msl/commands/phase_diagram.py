@@ -31,10 +31,17 @@ def register(subparsers) -> None:
         help="iterates per orbit drawn in the bifurcation diagram (default 32)",
     )
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    from msl._optimizer_args import add_optimizer_arguments
+
+    add_optimizer_arguments(parser, beta_grid=True)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+        from msl.commands import _optimizer_runs
+
+        return _optimizer_runs.phase_diagram(args)
     from pathlib import Path
 
     from theory.dynamics import (

@@ -103,10 +103,17 @@ def register(subparsers) -> None:
     )
     add_grid_arguments(parser, eta_help="learning rate (> 0), or a grid A:B:N")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    from msl._optimizer_args import add_optimizer_arguments
+
+    add_optimizer_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+        from msl.commands import _optimizer_runs
+
+        return _optimizer_runs.simulate(args)
     from theory.dynamics import compile_landscape, summarize
 
     function, result = sweep(args)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from empirical.figures import FULL as EMPIRICAL_FULL
 from empirical.figures import QUICK as EMPIRICAL_QUICK
 from empirical.figures import Setting
+from msl.reproduction.beyond_gd import BEYOND_GD_FULL, BEYOND_GD_QUICK, BeyondGDSizes
 from theory.errors import MslValueError
 from theory.figures.phase_diagrams import Sweep
 
@@ -46,12 +47,14 @@ class Preset:
         fig_4_2_steps: GD steps on the Fig. 4.2 valley (the drift slows down near its stop).
         phase_sweeps: the learning-rate x initial-point grids of the phase diagrams.
         empirical: data, network, edge-of-stability run and grids of Figs. 2.1, 3.1, 3.2.
+        beyond_gd: sizes of the momentum / Remark 4.1 / Remark 4.2 stages (issue 13).
     """
 
     name: str
     fig_4_2_steps: int
     phase_sweeps: tuple[Sweep, ...]
     empirical: Setting
+    beyond_gd: BeyondGDSizes = BEYOND_GD_QUICK
 
     def __post_init__(self) -> None:
         if not isinstance(self.fig_4_2_steps, int) or self.fig_4_2_steps < 10:
@@ -112,7 +115,8 @@ class Preset:
                 "empirical": {**{f.name: getattr(self.empirical, f.name)
                                  for f in dataclasses.fields(self.empirical)
                                  if f.name != "spec"},
-                              "spec": self.empirical.spec.to_dict()}}
+                              "spec": self.empirical.spec.to_dict()},
+                "beyond_gd": self.beyond_gd.to_dict()}
 
 
 QUICK = Preset(
@@ -133,6 +137,7 @@ FULL = Preset(
         Sweep("f2", (0.1, 3.0, 581), (-5.0, 5.0, 400), 10_000),
     ),
     empirical=EMPIRICAL_FULL,
+    beyond_gd=BEYOND_GD_FULL,
 )
 
 PRESETS = {p.name: p for p in (QUICK, FULL)}

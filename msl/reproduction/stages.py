@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from msl.reproduction.beyond_gd import stages as _beyond_gd_stages
 from msl.reproduction.presets import Preset
 
 
@@ -166,10 +167,14 @@ STAGES: tuple[Stage, ...] = (
           "interval arithmetic where possible), the proof's constants, and the conclusion. "
           "Where the hypotheses fail the paper claims nothing.", _check, _none),
 )
+# issue 13: momentum, Remarks 4.1-4.2, before the catalog check
+STAGES = STAGES[:-1] + _beyond_gd_stages(Stage, _theory_stage) + STAGES[-1:]
 
 #: names accepted by ``--only`` besides the stage names
 GROUPS = {
     "empirical": tuple(s.name for s in STAGES if s.empirical),
-    "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase"),
+    "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase", "momentum", "remark4.2",
+               "remark4.1"),
+    "beyond-gd": ("momentum", "remark4.2", "remark4.1"),
     "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
 }

@@ -19,7 +19,7 @@ from msl.cli import main
 #: the reduced setting of the CI run (the README runs the plain --quick preset)
 REDUCED = ["--set", "eos_steps=1000", "--set", "fig_4_2_steps=5000"]
 STAGE_NAMES = ["fig2.1", "fig3.1", "fig3.2", "fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase",
-               "check"]
+               "momentum", "remark4.2", "remark4.1", "check"]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,9 @@ def test_every_stage_and_figure_is_there(quick):
     assert [s["name"] for s in report["stages"]] == STAGE_NAMES
     assert report["settings"]["preset"] == "quick+eos_steps=1000+fig_4_2_steps=5000"
     figures = [f for s in report["stages"] for f in s["figures"]]
-    assert len(figures) == 11  # 7 paper figures + 2 x (class map, bifurcation)
+    # 7 paper figures + 2 x (class map, bifurcation) + momentum 2 x (phase, bifurcation)
+    # + Remark 4.2 + Remark 4.1
+    assert len(figures) == 17
     for f in figures:
         image = mpimg.imread(out / f)
         assert image.shape[0] > 200 and image.std() > 0.02, f  # a drawn figure, not blank
@@ -281,6 +283,27 @@ def test_gallery_is_made_from_a_run_and_the_committed_one_covers_every_stage(qui
                  if line.startswith("![")]:
         assert (docs / link).is_file(), link
     assert committed.count("![") == len(copied)  # every figure of a run is in the gallery
+
+
+def test_beyond_gd_stages_confirm_the_derived_theory(quick):
+    """Issue 13: the momentum threshold and amplitudes, Remark 4.2's drift formula and
+    Remark 4.1's two contrasts are confirmed by the quick run; the Theorem 4.1 analogue is
+    reported, not claimed."""
+    _, report = quick
+    for method in ("momentum", "nesterov"):
+        assert _claim(report, "momentum", f"Section 7 extension, {method}")["verdict"] == (
+            "confirmed")
+        amplitude = _claim(report, "momentum", f"Lemma 4.1 extension, {method}")
+        assert amplitude["verdict"] == "confirmed" and amplitude["numbers"]["amplitude_gap"] < 1e-6
+        analogue = _claim(report, "momentum", f"Theorem 4.1 analogue above eta*, {method}")
+        assert analogue["verdict"] == "not applicable"
+    drift = _claim(report, "remark4.2", "Remark 4.2")
+    assert drift["verdict"] == "confirmed" and drift["numbers"]["max_abs_z"] <= 3
+    assert drift["numbers"]["min_signal_to_error"] > 5
+    contrast = list(_stage(report, "remark4.1")["claims"])
+    assert [c["verdict"] for c in contrast] == ["confirmed", "confirmed"]
+    # GD's halting level sqrt(2 / (eta f1''(0))) at eta = 3 (Section 4.4)
+    assert contrast[0]["numbers"]["halting_level"] == pytest.approx(math.sqrt(2 / 3))
 
 
 def test_help_lists_every_set_key(capsys):

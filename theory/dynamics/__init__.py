@@ -11,11 +11,20 @@
   (cached on disk);
 * :func:`plot_class_map`, :func:`plot_bifurcation`, :func:`plot_lyapunov_map` -- class/period
   maps and bifurcation diagrams with the theory (x_eta, 2/f''(0), stability of the period-2
-  orbit) drawn over them.
+  orbit) drawn over them;
+* :func:`simulate_momentum` -- heavy-ball / Nesterov momentum over eta x beta x x0 (issue 13),
+  classified the same way on the 2-state (x_t, x_{t-1}); :func:`simulate_sgd` -- seeded SGD
+  replicas per (eta, x0) with distribution outcomes.
 """
 
 from theory.dynamics._compile import CompiledLandscape, cache_directory, compile_landscape
 from theory.dynamics._errors import CompileError, InitialPointError, StoreMismatchError
+from theory.dynamics._momentum import MOMENTUM_METHODS, MomentumSweep, simulate_momentum
+from theory.dynamics._momentum_plots import (
+    momentum_threshold_curve,
+    plot_momentum_bifurcation,
+    plot_momentum_phase_diagram,
+)
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._plots import (
     plot_bifurcation,
@@ -25,6 +34,7 @@ from theory.dynamics._plots import (
     theory_curves,
 )
 from theory.dynamics._result import SimulationResult
+from theory.dynamics._sgd import SGDSweep, simulate_sgd
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import attractor_values, summarize
 from theory.dynamics._support import CLASS_NAMES
@@ -32,9 +42,12 @@ from theory.schedule import Schedule
 
 __all__ = [
     "CLASS_NAMES",
+    "MOMENTUM_METHODS",
     "CompileError",
     "CompiledLandscape",
     "InitialPointError",
+    "MomentumSweep",
+    "SGDSweep",
     "Schedule",
     "SimulationOptions",
     "SimulationResult",
@@ -42,11 +55,16 @@ __all__ = [
     "attractor_values",
     "cache_directory",
     "compile_landscape",
+    "momentum_threshold_curve",
     "plot_bifurcation",
     "plot_class_map",
     "plot_lyapunov_map",
+    "plot_momentum_bifurcation",
+    "plot_momentum_phase_diagram",
     "save_figure",
     "simulate",
+    "simulate_momentum",
+    "simulate_sgd",
     "summarize",
     "theory_curves",
 ]

@@ -8,7 +8,11 @@ request) and ``claims(data)`` (the paper's statements next to the measurements, 
 * :mod:`~theory.figures.fig_5_1` -- learning-rate decay on two valleys at two scales (5.1);
 * :mod:`~theory.figures.fig_6_1` -- multiscale losses of the Section 6 network;
 * :mod:`~theory.figures.phase_diagrams` -- phase and bifurcation diagrams over eta
-  (Section 4.1, Theorem 4.1) for f1 and f2.
+  (Section 4.1, Theorem 4.1) for f1 and f2;
+* :mod:`~theory.figures.momentum_phase` -- heavy-ball and Nesterov phase diagrams over
+  (eta, beta) on f1 with the derived threshold and period-2 curves (issue 13);
+* :mod:`~theory.figures.remark_4_2` -- SGD's noise-driven drift against Remark 4.2's formula;
+* :mod:`~theory.figures.remark_4_1` -- GD vs SGD on the Fig. 4.2 valley (Remark 4.1).
 
 Figure modules are imported on first use (``theory.figures.fig_4_1``), so the claim types
 stay light for the other packages' figures.
@@ -18,7 +22,8 @@ import importlib
 
 from theory.figures._claims import Claim, ClaimError, Verdict
 
-_FIGURES = ("fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "phase_diagrams")
+_FIGURES = ("fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "momentum_phase", "phase_diagrams",
+            "remark_4_1", "remark_4_2")
 
 __all__ = ["Claim", "ClaimError", "Verdict", *_FIGURES]
 
