@@ -69,15 +69,31 @@ def spec_from_args(args: argparse.Namespace) -> ProblemSpec:
     )
 
 
+#: torch's thread count before the running command changed it (None: unchanged)
+_THREADS_BEFORE: list[int] = []
+
+
 def setup_torch(args: argparse.Namespace) -> None:
-    """Apply ``--threads`` (validated)."""
+    """Apply ``--threads`` (validated) for this command; :func:`restore_torch` undoes it."""
     from empirical.errors import ExperimentError
 
     if args.threads < 1:
         raise ExperimentError(f"threads={args.threads}: must be >= 1")
     import torch
 
+    _THREADS_BEFORE.append(torch.get_num_threads())
     torch.set_num_threads(args.threads)
+
+
+def restore_torch() -> None:
+    """Give torch back the thread count it had before :func:`setup_torch` (the setting is
+    process-wide, and OpenMP code that runs later in the process, such as a caller of
+    ``msl.cli.main``, would otherwise keep one core)."""
+    if _THREADS_BEFORE:
+        import torch
+
+        torch.set_num_threads(_THREADS_BEFORE[0])
+        _THREADS_BEFORE.clear()
 
 
 def emit(args: argparse.Namespace, name: str, summary: dict, figure: Path,

@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                 if getattr(args, "out", None) else "")
         print(f"msl: interrupted{kept}", file=sys.stderr)
         return 130
+    finally:
+        experiment_args = sys.modules.get("msl._experiment_args")
+        if experiment_args is not None:
+            experiment_args.restore_torch()
 
 
 def _one_line(text: str, limit: int = 2000) -> str:
