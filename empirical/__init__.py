@@ -1,7 +1,8 @@
 """Empirical curvature measurements on real networks (PyTorch): Sections 2, 3 and 6.
 
 Curvature core: Hessian-vector products of the full-batch training loss
-(:class:`TrainingLoss`, forward-over-reverse ``torch.func``), top eigenpairs by
+(:class:`TrainingLoss`, reverse-over-reverse ``torch.func`` with the graph kept
+per point), top eigenpairs by
 :func:`lanczos` (full reorthogonalisation, warm starts) or :func:`power_iteration`
 (PyHessian's method), each returning an :class:`EigenEstimate`.
 
@@ -46,6 +47,9 @@ _EXPORTS = {
     "_plots": ("plot_eos", "plot_slice", "plot_scales", "plot_lr_decay", "plot_homogeneity",
         "plot_geometry"),
     "_device": ("available_device",),
+    "_hessian_api": ("hessian", "Hessian"),
+    "_user_objective": ("UserObjective",),
+    "_spectral": ("TraceEstimate", "SpectralDensity"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
