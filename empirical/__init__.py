@@ -50,6 +50,7 @@ _EXPORTS = {
     "_hessian_api": ("hessian", "Hessian"),
     "_user_objective": ("UserObjective",),
     "_spectral": ("TraceEstimate", "SpectralDensity"),
+    "_monitor": ("SharpnessMonitor", "MonitorRecord"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
