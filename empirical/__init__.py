@@ -51,6 +51,7 @@ _EXPORTS = {
     "_user_objective": ("UserObjective",),
     "_spectral": ("TraceEstimate", "SpectralDensity"),
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
+    "_series": ("write_series", "result_tables"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
