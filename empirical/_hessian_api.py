@@ -109,6 +109,31 @@ class Hessian:
         return scipy.sparse.linalg.LinearOperator((self.dim, self.dim), matvec=matvec,
                                                   rmatvec=matvec, dtype=np_dtype)
 
+    # -- the landscape (Sections 3.1, 3.2; Li et al. 2018) --------------------------------
+    def gradient_slice(self, **kwargs):
+        """The gradient-direction slice and its growth exponent (Fig. 3.1):
+        :func:`empirical.gradient_slice` at this point (same keyword arguments)."""
+        from empirical._slice import gradient_slice
+
+        return gradient_slice(self.objective, self.theta, **kwargs)
+
+    def separate_scales(self, **kwargs):
+        """Curvature profiles over scales along the filter-normalised gradient and random
+        directions (Fig. 3.2): :func:`empirical.separate_scales` at this point."""
+        from empirical._scales import separate_scales
+
+        return separate_scales(self.objective, self.theta, self.objective.layout, **kwargs)
+
+    def loss_surface(self, *, dims: int = 2, span: float = 1.0, n_points: int = 21,
+                     seed: int = 0, bias: str = "zero"):
+        """The loss along ``dims`` (1 or 2) filter-normalised random directions (Li et al.
+        2018; ``bias`` chooses their treatment of 1-D parameters, see
+        :mod:`empirical._landscape`); plot it with :func:`empirical.plot_surface`."""
+        from empirical._landscape import loss_surface
+
+        return loss_surface(self.objective, self.theta, self.objective.layout, dims=dims,
+                            span=span, n_points=n_points, seed=seed, bias=bias)
+
     def dense(self, *, max_bytes: int = DEFAULT_MEMORY_BYTES) -> torch.Tensor:
         """The dense ``dim x dim`` Hessian (symmetrised), one column per product; refused
         when its estimated memory (the matrix in ``dtype`` plus the retained graphs of the
