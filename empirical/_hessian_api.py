@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from empirical import _validate as val
 from empirical._eigen import EigenEstimate
 from empirical._spectral import (
     SpectralDensity,
@@ -25,6 +24,7 @@ from empirical._spectral import (
 )
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import CurvatureError
+from theory import validation as val
 
 
 class Hessian:
@@ -138,7 +138,7 @@ class Hessian:
         """The dense ``dim x dim`` Hessian (symmetrised), one column per product; refused
         when its estimated memory (the matrix in ``dtype`` plus the retained graphs of the
         data) exceeds ``max_bytes``."""
-        max_bytes = val.positive_int("max_bytes", max_bytes, CurvatureError)
+        max_bytes = val.whole_number("max_bytes", max_bytes, minimum=1, error=CurvatureError)
         need = self.objective.dense_bytes()
         if need > max_bytes:
             raise CurvatureError(

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from empirical import _validate as val
 from empirical._device import generator
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical._scales import filter_normalise
 from empirical.errors import ExperimentError
+from theory import validation as val
 
 BIAS_CHOICES = ("zero", "copy")
 
@@ -35,8 +35,8 @@ BIAS_CHOICES = ("zero", "copy")
 def li_direction(theta: torch.Tensor, layout: ParamLayout, seed: int, *,
                  bias: str = "zero") -> torch.Tensor:
     """A seeded Gaussian direction, filter-normalised against ``theta`` (module docstring)."""
-    val.choice("bias", bias, BIAS_CHOICES, ExperimentError)
-    gen = generator(val.seed(seed, ExperimentError), theta.device)
+    val.choice("bias", bias, BIAS_CHOICES, error=ExperimentError)
+    gen = generator(val.seed(seed, error=ExperimentError), theta.device)
     d = torch.randn(theta.shape, generator=gen, dtype=theta.dtype, device=theta.device)
     out = filter_normalise(d, theta, layout, ignore_1d=True)
     if bias == "copy":
@@ -76,8 +76,8 @@ def loss_surface(objective: Objective, theta: torch.Tensor, layout: ParamLayout,
     random directions (seeds ``seed`` and ``seed + 1``)."""
     if dims not in (1, 2):
         raise ExperimentError(f"dims={dims!r}: must be 1 or 2")
-    span = val.positive_float("span", span, ExperimentError)
-    n_points = val.positive_int("n_points", n_points, ExperimentError, minimum=3)
+    span = val.positive_real("span", span, error=ExperimentError)
+    n_points = val.whole_number("n_points", n_points, minimum=3, error=ExperimentError)
     theta = objective.check_vector("theta", theta).detach()
     grid = np.linspace(-span, span, n_points)
     d1 = li_direction(theta, layout, seed, bias=bias)

@@ -33,11 +33,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical import _validate as val
 from empirical._eigen import lanczos
 from empirical._eos import EosVerdict, detect_eos
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError
+from theory import validation as val
 
 COLUMNS = ("step", "loss", "sharpness", "preconditioned_sharpness", "threshold", "lr",
            "rule", "n_hvp")
@@ -116,12 +116,12 @@ class SharpnessMonitor:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise ExperimentError(f"optimizer={type(optimizer).__name__}: must be a "
                                   "torch.optim.Optimizer")
-        self.every = val.positive_int("every", every, ExperimentError)
+        self.every = val.whole_number("every", every, minimum=1, error=ExperimentError)
         self.objective = UserObjective(model, criterion, data, params=params, dtype=dtype,
                                        eval_mode=eval_mode, memory_bytes=memory_bytes)
         named = dict(model.named_parameters())
         self.params = [named[n] for n in self.objective.layout.names]
-        self.optimizer, self.tol, self.seed = optimizer, tol, val.seed(seed, ExperimentError)
+        self.optimizer, self.tol, self.seed = optimizer, tol, val.seed(seed, error=ExperimentError)
         stability_rule(optimizer, self.params)  # refuse a bad optimizer now
         self.records: list[MonitorRecord] = []
         self.calls = 0

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from empirical.errors import ExperimentError
+from theory.validation import json_safe
 
 Table = dict[str, list]
 
 
 def _col(a) -> list:
-    return [None if isinstance(x, float) and not math.isfinite(x) else x
-            for x in np.asarray(a).tolist()]
+    """A column under the project's one rule for non-finite numbers (``json_safe``: NaN
+    is ``None``, an empty CSV cell; infinities the strings ``"inf"``/``"-inf"``)."""
+    return json_safe(list(np.asarray(a).tolist()))
 
 
 def _trace_tables(trace, prefix: str = "") -> dict[str, Table]:
@@ -98,5 +99,5 @@ def write_series(out_dir, name: str, result) -> dict[str, Path]:
     tables = result_tables(result)
     paths = {key: write_table(out / f"{name}_{key}.csv", t) for key, t in tables.items()}
     paths["json"] = out / f"{name}_series.json"
-    paths["json"].write_text(json.dumps(tables) + "\n")
+    paths["json"].write_text(json.dumps(tables, allow_nan=False) + "\n")
     return paths

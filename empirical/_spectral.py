@@ -22,10 +22,10 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from empirical import _validate as val
 from empirical._device import generator
 from empirical._eigen import DEFAULT_TOL, EigenEstimate, lanczos
 from empirical.errors import CurvatureError
+from theory import validation as val
 
 Matvec = Callable[[torch.Tensor], torch.Tensor]
 
@@ -59,8 +59,8 @@ def hutchinson_trace(matvec: Matvec, dim: int, *, n_samples: int = 60, method: s
     ``Q = orth(H S)``, a third give ``tr(Q^T H Q)`` exactly, the last third run Hutchinson on
     ``(I - QQ^T) H (I - QQ^T)`` (whose stderr is reported); exact when ``rank H <= n/3``.
     """
-    val.choice("method", method, ("hutchinson", "hutch++"), CurvatureError)
-    n_samples = val.positive_int("n_samples", n_samples, CurvatureError,
+    val.choice("method", method, ("hutchinson", "hutch++"), error=CurvatureError)
+    n_samples = val.whole_number("n_samples", n_samples, error=CurvatureError,
                                  minimum=2 if method == "hutchinson" else 3)
     device = torch.device(device)
     if method == "hutchinson":
@@ -103,7 +103,7 @@ class SpectralDensity:
     def smoothed(self, grid, sigma: float) -> np.ndarray:
         """The density on ``grid`` with each node a Gaussian of width ``sigma``."""
         grid = np.asarray(grid, dtype=np.float64)
-        sigma = val.positive_float("sigma", sigma, CurvatureError)
+        sigma = val.positive_real("sigma", sigma, error=CurvatureError)
         kern = np.exp(-0.5 * ((grid[None, None, :] - self.nodes[..., None]) / sigma) ** 2)
         kern /= sigma * math.sqrt(2 * math.pi)
         return np.mean(np.sum(self.weights[..., None] * kern, axis=1), axis=0)
@@ -139,8 +139,8 @@ def lanczos_tridiagonal(matvec: Matvec, v: torch.Tensor, steps: int):
 def slq_density(matvec: Matvec, dim: int, *, n_probes: int = 4, steps: int = 40,
                 dtype=torch.float64, device="cpu", seed: int = 0) -> SpectralDensity:
     """The spectral density by stochastic Lanczos quadrature (module docstring)."""
-    n_probes = val.positive_int("n_probes", n_probes, CurvatureError)
-    steps = min(val.positive_int("steps", steps, CurvatureError), dim)
+    n_probes = val.whole_number("n_probes", n_probes, minimum=1, error=CurvatureError)
+    steps = min(val.whole_number("steps", steps, minimum=1, error=CurvatureError), dim)
     gen = generator(seed, device)
     nodes = np.zeros((n_probes, steps))
     weights = np.zeros((n_probes, steps))
