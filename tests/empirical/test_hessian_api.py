@@ -213,6 +213,10 @@ def test_bad_inputs_name_the_argument():
         empirical.hessian(model, "ce", (x, y), dtype="float16")
     with pytest.raises(DeviceError, match="device='cuda'"):
         empirical.hessian(model, "ce", (x, y), device="cuda")  # absent here, or model on cpu
+    split = nn.Linear(4, 3).double()
+    split.bias = nn.Parameter(torch.zeros(3, dtype=torch.float64, device="meta"))
+    with pytest.raises(DeviceError, match=r"model: its tensors are on several devices"):
+        empirical.hessian(split, "ce", (x, y))
     big = empirical.hessian(model, "ce", (x, y))
     with pytest.raises(CurvatureError, match=r"max_bytes=1000: .*dim=15 in torch.float64, n=6"):
         big.dense(max_bytes=1000)
