@@ -6,6 +6,14 @@ per point), top eigenpairs by
 :func:`lanczos` (full reorthogonalisation, warm starts) or :func:`power_iteration`
 (PyHessian's method), each returning an :class:`EigenEstimate`.
 
+Your own network (any ``nn.Module``, criterion and data, e.g. a ``DataLoader``):
+:func:`hessian` returns a :class:`Hessian` with ``eigenvalues(k)``, ``trace()``,
+``density()``, ``hvp(v)``, ``as_linear_operator()``, ``dense()``, ``gradient_slice()``,
+``separate_scales()`` and ``loss_surface()`` (Li et al.'s filter-normalised directions,
+drawn by :func:`plot_surface`); :class:`SharpnessMonitor` follows the sharpness against
+the optimizer's stability threshold in a training loop (docs/own_network.md).
+:func:`write_series` writes an experiment's raw series as CSV/JSON.
+
 Experiments (each a function returning a frozen result, a CLI command and a figure):
 
 1. :func:`run_eos` -- edge of stability (Fig. 2.1 left), :func:`detect_eos`;
