@@ -1,10 +1,10 @@
 """Empirical curvature measurements on real networks (PyTorch): Sections 2, 3 and 6.
 
 Curvature core: Hessian-vector products of the full-batch training loss
-(:class:`TrainingLoss`, reverse-over-reverse ``torch.func`` with the graph kept
-per point), top eigenpairs by
-:func:`lanczos` (full reorthogonalisation, warm starts) or :func:`power_iteration`
-(PyHessian's method), each returning an :class:`EigenEstimate`.
+(:class:`TrainingLoss`; reverse-over-reverse ``torch.func``, the gradient's graph kept
+for all products at one point), top eigenpairs by :func:`lanczos` (full
+reorthogonalisation, warm starts) or :func:`power_iteration` (PyHessian's method), each
+returning an :class:`EigenEstimate`.
 
 Your own network (any ``nn.Module``, criterion and data, e.g. a ``DataLoader``):
 :func:`hessian` returns a :class:`Hessian` with ``eigenvalues(k)``, ``trace()``,
