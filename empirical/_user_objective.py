@@ -58,7 +58,9 @@ def resolve_criterion(criterion) -> tuple[Callable, str, str]:
     if reduction not in ("mean", "sum"):
         raise CurvatureError(f"criterion={criterion!r}: reduction={reduction!r} gives no "
                              "scalar; use reduction='mean' (or 'sum')")
-    return criterion, type(criterion).__name__, reduction
+    name = (type(criterion).__name__ if isinstance(criterion, nn.Module)
+            else getattr(criterion, "__name__", type(criterion).__name__))
+    return criterion, name, reduction
 
 
 def _stochastic_modules(model: nn.Module) -> list[str]:

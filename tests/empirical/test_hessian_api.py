@@ -201,6 +201,8 @@ def test_bad_inputs_name_the_argument():
         empirical.hessian(model, "ce", x)
     with pytest.raises(DataError, match="same first dimension"):
         empirical.hessian(model, "ce", (x, y[:3]))
+    with pytest.raises(DataError, match=r"criterion=mse_loss: fails on the model's outputs"):
+        empirical.hessian(model, nn.functional.mse_loss, (x, torch.zeros(6, 7)))
     with pytest.raises(CurvatureError, match="criterion='hinge'"):
         empirical.hessian(model, "hinge", (x, y))
     with pytest.raises(CurvatureError, match="reduction='none'"):
