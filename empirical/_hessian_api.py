@@ -6,7 +6,7 @@
 The object is the Hessian of the exact full-batch loss at the model's parameters when it
 was built (see :class:`~empirical._user_objective.UserObjective` for what is accepted).
 Products reuse each batch's retained gradient graph while the memory budget allows
-(``benchmarks/bench_hvp.py``: 7x cheaper than forward-over-reverse on the digits MLP).
+(``benchmarks/bench_hvp.py``: 3.5x cheaper than forward-over-reverse on the digits MLP).
 """
 
 from __future__ import annotations
