@@ -8,8 +8,8 @@ reuses it for every product.  Measured side by side in ``benchmarks/bench_hvp.py
 (``benchmarks/results/hvp.md``): on the digits MLP the retained graph costs 1.6 ms
 (float32) / 2.7 ms (float64) per product against 5.7 / 8.1 ms for forward-over-reverse
 (``jvp`` of ``grad``) and 3.9 / 5.6 ms for a rebuilt reverse-over-reverse product, within
-1.1x of PyHessian's retained autograd graph; forward-over-reverse is *not* the cheapest exact product here.  When the data is processed in
-batches, batch ``b`` contributes its mean loss times ``|b| / n``, so the value, gradient
+1.1x of PyHessian's retained autograd graph; forward-over-reverse is *not* the cheapest
+exact product here.  When the data is processed in batches, batch ``b`` contributes its mean loss times ``|b| / n``, so the value, gradient
 and HVP equal the full-batch ones exactly (up to rounding) for any batch size.
 """
 
