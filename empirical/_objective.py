@@ -9,8 +9,9 @@ reuses it for every product.  Measured side by side in ``benchmarks/bench_hvp.py
 (float32) / 2.7 ms (float64) per product against 5.7 / 8.1 ms for forward-over-reverse
 (``jvp`` of ``grad``) and 3.9 / 5.6 ms for a rebuilt reverse-over-reverse product, within
 1.1x of PyHessian's retained autograd graph; forward-over-reverse is *not* the cheapest
-exact product here.  When the data is processed in batches, batch ``b`` contributes its mean loss times ``|b| / n``, so the value, gradient
-and HVP equal the full-batch ones exactly (up to rounding) for any batch size.
+exact product here.  When the data is processed in batches, batch ``b`` contributes its
+mean loss times ``|b| / n``, so the value, gradient and HVP equal the full-batch ones
+exactly (up to rounding) for any batch size.
 """
 
 from __future__ import annotations
