@@ -1,9 +1,18 @@
 """Empirical curvature measurements on real networks (PyTorch): Sections 2, 3 and 6.
 
 Curvature core: Hessian-vector products of the full-batch training loss
-(:class:`TrainingLoss`, forward-over-reverse ``torch.func``), top eigenpairs by
-:func:`lanczos` (full reorthogonalisation, warm starts) or :func:`power_iteration`
-(PyHessian's method), each returning an :class:`EigenEstimate`.
+(:class:`TrainingLoss`; reverse-over-reverse ``torch.func``, the gradient's graph kept
+for all products at one point), top eigenpairs by :func:`lanczos` (full
+reorthogonalisation, warm starts) or :func:`power_iteration` (PyHessian's method), each
+returning an :class:`EigenEstimate`.
+
+Your own network (any ``nn.Module``, criterion and data, e.g. a ``DataLoader``):
+:func:`hessian` returns a :class:`Hessian` with ``eigenvalues(k)``, ``trace()``,
+``density()``, ``hvp(v)``, ``as_linear_operator()``, ``dense()``, ``gradient_slice()``,
+``separate_scales()`` and ``loss_surface()`` (Li et al.'s filter-normalised directions,
+drawn by :func:`plot_surface`); :class:`SharpnessMonitor` follows the sharpness against
+the optimizer's stability threshold in a training loop (docs/own_network.md).
+:func:`write_series` writes an experiment's raw series as CSV/JSON.
 
 Experiments (each a function returning a frozen result, a CLI command and a figure):
 
@@ -46,6 +55,12 @@ _EXPORTS = {
     "_plots": ("plot_eos", "plot_slice", "plot_scales", "plot_lr_decay", "plot_homogeneity",
         "plot_geometry"),
     "_device": ("available_device",),
+    "_hessian_api": ("hessian", "Hessian"),
+    "_user_objective": ("UserObjective",),
+    "_spectral": ("TraceEstimate", "SpectralDensity"),
+    "_monitor": ("SharpnessMonitor", "MonitorRecord"),
+    "_series": ("write_series", "result_tables"),
+    "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)

@@ -57,6 +57,10 @@ def run(args) -> int:
                      f"(ratio {v.loss_ratio_after:.3f}), rising on {v.loss_up_fraction:.0%} "
                      "of steps")
     lines.append(f"edge of stability: {'yes' if v.edge_of_stability else 'no'}")
+    from empirical import write_series
+
+    series = write_series(args.out, "eos", result)
+    lines.append(f"series: {series['json']} (+ {len(series) - 1} CSV tables)")
     return emit(args, "eos", result.summary(), fig, lines)
 
 

@@ -48,4 +48,8 @@ def run(args) -> int:
         f"Definition 4.1's inequality along the path: "
         f"{'holds with c = ' + format(g.c_min, '.4f') if g.definition_4_1_holds else 'fails'}",
     ]
+    from empirical import write_series
+
+    series = write_series(args.out, "geometry", exp)
+    lines.append(f"series: {series['json']} (+ {len(series) - 1} CSV tables)")
     return emit(args, "geometry", exp.summary(), fig, lines)

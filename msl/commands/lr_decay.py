@@ -48,4 +48,8 @@ def run(args) -> int:
     lines.append(f"|cos| between first principal directions: large-lr vs early decay "
                  f"{cos[0, 1]:.3f}, large-lr vs late decay {cos[0, 2]:.3f}, early vs late "
                  f"{cos[1, 2]:.3f}")
+    from empirical import write_series
+
+    series = write_series(args.out, "lr_decay", res)
+    lines.append(f"series: {series['json']} (+ {len(series) - 1} CSV tables)")
     return emit(args, "lr_decay", s, fig, lines)

@@ -44,4 +44,8 @@ def run(args) -> int:
             f"[{w.inner_radius:.3g}, {w.rim_radius:.3g}] c={w.curvature:.3g}" for w in prof.wells)
         lines.append(f"{prof.name}: {len(prof.wells)} well(s) {wells}")
     lines.append(f"separate scales: {'yes' if exp.scales.separate_scales else 'no'}")
+    from empirical import write_series
+
+    series = write_series(args.out, "scales", exp)
+    lines.append(f"series: {series['json']} (+ {len(series) - 1} CSV tables)")
     return emit(args, "scales", exp.summary(), fig, lines)

@@ -51,4 +51,8 @@ def run(args) -> int:
         f"(rel. error {s.centre_rel_error:.2e}): {'ok' if s.centre_matches else 'MISMATCH'}",
         f"verdict: {s.verdict}",
     ]
+    from empirical import write_series
+
+    series = write_series(args.out, "slice", exp)
+    lines.append(f"series: {series['json']} (+ {len(series) - 1} CSV tables)")
     return emit(args, "slice", exp.summary(), fig, lines)

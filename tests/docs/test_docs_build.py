@@ -32,6 +32,7 @@ NAV = (
     ("Empirical", "empirical.md"),
     ("Reliability", "reliability.md"),
     ("Test your own conjecture", "conjectures.md"),
+    ("Your own network", "own_network.md"),
 )
 
 

@@ -1,0 +1,364 @@
+"""The full-batch loss of the user's own model, criterion and data (issue 11).
+
+:class:`UserObjective` is an :class:`~empirical._objective.Objective` built from
+
+* any ``nn.Module`` (its selected parameters are the variable ``theta``; the other
+  parameters and the buffers are constants);
+* a criterion: any callable ``(outputs, targets) -> scalar`` (``nn.MSELoss()``,
+  ``nn.CrossEntropyLoss()``, a function...) or the shortcuts ``"mse"`` (half squared
+  error to one-hot labels) and ``"ce"``;
+* data: an ``(inputs, targets)`` pair of tensors, a ``TensorDataset``, or any iterable of
+  ``(inputs, targets)`` batches (a ``DataLoader``, a list).
+
+The batches are read once, moved to the device (and floating tensors to the dtype) and
+kept: every value, gradient and Hessian-vector product is the exact full-batch one,
+batch ``b`` weighted by ``|b| / n`` for a mean-reduced criterion (by 1 for
+``reduction="sum"``).  Everything is checked up front (:func:`validate_model`,
+:func:`resolve_criterion`, :func:`collect_batches`) with errors that name the argument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from empirical._objective import LOSS_FUNCTIONS, Objective
+from empirical._params import ParamLayout
+from empirical.errors import CurvatureError, DataError, DeviceError, ModelError
+
+#: the criteria whose targets are class indices (int64), by name or class
+_CLASS_TARGETS = (nn.CrossEntropyLoss, nn.NLLLoss, nn.MultiMarginLoss)
+#: nn.Module losses whose targets must be floating tensors shaped like the outputs
+_FLOAT_TARGETS = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss, nn.BCELoss,
+                  nn.BCEWithLogitsLoss, nn.KLDivLoss)
+_STOCHASTIC = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._BatchNorm)
+
+#: default budget of the retained graphs of :meth:`UserObjective.operator` and of the
+#: dense Hessian (bytes)
+DEFAULT_MEMORY_BYTES = 2 * 1024**3
+
+
+def resolve_criterion(criterion) -> tuple[Callable, str, str]:
+    """``(fn, name, reduction)`` of a criterion; ``reduction`` is ``"mean"`` or ``"sum"``."""
+    if isinstance(criterion, str):
+        if criterion not in LOSS_FUNCTIONS:
+            raise CurvatureError(f"criterion={criterion!r}: must be a callable "
+                                 f"(outputs, targets) -> scalar or one of "
+                                 f"{', '.join(map(repr, LOSS_FUNCTIONS))}")
+        return LOSS_FUNCTIONS[criterion], criterion, "mean"
+    if not callable(criterion):
+        raise CurvatureError(f"criterion={criterion!r}: must be a callable "
+                             "(outputs, targets) -> scalar, e.g. nn.CrossEntropyLoss()")
+    reduction = getattr(criterion, "reduction", "mean")
+    if reduction not in ("mean", "sum"):
+        raise CurvatureError(f"criterion={criterion!r}: reduction={reduction!r} gives no "
+                             "scalar; use reduction='mean' (or 'sum')")
+    name = (type(criterion).__name__ if isinstance(criterion, nn.Module)
+            else getattr(criterion, "__name__", type(criterion).__name__))
+    return criterion, name, reduction
+
+
+def _stochastic_modules(model: nn.Module) -> list[str]:
+    return [f"{name or 'model'} ({type(m).__name__})" for name, m in model.named_modules()
+            if isinstance(m, _STOCHASTIC) and m.training]
+
+
+def validate_model(model, eval_mode: bool) -> None:
+    """Refuse what is not an ``nn.Module``, and train-mode Dropout/BatchNorm unless
+    ``eval_mode`` (then the loss is evaluated in eval mode)."""
+    if not isinstance(model, nn.Module):
+        raise ModelError(f"model={type(model).__name__}: must be a torch.nn.Module")
+    stochastic = _stochastic_modules(model)
+    if stochastic and not eval_mode:
+        raise ModelError(
+            f"model: {', '.join(stochastic[:3])}{' ...' if len(stochastic) > 3 else ''} "
+            "in training mode: Dropout makes every evaluation random and BatchNorm mixes the "
+            "examples and updates its statistics, so the Hessian is not defined; call "
+            "model.eval() first, or pass eval_mode=True to evaluate in eval mode")
+
+
+@contextlib.contextmanager
+def evaluating(model: nn.Module, enabled: bool):
+    """Run a block with ``model`` in eval mode (restoring each module's flag)."""
+    if not enabled:
+        yield
+        return
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
+
+
+def select_parameters(model: nn.Module, params) -> list[str]:
+    """Names of the parameters that make up ``theta``.
+
+    ``params=None``: every parameter with ``requires_grad`` (frozen ones are constants);
+    a callable ``(name, parameter) -> bool``; a name; or an iterable of names and/or
+    parameter tensors (explicitly chosen frozen parameters are included)."""
+    named = list(model.named_parameters())
+    if not named:
+        raise ModelError("model: has no parameters")
+    if params is None:
+        chosen = [n for n, p in named if p.requires_grad]
+        if not chosen:
+            raise ModelError("model: every parameter is frozen (requires_grad=False); "
+                             "pass params=... to choose some")
+        return chosen
+    if callable(params) and not isinstance(params, nn.Parameter):
+        chosen = [n for n, p in named if params(n, p)]
+    else:
+        items = [params] if isinstance(params, str | torch.Tensor) else list(params)
+        by_id = {id(p): n for n, p in named}
+        names = [n for n, _ in named]
+        listed = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+        wanted = set()
+        for item in items:
+            if isinstance(item, str):
+                if item not in names:
+                    raise ModelError(f"params: no parameter named {item!r}; the model has "
+                                     f"{listed}")
+                wanted.add(item)
+            elif isinstance(item, torch.Tensor) and id(item) in by_id:
+                wanted.add(by_id[id(item)])
+            else:
+                raise ModelError(f"params: {type(item).__name__} is neither a parameter name "
+                                 "nor one of the model's parameters")
+        chosen = [n for n, _ in named if n in wanted]
+    if not chosen:
+        raise ModelError(f"params={params!r}: selects no parameter")
+    return chosen
+
+
+def model_device(model: nn.Module) -> torch.device:
+    devices = {p.device for p in model.parameters()} | {b.device for b in model.buffers()}
+    if len(devices) > 1:
+        raise DeviceError(f"model: its tensors are on several devices "
+                          f"({', '.join(sorted(map(str, devices)))}); move it to one")
+    return devices.pop()
+
+
+def _as_pair(batch, index: int):
+    if isinstance(batch, dict):
+        raise DataError(f"data: batch {index} is a dict; give (inputs, targets) pairs")
+    try:
+        inputs, targets = batch
+    except (TypeError, ValueError):
+        raise DataError(f"data: batch {index} is {type(batch).__name__}, not an "
+                        "(inputs, targets) pair") from None
+    for what, t in (("inputs", inputs), ("targets", targets)):
+        if not isinstance(t, torch.Tensor):
+            raise DataError(f"data: the {what} of batch {index} are "
+                            f"{type(t).__name__}, not a tensor")
+    if inputs.ndim == 0 or targets.ndim == 0 or inputs.shape[0] != targets.shape[0]:
+        raise DataError(f"data: batch {index} has {tuple(inputs.shape)} inputs and "
+                        f"{tuple(targets.shape)} targets; they need the same first dimension")
+    return inputs, targets
+
+
+def collect_batches(data, dtype: torch.dtype, device: torch.device,
+                    batch_size: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The data as a list of ``(inputs, targets)`` batches on ``device``; floating inputs
+    and targets converted to ``dtype``."""
+    if isinstance(data, torch.utils.data.TensorDataset) and len(data.tensors) == 2:
+        data = tuple(data.tensors)
+    if (isinstance(data, tuple | list) and len(data) == 2
+            and all(isinstance(t, torch.Tensor) for t in data)):
+        inputs, targets = _as_pair(data, 0)
+        size = inputs.shape[0] if batch_size is None else batch_size
+        raw = [(inputs[i:i + size], targets[i:i + size])
+               for i in range(0, inputs.shape[0], max(size, 1))]
+    elif isinstance(data, torch.Tensor) or not isinstance(data, Iterable):
+        raise DataError(f"data={type(data).__name__}: must be an (inputs, targets) pair of "
+                        "tensors or an iterable of such batches (e.g. a DataLoader)")
+    else:
+        raw = [_as_pair(b, i) for i, b in enumerate(data)]
+    batches = []
+    for x, y in raw:
+        if x.shape[0] == 0:
+            continue
+        x = x.to(device=device, dtype=dtype if x.is_floating_point() else x.dtype)
+        y = y.to(device=device, dtype=dtype if y.is_floating_point() else y.dtype)
+        batches.append((x, y))
+    if not batches:
+        raise DataError("data: holds no examples")
+    return batches
+
+
+def check_targets(criterion, name: str, targets: torch.Tensor, outputs: torch.Tensor) -> None:
+    """Refuse targets of the wrong dtype (or shape) for the criterion, before any use."""
+    integer = not (targets.is_floating_point() or targets.is_complex())
+    if name in LOSS_FUNCTIONS or isinstance(criterion, _CLASS_TARGETS):
+        if not integer and not (isinstance(criterion, nn.CrossEntropyLoss)
+                                and targets.shape == outputs.shape):
+            hint = (" (for float regression targets use criterion=nn.MSELoss())"
+                    if name == "mse" else "")
+            raise DataError(f"data: targets of dtype {targets.dtype}, but criterion={name!r} "
+                            f"needs integer class labels{hint}")
+        if integer and targets.numel() and (
+                int(targets.min()) < 0 or (outputs.ndim > 1
+                                           and int(targets.max()) >= outputs.shape[1])):
+            raise DataError(f"data: class labels in [{int(targets.min())}, "
+                            f"{int(targets.max())}] but the model has "
+                            f"{outputs.shape[1] if outputs.ndim > 1 else 1} outputs")
+    elif isinstance(criterion, _FLOAT_TARGETS):
+        if integer:
+            raise DataError(f"data: targets of dtype {targets.dtype}, but criterion={name} "
+                            "needs floating targets shaped like the outputs")
+        if targets.shape != outputs.shape:
+            raise DataError(f"data: targets of shape {tuple(targets.shape)} but outputs of "
+                            f"shape {tuple(outputs.shape)}; criterion={name} would broadcast")
+
+
+class UserObjective(Objective):
+    """The exact full-batch loss of ``criterion(model(x), y)`` over ``data`` as a function
+    of the selected parameters (see the module docstring; :func:`empirical.hessian`
+    builds one)."""
+
+    def __init__(self, model: nn.Module, criterion, data, *, params=None,
+                 dtype: torch.dtype | str | None = None, device: str | torch.device | None = None,
+                 eval_mode: bool = False, batch_size: int | None = None,
+                 memory_bytes: int = DEFAULT_MEMORY_BYTES):
+        validate_model(model, eval_mode)
+        self.criterion, self.criterion_name, self.reduction = resolve_criterion(criterion)
+        self.model, self.eval_mode, self.memory_bytes = model, bool(eval_mode), memory_bytes
+        self.device = self._resolve_device(model, device)
+        self.dtype = self._resolve_dtype(model, dtype)
+        names = select_parameters(model, params)
+        all_params = dict(model.named_parameters())
+        self.layout = ParamLayout(tuple(names), tuple(tuple(all_params[n].shape) for n in names))
+        self.dim = self.layout.dim
+        self.constants = {n: self._cast(t) for n, t in all_params.items() if n not in names}
+        self.constants.update({n: self._cast(b) for n, b in model.named_buffers()})
+        if batch_size is not None and (isinstance(batch_size, bool)
+                                       or not isinstance(batch_size, int) or batch_size < 1):
+            raise DataError(f"batch_size={batch_size!r}: must be a positive integer")
+        self.batches = collect_batches(data, self.dtype, self.device, batch_size)
+        self.n = sum(int(x.shape[0]) for x, _ in self.batches)
+        self.activation_bytes = self._check_first_batch()
+
+    # -- construction helpers ----------------------------------------------------------
+    @staticmethod
+    def _resolve_device(model, device) -> torch.device:
+        from empirical._device import resolve_device
+
+        own = model_device(model)
+        if device is None:
+            return own
+        wanted = resolve_device(str(device))
+        if wanted.type != own.type or (wanted.index is not None and own.index is not None
+                                       and wanted.index != own.index):
+            raise DeviceError(f"device={str(device)!r}: the model's parameters are on {own}; "
+                              f"move the model first (model.to({str(device)!r}))")
+        return own
+
+    @staticmethod
+    def _resolve_dtype(model, dtype) -> torch.dtype:
+        from empirical._device import resolve_dtype
+
+        if dtype is None:
+            floating = [p.dtype for p in model.parameters() if p.is_floating_point()]
+            dtype = floating[0] if floating else torch.float32
+            if dtype not in (torch.float32, torch.float64):
+                raise DeviceError(f"model: parameters of dtype {dtype}; pass dtype='float32' "
+                                  "or 'float64'")
+            return dtype
+        if isinstance(dtype, torch.dtype):
+            if dtype not in (torch.float32, torch.float64):
+                raise DeviceError(f"dtype={dtype}: must be float32 or float64")
+            return dtype
+        return resolve_dtype(str(dtype))
+
+    def _cast(self, t: torch.Tensor) -> torch.Tensor:
+        t = t.detach()
+        return t.to(self.dtype) if t.is_floating_point() else t
+
+    def _check_first_batch(self) -> int:
+        """Run the model and criterion on the largest batch: targets checked against the
+        outputs, a scalar finite loss required; returns the bytes of the activations of
+        that batch (the outputs of every leaf module), for the memory budgets."""
+        x, y = max(self.batches, key=lambda b: b[0].shape[0])
+        sizes: list[int] = []
+
+        def hook(_module, _inputs, output):
+            if isinstance(output, torch.Tensor):
+                sizes.append(output.numel() * output.element_size())
+
+        handles = [m.register_forward_hook(hook) for m in self.model.modules()
+                   if not list(m.children())]
+        try:
+            with torch.no_grad():
+                outputs = self.outputs(self.theta0, x)
+        except RuntimeError as exc:
+            raise DataError(f"data: the model fails on inputs of shape {tuple(x.shape)} "
+                            f"({str(exc).splitlines()[0]})") from None
+        finally:
+            for h in handles:
+                h.remove()
+        if not isinstance(outputs, torch.Tensor):
+            raise ModelError(f"model: returns {type(outputs).__name__}, not a tensor")
+        check_targets(self.criterion, self.criterion_name, y, outputs)
+        try:
+            with torch.no_grad():
+                value = self.criterion(outputs, y)
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise DataError(f"criterion={self.criterion_name}: fails on the model's outputs "
+                            f"{tuple(outputs.shape)} and targets {tuple(y.shape)} "
+                            f"{y.dtype} ({str(exc).splitlines()[0]})") from None
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            raise CurvatureError(f"criterion={self.criterion_name}: must return a scalar "
+                                 "tensor")
+        if not math.isfinite(float(value)):
+            raise DataError(f"criterion={self.criterion_name}: the loss is {float(value)} at "
+                            "the model's parameters")
+        return max(sum(sizes), outputs.numel() * outputs.element_size())
+
+    # -- the objective -------------------------------------------------------------------
+    @property
+    def theta0(self) -> torch.Tensor:
+        """The model's current selected parameters as one flat vector (a copy, in dtype)."""
+        params = dict(self.model.named_parameters())
+        return torch.cat([params[n].detach().reshape(-1).to(self.dtype)
+                          for n in self.layout.names]).clone()
+
+    def outputs(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``model(x)`` with the selected parameters taken from ``theta``."""
+        tensors = {**self.constants, **self.layout.unflatten(theta)}
+        with evaluating(self.model, self.eval_mode):
+            return functional_call(self.model, tensors, (x,), strict=False)
+
+    def _pieces(self):
+        for x, y in self.batches:
+            weight = x.shape[0] / self.n if self.reduction == "mean" else 1.0
+
+            def fn(theta, x=x, y=y):
+                return self.criterion(self.outputs(theta, x), y)
+
+            yield weight, fn
+
+    def retain_graphs(self) -> bool:
+        """Keep every batch's graph when about 4x the activations fit the memory budget."""
+        return 4 * self.activation_bytes * len(self.batches) <= self.memory_bytes
+
+    def dense_bytes(self) -> int:
+        """Estimated bytes of the dense Hessian: the matrix in ``dtype`` plus the graphs
+        of the products (about 4x the activations of the data, or of one batch when the
+        graphs are not retained)."""
+        item = torch.tensor([], dtype=self.dtype).element_size()
+        graphs = 4 * self.activation_bytes * (len(self.batches) if self.retain_graphs() else 1)
+        return self.dim * self.dim * item + graphs + 4 * self.dim * item
+
+    def load_into_model(self, theta: torch.Tensor) -> None:
+        """Copy ``theta`` into the model's selected parameters (in place)."""
+        views = self.layout.unflatten(self.check_vector("theta", theta).detach())
+        with torch.no_grad():
+            for name, p in self.model.named_parameters():
+                if name in views:
+                    p.copy_(views[name].to(p.dtype))
