@@ -18,6 +18,8 @@ Experiments (each a function returning a frozen result, a CLI command and a figu
 
 1. :func:`run_eos` -- edge of stability (Fig. 2.1 left), :func:`detect_eos`;
    :func:`run_momentum_eos` -- the same with heavy-ball momentum against (2 + 2 beta)/eta;
+   :func:`run_optimizer_eos` -- any :mod:`theory.optimizers` optimizer (GD, heavy ball,
+   Nesterov, SGD with additive noise) against its threshold on the sharpness;
 2. :func:`run_slice` / :func:`gradient_slice` -- gradient-direction slice (Fig. 3.1);
 3. :func:`run_scales` / :func:`separate_scales` -- separate scales (Fig. 3.2);
 4. :func:`run_lr_decay` -- learning-rate decay (Fig. 2.1 right, Fig. 3.2 right);
@@ -43,6 +45,7 @@ _EXPORTS = {
     "_gd": ("GDTrace", "run_gd"),
     "_eos": ("EosResult", "EosVerdict", "detect_eos", "run_eos"),
     "_momentum_eos": ("MomentumEosResult", "plot_momentum_eos", "run_momentum_eos"),
+    "_optimizer_eos": ("OptimizerEosResult", "plot_optimizer_eos", "run_optimizer_eos"),
     "_slice": ("SliceResult", "gradient_slice", "fit_growth_exponent"),
     "_scales": ("ScaleProfile", "ScalesResult", "filter_normalise", "locate_wells",
         "scale_profile", "separate_scales"),

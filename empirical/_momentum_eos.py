@@ -7,7 +7,9 @@ the edge-of-stability prediction is that the sharpness rises to (2 + 2 beta)/eta
 there.  :func:`run_momentum_eos` records the loss every step and the sharpness (Lanczos,
 warm-started) every ``sharpness_every`` steps, and judges the series with
 :func:`empirical.detect_eos` against (2 + 2 beta)/eta.  beta = 0 is plain GD with the very
-same arithmetic as :func:`empirical.run_gd`.
+same arithmetic as :func:`empirical.run_gd`.  It is the heavy-ball case of
+:func:`empirical.run_optimizer_eos` (which also runs Nesterov and SGD), kept with its own
+result type.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from empirical._eigen import lanczos
-from empirical._eos import EosVerdict, detect_eos
-from empirical._problem import Problem, build_problem
+from empirical._eos import EosVerdict
+from empirical._optimizer_eos import run_optimizer_eos
+from empirical._problem import Problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
 from theory import validation as v
@@ -66,51 +68,11 @@ def run_momentum_eos(spec: ProblemSpec | None = None, *, lr: float = 0.3, beta: 
         beta = HeavyBall(beta).beta
     except OptimizerError as exc:
         raise ExperimentError(str(exc)) from None
-    steps = v.whole_number("steps", steps, minimum=1, error=ExperimentError)
-    sharpness_every = v.whole_number("sharpness_every", sharpness_every, minimum=1,
-                                     error=ExperimentError)
-    if steps < 2 * sharpness_every:
-        raise ExperimentError(f"steps={steps}: need at least 2 * sharpness_every = "
-                              f"{2 * sharpness_every} steps for two sharpness measurements")
-    spec = ProblemSpec() if spec is None else spec
-    problem = build_problem(spec) if problem is None else problem
-    loss = problem.loss
-    theta = loss.check_vector("theta0", problem.theta0).detach().clone()
-    delta = None  # theta_t - theta_{t-1}
-    v_prev = None
-    loss_steps, losses, sharp_steps, sharpness = [], [], [], []
-    from tqdm.auto import tqdm
-
-    for t in tqdm(range(steps + 1), desc=f"eos beta={beta:g}", disable=not progress,
-                  leave=False, mininterval=0.5):
-        last = t == steps
-        if last:
-            value, g = loss.value(theta), None
-        else:
-            value, g = loss.value_and_grad(theta)
-        if not np.isfinite(value):
-            raise ExperimentError(f"lr={lr!r}, beta={beta!r}: heavy ball diverged at step {t} "
-                                  f"(loss={value}); take a smaller learning rate")
-        loss_steps.append(t)
-        losses.append(value)
-        if t % sharpness_every == 0 or last:
-            est = lanczos(loss.operator(theta), loss.dim, dtype=loss.dtype, device=loss.device,
-                          v0=v_prev, seed=spec.seed + t)
-            v_prev = est.eigenvectors[0]
-            sharp_steps.append(t)
-            sharpness.append(est.sharpness)
-        if last:
-            break
-        step = -lr * g
-        if beta and delta is not None:
-            step = step + beta * delta
-        new = theta + step if beta else theta - lr * g  # beta = 0: run_gd's arithmetic
-        delta = new - theta
-        theta = new
-    verdict = detect_eos(sharp_steps, sharpness, loss_steps, losses, lr / (1.0 + beta),
-                         band=band)  # threshold 2/(lr/(1+beta)) = (2 + 2 beta)/lr
-    return MomentumEosResult(lr, beta, steps, np.array(loss_steps), np.array(losses),
-                             np.array(sharp_steps), np.array(sharpness), verdict)
+    run = run_optimizer_eos(spec, optimizer=HeavyBall(beta), lr=lr, steps=steps,
+                            sharpness_every=sharpness_every, band=band, progress=progress,
+                            problem=problem)
+    return MomentumEosResult(lr, beta, steps, run.loss_steps, run.losses, run.sharp_steps,
+                             run.sharpness, run.verdict)
 
 
 def plot_momentum_eos(result: MomentumEosResult, path):

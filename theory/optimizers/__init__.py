@@ -4,6 +4,8 @@
   frozen) and :func:`make_optimizer` (by CLI name);
 * :func:`derive` -- sympy derivations from the optimizer's map on (x_t, x_{t-1}): threshold,
   period-2 equation and effective learning rate, Jacobian;
+* :func:`sharpness_threshold` -- the edge-of-stability threshold on the sharpness at a given
+  learning rate (GD 2/eta; heavy ball (2 + 2 beta)/eta; Nesterov 2(1+beta)/((1+2beta) eta));
 * :func:`threshold`, :func:`periodic_orbit`, :func:`periodic_point_expr` -- their numbers
   for a :class:`theory.Subquadratic` (beta = 0 gives GD's numbers exactly);
 * :mod:`theory.optimizers.noise_drift` -- Remark 4.2 (quasistatic drift of SGD) and
@@ -17,6 +19,7 @@ from theory.optimizers._orbit import (
     periodic_orbit,
     periodic_point_array,
     periodic_point_expr,
+    sharpness_threshold,
     spectral_radius,
     threshold,
     threshold_expr,
@@ -68,6 +71,7 @@ __all__ = [
     "periodic_orbit",
     "periodic_point_array",
     "periodic_point_expr",
+    "sharpness_threshold",
     "spectral_radius",
     "step_expr",
     "threshold",

@@ -1,6 +1,8 @@
 """Numbers from the derivations of :mod:`._symbolic` for a given Subquadratic f.
 
 * :func:`threshold` -- the learning rate above which x = 0 is linearly unstable;
+* :func:`sharpness_threshold` -- the same condition read the other way round: the curvature
+  (sharpness) above which a quadratic is unstable at a given learning rate (edge of stability);
 * :func:`periodic_orbit` -- the symmetric period-2 orbit {+a, -a} at (eta, beta): a from GD's
   x_eta at the effective learning rate (so beta = 0 gives GD's numbers exactly), and the
   spectral radius of the two-step Jacobian on (x_t, x_{t-1});
@@ -16,10 +18,11 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from theory import validation
 from theory._symbols import ETA
 from theory.errors import LearningRateError
 from theory.optimizers._symbolic import BETA, CURVATURE, D2, derive
-from theory.optimizers._values import GD, HeavyBall, Nesterov
+from theory.optimizers._values import GD, SGD, HeavyBall, Nesterov
 
 __all__ = [
     "MomentumOrbit",
@@ -28,6 +31,7 @@ __all__ = [
     "periodic_orbit",
     "periodic_point_array",
     "periodic_point_expr",
+    "sharpness_threshold",
     "spectral_radius",
     "threshold",
     "threshold_expr",
@@ -85,6 +89,25 @@ def threshold(function, optimizer) -> float:
     derivation = derive(optimizer)
     curvature = float(function.curvature_at_zero)
     return float(_threshold_numeric(derivation.kind)(curvature, float(optimizer.beta)))
+
+
+def sharpness_threshold(optimizer, eta) -> float:
+    """The edge-of-stability threshold on the sharpness at learning rate ``eta``: the
+    curvature lambda above which 0 of the quadratic lambda x^2/2 is linearly unstable.
+
+    The linearised map depends on eta and f''(0) only through their product, so this is
+    :func:`threshold`'s derived formula with the two swapped: GD 2/eta, heavy ball
+    2(1+beta)/eta, Nesterov 2(1+beta)/((1+2beta) eta); beta = 0 gives exactly 2/eta.  For
+    :class:`SGD` (GD plus zero-mean noise) it is GD's 2/eta: the mean iterate follows GD and
+    the variance stays bounded exactly when |1 - eta lambda| < 1.
+    """
+    eta = validation.positive_real("eta", eta, error=LearningRateError)
+    if isinstance(optimizer, SGD):
+        return 2.0 / eta
+    derivation = derive(optimizer)  # rejects anything that is not an optimizer
+    if optimizer.beta == 0:
+        return 2.0 / eta
+    return float(_threshold_numeric(derivation.kind)(eta, float(optimizer.beta)))
 
 
 def effective_learning_rate(optimizer, eta: float) -> float:
