@@ -1,8 +1,8 @@
-"""``msl eos``: edge of stability on real data (Section 2.1, Fig. 2.1 left)."""
+"""``msl eos``: edge of stability on real data (Section 2.1, Fig. 2.1 left), with plain GD
+(resumable) or, via ``--optimizer``, heavy ball, Nesterov or SGD (issue 13)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from msl._experiment_args import add_output_arguments, add_problem_arguments
@@ -23,18 +23,27 @@ def register(subparsers) -> None:
                    help="relative band around 2/eta counted as 'near' (default 0.1)")
     p.add_argument("--checkpoint-every", type=int, default=250)
     add_output_arguments(p, "eos")
-    g = p.add_argument_group("optimizer (issue 13)")
-    g.add_argument("--optimizer", choices=("gd", "momentum"), default="gd",
-                   help="gd (default) or heavy-ball momentum: the threshold is then "
-                   "(2 + 2 beta)/eta")
-    g.add_argument("--beta", type=float, default=None, help="momentum in [0, 1) (momentum)")
-    g.add_argument("--sigma", type=float, default=None, help=argparse.SUPPRESS)
+    g = p.add_argument_group("optimizer (issue 13; default: plain GD)")
+    g.add_argument("--optimizer", choices=("gd", "momentum", "nesterov", "sgd"), default="gd",
+                   help="gd (default; threshold 2/eta), heavy-ball momentum ((2 + 2 beta)/eta), "
+                   "nesterov (2(1 + beta)/((1 + 2 beta) eta)) or sgd (GD plus seeded additive "
+                   "Gaussian gradient noise, not minibatching; 2/eta)")
+    g.add_argument("--beta", type=float, default=None, metavar="B",
+                   help="momentum in [0, 1) (momentum, nesterov)")
+    g.add_argument("--sigma", type=float, default=None, metavar="S",
+                   help="std >= 0 of the Gaussian noise added to the full-batch gradient (sgd; "
+                   "seeded by --seed)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
-        return _run_momentum(args)
+        from theory.optimizers import make_optimizer  # (sympy: only off plain GD's path)
+
+        optimizer = make_optimizer(args.optimizer, beta=args.beta, sigma=args.sigma,
+                                   seed=args.seed)  # the named errors, before any work
+        if optimizer.name != "gd":
+            return _run_optimizer(args, optimizer)
     from msl._experiment_args import emit, setup_torch, spec_from_args
 
     setup_torch(args)
@@ -64,25 +73,26 @@ def run(args) -> int:
     return emit(args, "eos", result.summary(), fig, lines)
 
 
-def _run_momentum(args) -> int:
+def _run_optimizer(args, optimizer) -> int:
     from msl._experiment_args import emit, setup_torch, spec_from_args
-    from theory.optimizers import make_optimizer
 
-    optimizer = make_optimizer(args.optimizer, beta=args.beta, sigma=args.sigma)
     setup_torch(args)
-    from empirical import plot_momentum_eos, run_momentum_eos
+    from empirical import plot_optimizer_eos, run_optimizer_eos
 
-    result = run_momentum_eos(spec_from_args(args), lr=args.lr, beta=optimizer.beta,
-                              steps=args.steps, sharpness_every=args.sharpness_every,
-                              band=args.band, progress=not args.no_progress)
-    fig = plot_momentum_eos(result, Path(args.out) / "eos_momentum.png")
+    result = run_optimizer_eos(spec_from_args(args), optimizer=optimizer, lr=args.lr,
+                               steps=args.steps, sharpness_every=args.sharpness_every,
+                               band=args.band, progress=not args.no_progress)
+    name = f"eos_{optimizer.name}"
+    fig = plot_optimizer_eos(result, Path(args.out) / f"{name}.png")
     v = result.verdict
+    setting = (f"sigma = {result.sigma:g} (additive noise, seed {result.seed})"
+               if result.optimizer == "sgd" else f"beta = {result.beta:g}")
     lines = [
-        f"heavy ball eta = {result.lr:g}, beta = {result.beta:g}: (2 + 2 beta)/eta = "
+        f"{result.optimizer} eta = {result.lr:g}, {setting}: threshold on the sharpness "
         f"{result.threshold:.4g} (GD's 2/eta = {2 / result.lr:.4g})",
         f"sharpness {result.sharpness[0]:.4g} at step 0, {result.sharpness[-1]:.4g} at step "
         f"{result.steps}; reaches the threshold (within {v.band:.0%}) at step "
         f"{v.first_reach_step}",
         f"edge of stability: {'yes' if v.edge_of_stability else 'no'}",
     ]
-    return emit(args, "eos_momentum", result.summary(), fig, lines)
+    return emit(args, name, result.summary(), fig, lines)
