@@ -66,6 +66,25 @@ class OptimizerEosResult:
             out.update(sigma=self.sigma, seed=self.seed, noise="additive")
         return out
 
+    def write_csv(self, out_dir, name: str) -> dict:
+        """``<name>_loss.csv`` (step,loss) and ``<name>_sharpness.csv`` (step,sharpness) in
+        ``out_dir``; returns their paths as ``{"loss_csv": ..., "sharpness_csv": ...}``."""
+        from pathlib import Path
+
+        from theory.files import atomic_write_text
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for key, steps, values in (("loss", self.loss_steps, self.losses),
+                                   ("sharpness", self.sharp_steps, self.sharpness)):
+            path = out / f"{name}_{key}.csv"
+            rows = [f"step,{key}"] + [f"{int(t)},{float(x)!r}" for t, x in zip(steps, values,
+                                                                               strict=True)]
+            atomic_write_text(path, "\n".join(rows) + "\n")
+            paths[f"{key}_csv"] = str(path)
+        return paths
+
 
 def _check_optimizer(optimizer):
     from theory.optimizers import GD, SGD, HeavyBall, Nesterov
@@ -197,7 +216,8 @@ def plot_optimizer_eos(result: OptimizerEosResult, path):
     ax.set_title(f"{label} η={result.lr:g}, {setting}: {verdict}", fontsize=10)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, loc="center right", fontsize=8)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+              fontsize=8, frameon=False)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")

@@ -95,4 +95,5 @@ def _run_optimizer(args, optimizer) -> int:
         f"{v.first_reach_step}",
         f"edge of stability: {'yes' if v.edge_of_stability else 'no'}",
     ]
-    return emit(args, name, result.summary(), fig, lines)
+    summary = {**result.summary(), **result.write_csv(args.out, name)}
+    return emit(args, name, summary, fig, lines)

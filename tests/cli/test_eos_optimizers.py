@@ -29,6 +29,12 @@ def test_nesterov_reports_its_threshold(capsys, tmp_path):
     assert record["gd_threshold"] == pytest.approx(5.0)
     assert (tmp_path / "eos_nesterov.png").exists()
     assert json.loads((tmp_path / "eos_nesterov.json").read_text()) == record
+    loss_rows = (tmp_path / "eos_nesterov_loss.csv").read_text().splitlines()
+    sharp_rows = (tmp_path / "eos_nesterov_sharpness.csv").read_text().splitlines()
+    assert loss_rows[0] == "step,loss" and len(loss_rows) == 1 + 41
+    assert float(loss_rows[-1].split(",")[1]) == record["final_loss"]
+    assert [r.split(",")[0] for r in sharp_rows] == ["step", "0", "20", "40"]
+    assert float(sharp_rows[-1].split(",")[1]) == record["final_sharpness"]
 
 
 def test_nesterov_with_beta_zero_is_gd(capsys, tmp_path):
@@ -47,8 +53,11 @@ def test_sgd_same_seed_same_numbers(capsys, tmp_path):
     _, second, _ = run_eos(capsys, tmp_path / "b", *argv)
     _, other, _ = run_eos(capsys, tmp_path / "c", "--optimizer", "sgd", "--sigma", "0.05",
                           "--seed", "2")
-    first.pop("figure"), second.pop("figure")
+    for key in ("figure", "loss_csv", "sharpness_csv"):  # paths in different folders
+        assert first.pop(key) != second.pop(key)
     assert first == second
+    assert (tmp_path / "a" / "eos_sgd_loss.csv").read_text() == (
+        tmp_path / "b" / "eos_sgd_loss.csv").read_text()
     assert first["threshold"] == 2 / 0.4
     assert (first["sigma"], first["seed"], first["noise"]) == (0.05, 1, "additive")
     assert other["final_loss"] != first["final_loss"]
