@@ -1,7 +1,9 @@
 """Fixtures of the empirical tests: one torch thread, seeded, tiny problems.
 
 One thread: the models are tiny, and several OpenMP threads on a busy 2-core machine
-are far slower than one.
+are far slower than one.  The setting is process-wide (OpenMP), so it is made for each
+empirical test and undone after it: set at import, it left every later test of the session,
+such as the OpenMP C reference of the simulator benchmark, on one core.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 
 
 @pytest.fixture(autouse=True)
 def _seed_torch():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
