@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from msl._os_errors import check_output_folder, output_problem
@@ -36,8 +37,20 @@ COMMANDS = (
 )
 
 
+#: a single-dash word that is not an option of the parser (``-h`` is found first) is a
+#: value: an expression such as ``-x**2+x**4`` (FUNCTION) or a grid such as ``-5:5:101``.
+#: argparse reads only words matching this as values; the sub-commands have no short
+#: options besides ``-h``, and ``--...`` stays an option.
+VALUE_WITH_MINUS = re.compile(r"^-[^-]")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse parser whose errors are one line and exit code 2."""
+    """argparse parser whose errors are one line and exit code 2, and that reads a
+    single-dash word which is not one of its options as a value (:data:`VALUE_WITH_MINUS`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = VALUE_WITH_MINUS
 
     def error(self, message: str):  # pragma: no cover - exercised through the CLI tests
         self.exit(2, f"msl: error: {message}\n")

@@ -13,8 +13,9 @@ import json
 import re
 import sys
 
-#: grids such as ``-5:5:101`` start with a minus sign: let argparse read them as values
-_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)")
+#: grids such as ``-5:5:101`` and expressions such as ``-x**2+x**4`` start with a minus
+#: sign: let argparse read every single-dash word that is not an option as a value
+_NEGATIVE_VALUE = re.compile(r"^-[^-]")
 
 
 def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -117,12 +116,21 @@ def _named(compiled: CompiledLandscape, landscape) -> CompiledLandscape:
     )
 
 
+def _code_lines(text: str) -> str:
+    """``text`` without its comment lines (the landscape's name): what the kernel key hashes."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+
+
 def _write_once(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically unless an identical file is there (keeps mtime,
-    which Numba's cache index checks)."""
+    """Write ``text`` to ``path`` atomically unless a file with the same code is there (its
+    comments may name another landscape with the same derivatives).  Keeping the file keeps
+    its mtime, which Numba's cache index checks: rewriting it would recompile."""
     if path.exists():
-        if path.read_text() == text:
-            return
+        try:
+            if _code_lines(path.read_text()) == _code_lines(text):
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
     try:
@@ -207,7 +215,7 @@ def _compile(landscape) -> CompiledLandscape:
     )
     # the key ignores the comment lines (the landscape's name): the same derivatives under
     # another name (f1 typed as an expression) share the compiled module
-    code = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    code = _code_lines(text)
     key = _source_hash(
         code,
         _module_text(_support.__file__),
@@ -219,8 +227,10 @@ def _compile(landscape) -> CompiledLandscape:
     with _LOCK:
         if key in _LOADED:
             return _named(_LOADED[key], landscape)
-        stem = re.sub(r"\W+", "_", landscape.name)[:24].strip("_") or "landscape"
-        module_name = f"msl_gd_{stem}_{key}"
+        # the file is named by the key alone: a second process that meets the same
+        # derivatives under another name (f1 typed out as an expression) finds this file
+        # and Numba's machine code beside it, instead of compiling its own copy
+        module_name = f"msl_gd_{key}"
         path = cache_directory() / f"{module_name}.py"
         try:
             _write_once(path, text)

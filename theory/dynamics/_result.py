@@ -24,7 +24,8 @@ _OPTIONAL = ("tail", "loss")
 def _frozen(a: np.ndarray | None) -> np.ndarray | None:
     if a is None:
         return None
-    a = np.asarray(a)
+    # a read-only view: the array given (perhaps the caller's) stays writeable
+    a = np.asarray(a).view()
     a.setflags(write=False)
     return a
 

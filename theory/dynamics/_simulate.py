@@ -101,33 +101,6 @@ def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
     return saved
 
 
-def _load_finished(path, metadata: dict, eta: np.ndarray, x0: np.ndarray
-                   ) -> SimulationResult | None:
-    """The stored result if it is readable and of this sweep; None (recompute) otherwise."""
-    try:
-        result = SimulationResult.load(path)
-    except Exception:  # truncated, emptied or foreign: assemble it again from the chunks
-        return None
-    wanted = json.loads(json.dumps(metadata))
-    same = all(result.metadata.get(k) == v for k, v in wanted.items() if k != "version")
-    grids = (result.eta.shape == eta.shape and np.array_equal(result.eta, eta)
-             and result.x0.shape == x0.shape and np.array_equal(result.x0, x0))
-    return result if same and grids else None
-
-
-def _saved_chunk(store, index: int, out: dict, size: int) -> dict | None:
-    """Chunk ``index`` from the store if it is there, readable and of the right shape."""
-    if store is None or not store.has(index):
-        return None
-    saved = store.load(index)
-    if saved is None or set(saved) != set(out):
-        return None
-    for name, array in out.items():
-        if saved[name].shape != (size, *array.shape[1:]):
-            return None
-    return saved
-
-
 def _fingerprint(description: dict, eta: np.ndarray, x0: np.ndarray) -> str:
     digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode())
     digest.update(eta.tobytes())
@@ -188,7 +161,9 @@ def simulate(
 
     The resolved options are stored in the result's metadata (``result.metadata``).
     """
-    eta_grid = validation.learning_rate_grid(eta)
+    # copies: the result freezes its arrays, and must neither freeze nor alias the caller's
+    # (a read-only array is another Numba type: reusing it would compile the kernel again)
+    eta_grid = np.array(validation.learning_rate_grid(eta), dtype=float, copy=True)
     opts = _options(steps, options, settings)
     if not (isinstance(progress, bool) or callable(progress)):
         raise GridError(f"progress={progress!r} must be True, False or a callable(done, total)")
@@ -200,7 +175,7 @@ def simulate(
     )
     compiled = compile_landscape(function)
     dim = compiled.dim
-    x0_grid = _x0_grid(x0, dim, compiled.name)
+    x0_grid = np.array(_x0_grid(x0, dim, compiled.name), dtype=float, copy=True)
     n_points = eta_grid.size * x0_grid.shape[0]
     opts = opts.resolved(n_points, x0_grid)
     check_simulation_memory(
