@@ -1,7 +1,7 @@
 """``msl simulate FUNCTION --eta ETA --x0 A:B:N --steps T [--json]``: fates of GD orbits.
 
 Runs GD (4.1) from every initial point of the grid and prints how many orbits converge,
-settle on a period-p orbit, are chaotic, diverge or stay undecided, the periods found, the
+settle on a period-p orbit, are chaotic, diverge, stay undecided or drift, the periods found, the
 distinct attractor values of the periodic orbits (rounded to 1e-8: +-x_eta for f1 above the
 threshold, Theorem 4.1) and the median Lyapunov exponent.
 """
@@ -99,7 +99,7 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "simulate",
-        help="classify GD orbits (converged, periodic, chaotic, diverged, undecided)",
+        help="classify GD orbits (converged, periodic, chaotic, diverged, undecided, drifting)",
         description=__doc__.split("\n\n", 1)[1],
     )
     add_grid_arguments(parser, eta_help="learning rate (> 0), or a grid A:B:N")

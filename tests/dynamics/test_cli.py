@@ -24,7 +24,7 @@ def test_simulate_json_for_f1_above_threshold(capsys):
                          "1000", "--json"])
     assert set(out) == {"counts", "periods", "attractor", "lyapunov_median"}
     assert out["counts"] == {"converged": 1, "periodic": 100, "chaotic": 0, "diverged": 0,
-                             "undecided": 0}
+                             "undecided": 0, "drifting": 0}
     assert out["periods"] == {"2": 100}
     x_eta = catalog.f1().periodic_point(3.0)
     assert out["attractor"] == [round(-x_eta, 8), round(x_eta, 8)]

@@ -122,12 +122,13 @@ def test_npz_and_netcdf_round_trip_with_metadata(f1, tmp_path):
         r.save(tmp_path / "result.csv")
 
 
-def test_counts_have_exactly_the_five_classes(cubic):
+def test_counts_have_exactly_the_six_classes(cubic):
     r = simulate(cubic, [1.5, 2.5, 3.0], [-0.5, 0.3, 0.7], 3000, progress=False)
     counts = r.counts()
-    assert list(counts) == ["converged", "periodic", "chaotic", "diverged", "undecided"]
+    assert list(counts) == ["converged", "periodic", "chaotic", "diverged", "undecided",
+                            "drifting"]
     assert counts == {"converged": 2, "periodic": 2, "chaotic": 2, "diverged": 3,
-                      "undecided": 0}
+                      "undecided": 0, "drifting": 0}
     assert r.period_counts() == {4: 2}
     with pytest.raises(GridError):
         r.mask("stable")

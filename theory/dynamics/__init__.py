@@ -3,8 +3,10 @@
 * :class:`SimulationOptions` -- the settings of a sweep (steps, schedule, tolerances), one
   frozen, validated object stored in every result's metadata;
 * :func:`simulate` -- GD (4.1) from every initial point with every learning rate (optionally
-  a :class:`Schedule`), each orbit classified as converged, periodic, chaotic, diverged or
-  undecided, with its period and Lyapunov exponent;
+  a :class:`Schedule`), each orbit classified as converged, periodic, chaotic, diverged,
+  undecided or drifting, with its period and Lyapunov exponent;
+* :func:`zero_one_test`, :func:`zero_one_statistic` -- the 0-1 test for chaos (Gottwald &
+  Melbourne) on a series or a result's kept tail: a second opinion on "chaotic";
 * :class:`SimulationResult` -- the per-point results with their metadata (save/load .npz or
   .nc);
 * :func:`compile_landscape` -- the Numba kernels generated from a landscape's derivatives
@@ -38,6 +40,7 @@ from theory.dynamics._sgd import SGDSweep, simulate_sgd
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import attractor_values, summarize
 from theory.dynamics._support import CLASS_NAMES
+from theory.dynamics._zero_one import zero_one_statistic, zero_one_test
 from theory.schedule import Schedule
 
 __all__ = [
@@ -67,4 +70,6 @@ __all__ = [
     "simulate_sgd",
     "summarize",
     "theory_curves",
+    "zero_one_statistic",
+    "zero_one_test",
 ]

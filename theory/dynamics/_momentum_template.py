@@ -34,13 +34,16 @@ from numba import njit, prange
 import $GD_MODULE as _gd
 from theory.dynamics import _elementary as _el
 from theory.dynamics._support import (
-    CHAOTIC,
     CONVERGED,
     DIVERGED,
     DIVERGED_MARK,
     PERIODIC,
     UNDECIDED,
+    STAT_LSQ,
+    chaos_class,
     classify_block,
+    init_chaos_stats,
+    sample_recurrence,
 )
 
 RENORM = 16
@@ -169,14 +172,19 @@ def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
 
 
 @njit(**_JIT)
-def renormalise2(V, LSUM, n):
-    """Add log|v| to LSUM and rescale the 2-D tangent vector to unit length (branch-free;
-    restart along the first axis where the norm is 0 or not finite)."""
+def renormalise2(V, LSUM, STATS, n, length):
+    """Add log|v| to LSUM (and log|v|^2 / length to LSQ, for the exponent's confidence
+    bound) and rescale the 2-D tangent vector to unit length (branch-free; restart along
+    the first axis where the norm is 0 or not finite)."""
     V0 = V[0]
     V1 = V[1]
+    LSQ = STATS[STAT_LSQ]
+    inv_length = 1.0 / length
     for i in range(n):
         norm = math.sqrt(V0[i] * V0[i] + V1[i] * V1[i])
-        LSUM[i] += _el.log(norm)
+        g = _el.log(norm)
+        LSUM[i] += g
+        LSQ[i] += g * g * inv_length
         ok = (norm > 0.0) & (norm < np.inf)
         inv = _el.select(ok, 1.0 / norm, 0.0)
         V0[i] = _el.select(ok, V0[i] * inv, 1.0)
@@ -184,7 +192,7 @@ def renormalise2(V, LSUM, n):
 
 
 @njit(**_JIT)
-def swap2(i, j, X, V, E, B, LSUM, IDX, HIST):
+def swap2(i, j, X, V, E, B, LSUM, STATS, IDX, HIST):
     """Exchange active points i and j of a block (2-state, 1-component history)."""
     if i == j:
         return
@@ -194,6 +202,8 @@ def swap2(i, j, X, V, E, B, LSUM, IDX, HIST):
     E[i], E[j] = E[j], E[i]
     B[i], B[j] = B[j], B[i]
     LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
+    for r in range(STATS.shape[0]):
+        STATS[r, i], STATS[r, j] = STATS[r, j], STATS[r, i]
     IDX[i], IDX[j] = IDX[j], IDX[i]
     for r in range(HIST.shape[0]):
         HIST[r, 0, i], HIST[r, 0, j] = HIST[r, 0, j], HIST[r, 0, i]
@@ -250,6 +260,12 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
         E = np.empty(n)
         B = np.empty(n)
         LSUM = np.zeros(n)
+        STATS = np.empty((6, n))  # chaos_class statistics of the 2-state (x_t, x_{t-1})
+        init_chaos_stats(STATS, n)
+        n_seg = 0
+        n_first = 0
+        n_second = 0
+        lyap_mid = lyap_from + (steps - lyap_from) // 2
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, 1, n))  # x_t only: x_{t-1} is the row before
         XN = np.empty(n)
@@ -287,7 +303,12 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                 heavy_ball_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
                                  keep_hist)
             if do_lyap:
-                renormalise2(V, LSUM, n_active)
+                renormalise2(V, LSUM, STATS, n_active, t_next - t)
+                n_seg += 1
+                first = t_next <= lyap_mid
+                sample_recurrence(X, STATS, n_active, first)
+                n_first += 1 if first else 0
+                n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
                 m = min(H, t + 1)
@@ -313,7 +334,7 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                             OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
                             OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
                                                           nesterov)
-                        swap2(i, n_active - 1, X, V, E, B, LSUM, IDX, HIST)
+                        swap2(i, n_active - 1, X, V, E, B, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
         m = min(H, steps + 1)
@@ -336,6 +357,8 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                 if lyap:
                     lam = LSUM[i] / (steps - lyap_from)
                     OUT_LYAP[gi] = lam
-                    if lam > chaos_threshold:
-                        OUT_CLASS[gi] = CHAOTIC
+                    if lam > chaos_threshold:  # chaotic only if recurrent and significant
+                        OUT_CLASS[gi] = chaos_class(STATS, i, LSUM[i], steps - lyap_from,
+                                                    n_seg, n_first, n_second,
+                                                    chaos_threshold)
 '''

@@ -34,7 +34,7 @@ MAX_PERIOD = 2**20
 #: tangent steps along a cycle for its exponent (d > 1; d = 1 is exact)
 CYCLE_STEPS = 64
 #: the classes of :data:`theory.dynamics.CLASS_NAMES`, recorded in the metadata
-_CLASSES = ("converged", "periodic", "chaotic", "diverged", "undecided")
+_CLASSES = ("converged", "periodic", "chaotic", "diverged", "undecided", "drifting")
 
 
 def history_length(period_max: int) -> int:
@@ -65,7 +65,10 @@ class SimulationOptions:
     rtol, atol : recurrence tolerance ``|x_t - x_{t-p}|_inf <= atol + rtol * scale``.
     bound : an orbit with ``max_k |x_k| > bound`` is diverged (default, filled by
         :meth:`resolved`: ``1e10 * max(1, max|x0|)``; ``inf`` leaves only non-finite values).
-    chaos_threshold : a non-periodic orbit whose Lyapunov exponent exceeds this is chaotic.
+    chaos_threshold : a finite non-periodic orbit is chaotic when it is recurrent and its
+        Lyapunov exponent is significantly above this (a lower confidence bound exceeds it);
+        one whose exponent exceeds it but that is not recurrent is drifting
+        (docs/simulator.md, :func:`theory.dynamics._support.chaos_class`).
     transient : steps excluded from the running Lyapunov average (default: half of the
         steps after the last schedule change).
     lyapunov : estimate Lyapunov exponents of non-periodic orbits (off: they are undecided).

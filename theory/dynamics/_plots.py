@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._support import CHAOTIC, CONVERGED, DIVERGED, PERIODIC, UNDECIDED
+from theory.dynamics._support import (
+    CHAOTIC,
+    CONVERGED,
+    DIVERGED,
+    DRIFTING,
+    PERIODIC,
+    UNDECIDED,
+)
 from theory.plotting import pyplot as _pyplot
 from theory.plotting import save_figure
 
@@ -39,6 +46,7 @@ MAP_CATEGORIES = (
     ("chaotic", "#ff7f0e"),
     ("diverged", "#000000"),
     ("undecided", "#e377c2"),
+    ("drifting", "#bcbd22"),
 )
 
 _CLASS_STYLE = {
@@ -46,6 +54,7 @@ _CLASS_STYLE = {
     PERIODIC: ("periodic", "#1f77b4"),
     CHAOTIC: ("chaotic", "#ff7f0e"),
     UNDECIDED: ("undecided", "#e377c2"),
+    DRIFTING: ("drifting", "#bcbd22"),
 }
 
 
@@ -63,6 +72,7 @@ def map_categories(result: SimulationResult) -> np.ndarray:
     out[c == CHAOTIC] = 6
     out[c == DIVERGED] = 7
     out[c == UNDECIDED] = 8
+    out[c == DRIFTING] = 9
     return out
 
 

@@ -114,7 +114,7 @@ class SimulationResult:
         return self.classes == CLASS_NAMES.index(name)
 
     def counts(self) -> dict[str, int]:
-        """Number of points in each of the five classes (all keys present)."""
+        """Number of points in each class of CLASS_NAMES (all keys present)."""
         codes = np.bincount(self.classes.ravel().astype(np.int64), minlength=len(CLASS_NAMES))
         return {name: int(codes[i]) for i, name in enumerate(CLASS_NAMES)}
 

@@ -45,30 +45,41 @@ from numba import njit
 from theory.dynamics import _elementary as _el
 
 __all__ = [
+    "CHAOS_Z",
     "CHAOTIC",
     "CLASS_NAMES",
     "CONVERGED",
     "DIVERGED",
     "DIVERGED_MARK",
+    "DRIFTING",
     "MIN_WINDOW",
     "NOISE_FRACTION",
     "PERIODIC",
+    "RETURN_FRACTION",
+    "RETURN_MIN_SAMPLES",
     "SEPARATION",
+    "STAT_INSIDE",
+    "STAT_LSQ",
     "UNDECIDED",
+    "chaos_class",
     "classify_block",
     "diverged_block",
     "find_period",
     "history_rows",
+    "init_chaos_stats",
     "is_diverged",
+    "lyapunov_lower_bound",
     "periods_block",
     "renormalise",
+    "sample_recurrence",
     "swap_points",
 ]
 
 #: class codes, in the order of :data:`CLASS_NAMES`
-CONVERGED, PERIODIC, CHAOTIC, DIVERGED, UNDECIDED = 0, 1, 2, 3, 4
-#: the five classes of an orbit (issue 3), indexed by class code
-CLASS_NAMES = ("converged", "periodic", "chaotic", "diverged", "undecided")
+CONVERGED, PERIODIC, CHAOTIC, DIVERGED, UNDECIDED, DRIFTING = 0, 1, 2, 3, 4, 5
+#: the classes of an orbit (issue 3; ``drifting`` appended by issue 12, so that the codes of
+#: results saved before keep their meaning), indexed by class code
+CLASS_NAMES = ("converged", "periodic", "chaotic", "diverged", "undecided", "drifting")
 #: what :func:`classify_block` writes for the period of a diverged point
 DIVERGED_MARK = -1
 
@@ -80,6 +91,18 @@ SEPARATION = 1000.0
 #: rounding floor of the recurrence error, as a fraction of the tolerance (1e-12 relative
 #: with the default rtol: far above float jitter, far below any drift that matters)
 NOISE_FRACTION = 0.01
+
+#: chaos needs a significant exponent: lambda - CHAOS_Z * (its standard error from the
+#: renormalisation segments, batch means) > chaos_threshold
+CHAOS_Z = 3.0
+#: recurrence: at least half of the samples of the Lyapunov window's second half lie in the
+#: box of its first half's samples, widened by RETURN_FRACTION of its extent
+#: (:func:`sample_recurrence`; one sample per renormalisation, every 16 steps)
+RETURN_FRACTION = 0.1
+#: fewest recurrence samples in each half of the window (fewer: not chaotic, undecided)
+RETURN_MIN_SAMPLES = 4
+#: rows of the per-point chaos statistics (:func:`init_chaos_stats`)
+STAT_LSQ, STAT_INSIDE = 0, 1
 
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
 
@@ -249,13 +272,17 @@ def find_period(HIST, t, m, i, period_max, rtol, atol):
 
 
 @njit(**_JIT)
-def renormalise(V, LSUM, n):
-    """Add log|v_i| to LSUM[i] and rescale the tangent vector v_i to unit length.
+def renormalise(V, LSUM, STATS, n, length):
+    """Add log|v_i| to LSUM[i] and log|v_i|^2 / length to STATS[STAT_LSQ, i] (``length``: the steps
+    since the last renormalisation; LSQ gives the spread of the segment averages for
+    :func:`lyapunov_lower_bound`), and rescale the tangent vector v_i to unit length.
 
     A zero or non-finite norm adds -inf/+inf/nan (the exponent is then reported as such)
     and restarts the tangent vector along the first axis.
     """
     D = V.shape[0]
+    LSQ = STATS[STAT_LSQ]
+    inv_length = 1.0 / length
     if D == 1:
         # branch-free, so that the loop vectorises (3x faster; docs/performance.md):
         # v / |v| = sign(v) exactly, and the restart value 1 where |v| is 0 or not finite
@@ -263,7 +290,9 @@ def renormalise(V, LSUM, n):
         for i in range(n):
             v = V0[i]
             a = abs(v)
-            LSUM[i] += _el.log(a)
+            g = _el.log(a)
+            LSUM[i] += g
+            LSQ[i] += g * g * inv_length
             V0[i] = _el.select((a > 0.0) & (a < np.inf), math.copysign(1.0, v), 1.0)
         return
     for i in range(n):
@@ -271,7 +300,9 @@ def renormalise(V, LSUM, n):
         for k in range(D):
             s += V[k, i] * V[k, i]
         norm = math.sqrt(s)
-        LSUM[i] += _el.log(norm)
+        g = _el.log(norm)
+        LSUM[i] += g
+        LSQ[i] += g * g * inv_length
         if norm > 0.0 and norm < np.inf:
             inv = 1.0 / norm
             for k in range(D):
@@ -282,7 +313,7 @@ def renormalise(V, LSUM, n):
 
 
 @njit(**_JIT)
-def swap_points(i, j, X, V, E, E0, LSUM, IDX, HIST):
+def swap_points(i, j, X, V, E, E0, LSUM, STATS, IDX, HIST):
     """Exchange active points i and j of a block (all per-point state)."""
     if i == j:
         return
@@ -293,7 +324,85 @@ def swap_points(i, j, X, V, E, E0, LSUM, IDX, HIST):
     E[i], E[j] = E[j], E[i]
     E0[i], E0[j] = E0[j], E0[i]
     LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
+    for r in range(STATS.shape[0]):
+        STATS[r, i], STATS[r, j] = STATS[r, j], STATS[r, i]
     IDX[i], IDX[j] = IDX[j], IDX[i]
     for r in range(HIST.shape[0]):
         for k in range(D):
             HIST[r, k, i], HIST[r, k, j] = HIST[r, k, j], HIST[r, k, i]
+
+
+@njit(**_JIT)
+def lyapunov_lower_bound(lsum, lsq, steps, segments):
+    """A lower confidence bound of the Lyapunov exponent lambda = lsum / steps: lambda -
+    CHAOS_Z * se, where se is the batch-means standard error over the ``segments``
+    renormalisation segments (``lsq`` = sum of g_j^2 / L_j over segments of L_j steps and
+    log growth g_j).  -inf with fewer than 2 segments (no spread can be measured)."""
+    if segments < 2:
+        return -np.inf
+    lam = lsum / steps
+    spread = max(lsq / steps - lam * lam, 0.0)  # weighted variance of the segment averages
+    return lam - CHAOS_Z * math.sqrt(spread / (segments - 1))
+
+
+@njit(**_JIT)
+def init_chaos_stats(STATS, n):
+    """Empty chaos statistics for points 0..n-1: ``STATS`` has 2 + 2d rows: row
+    :data:`STAT_LSQ` (sum of g^2 / L over renormalisation segments), row
+    :data:`STAT_INSIDE` (second-half samples inside the first half's box), rows
+    2..2+d the box's lower corner and 2+d..2+2d its upper corner."""
+    D = (STATS.shape[0] - 2) // 2
+    for i in range(n):
+        STATS[STAT_LSQ, i] = 0.0
+        STATS[STAT_INSIDE, i] = 0.0
+        for k in range(D):
+            STATS[2 + k, i] = np.inf
+            STATS[2 + D + k, i] = -np.inf
+
+
+@njit(**_JIT)
+def sample_recurrence(X, STATS, n, first_half):
+    """One recurrence sample of points 0..n-1 at their current state ``X`` (d, n), taken
+    after every renormalisation in the Lyapunov window.  In the window's first half the
+    sample widens the point's box; in the second half it counts as inside when it lies in
+    the first half's box widened on every side by RETURN_FRACTION of the box's extent
+    (largest side).  A monotone drift leaves the box (only the samples near its edge
+    count); an orbit on a bounded attractor, also an intermittent one, stays in it."""
+    D = X.shape[0]
+    if first_half:
+        for k in range(D):
+            LO = STATS[2 + k]
+            HI = STATS[2 + D + k]
+            XK = X[k]
+            for i in range(n):
+                LO[i] = min(LO[i], XK[i])
+                HI[i] = max(HI[i], XK[i])
+        return
+    for i in range(n):
+        extent = 0.0
+        for k in range(D):
+            extent = max(extent, STATS[2 + D + k, i] - STATS[2 + k, i])
+        slack = RETURN_FRACTION * extent
+        inside = True
+        for k in range(D):
+            v = X[k, i]
+            inside = inside and (v >= STATS[2 + k, i] - slack) and (
+                v <= STATS[2 + D + k, i] + slack)
+        STATS[STAT_INSIDE, i] += 1.0 if inside else 0.0
+
+
+@njit(**_JIT)
+def chaos_class(STATS, i, lsum, steps, segments, n_first, n_second, chaos_threshold):
+    """Class of a finite, non-periodic point ``i`` whose exponent lsum / steps exceeds
+    ``chaos_threshold`` (docs/simulator.md): UNDECIDED with fewer than
+    RETURN_MIN_SAMPLES recurrence samples in either half of the Lyapunov window (too few
+    steps to tell); DRIFTING if fewer than half of the second half's samples are in the
+    first half's box (:func:`sample_recurrence`); CHAOTIC if the exponent is significantly
+    above the threshold (:func:`lyapunov_lower_bound`); UNDECIDED otherwise."""
+    if n_first < RETURN_MIN_SAMPLES or n_second < RETURN_MIN_SAMPLES:
+        return UNDECIDED
+    if 2.0 * STATS[STAT_INSIDE, i] < n_second:
+        return DRIFTING
+    if lyapunov_lower_bound(lsum, STATS[STAT_LSQ, i], steps, segments) > chaos_threshold:
+        return CHAOTIC
+    return UNDECIDED

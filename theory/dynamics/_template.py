@@ -43,13 +43,15 @@ from numba import njit, prange
 
 from theory.dynamics import _elementary as _el
 from theory.dynamics._support import (
-    CHAOTIC,
     CONVERGED,
     DIVERGED,
     DIVERGED_MARK,
     PERIODIC,
     UNDECIDED,
+    chaos_class,
     classify_block,
+    init_chaos_stats,
+    sample_recurrence,
     renormalise,
     swap_points,
 )
@@ -324,6 +326,12 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
         E = np.empty(n)
         E0 = np.empty(n)
         LSUM = np.zeros(n)
+        STATS = np.empty((2 + 2 * D, n))  # confidence bound and recurrence (chaos_class)
+        init_chaos_stats(STATS, n)
+        n_seg = 0  # renormalisation segments in the Lyapunov window (shared by the block)
+        n_first = 0  # recurrence samples in its first half
+        n_second = 0  # and in its second half
+        lyap_mid = lyap_from + (steps - lyap_from) // 2
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
         PERIOD = np.empty(n, np.int64)  # classify_block's answers
@@ -374,7 +382,12 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
             else:
                 steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist)
             if do_lyap:
-                renormalise(V, LSUM, n_active)
+                renormalise(V, LSUM, STATS, n_active, t_next - t)
+                n_seg += 1
+                first = t_next <= lyap_mid
+                sample_recurrence(X, STATS, n_active, first)
+                n_first += 1 if first else 0
+                n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
                 m_div = min(H, t + 1)
@@ -393,7 +406,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                         finish_point(i, t, cls, max(p, 0), np.nan, steps, cycle_steps, VINIT,
                                      tail_from, X, E, IDX, HIST, OUT_X, OUT_CLASS, OUT_PERIOD,
                                      OUT_LYAP, OUT_STEP, TAIL, LOSS)
-                        swap_points(i, n_active - 1, X, V, E, E0, LSUM, IDX, HIST)
+                        swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
         m_div = min(H, steps + 1)
@@ -410,8 +423,9 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 cls = CONVERGED if p == 1 else PERIODIC
             elif lyap:
                 lam = LSUM[i] / (steps - lyap_from)
-                if lam > chaos_threshold:
-                    cls = CHAOTIC
+                if lam > chaos_threshold:  # chaotic only if recurrent and significant
+                    cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
+                                      n_second, chaos_threshold)
             finish_point(i, steps, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, IDX,
                          HIST, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
 '''
