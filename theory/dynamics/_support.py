@@ -375,20 +375,30 @@ def sample_recurrence(X, STATS, n, first_half):
             HI = STATS[2 + D + k]
             XK = X[k]
             for i in range(n):
-                LO[i] = min(LO[i], XK[i])
-                HI[i] = max(HI[i], XK[i])
+                v = XK[i]
+                LO[i] = _el.select(v < LO[i], v, LO[i])
+                HI[i] = _el.select(v > HI[i], v, HI[i])
         return
+    # branch-free, coordinates outer and points inner, so that the loops vectorise
+    SLACK = np.zeros(n)
+    OK = np.ones(n, np.uint8)
+    for k in range(D):
+        LO = STATS[2 + k]
+        HI = STATS[2 + D + k]
+        for i in range(n):
+            SLACK[i] = max(SLACK[i], HI[i] - LO[i])
     for i in range(n):
-        extent = 0.0
-        for k in range(D):
-            extent = max(extent, STATS[2 + D + k, i] - STATS[2 + k, i])
-        slack = RETURN_FRACTION * extent
-        inside = True
-        for k in range(D):
-            v = X[k, i]
-            inside = inside and (v >= STATS[2 + k, i] - slack) and (
-                v <= STATS[2 + D + k, i] + slack)
-        STATS[STAT_INSIDE, i] += 1.0 if inside else 0.0
+        SLACK[i] *= RETURN_FRACTION
+    for k in range(D):
+        LO = STATS[2 + k]
+        HI = STATS[2 + D + k]
+        XK = X[k]
+        for i in range(n):
+            v = XK[i]
+            OK[i] &= (v >= LO[i] - SLACK[i]) & (v <= HI[i] + SLACK[i])
+    IN = STATS[STAT_INSIDE]
+    for i in range(n):
+        IN[i] += OK[i]
 
 
 @njit(**_JIT)
