@@ -3,7 +3,7 @@
 :func:`simulate_momentum` runs heavy-ball or Nesterov momentum (kernels:
 :mod:`._momentum_template`) on a 1-D function from every x0 with every (eta, beta), and
 classifies each orbit of the 2-state (x_t, x_{t-1}) with GD's rules (converged / period p /
-chaotic / diverged / undecided; :mod:`._support`), with Lyapunov exponents of the 2-state
+chaotic / diverged / undecided / drifting; :mod:`._support`), with Lyapunov exponents of the 2-state
 map.  Settings come from :class:`~theory.dynamics.SimulationOptions` (schedules, tails and
 loss records are GD-only).  With beta = 0 the classes, periods, decision steps and final
 states are GD's (:func:`~theory.dynamics.simulate`) bit for bit.

@@ -25,7 +25,11 @@ mistaken for divergence, at the cost of a few compares per point and step.
 The tangent vector is renormalised after every segment of at most ``RENORM`` steps (one log
 per point per segment, not per step).  Every ``H`` steps (early exit) and at the end, the
 block is classified at once (``classify_block`` of :mod:`theory.dynamics._support`);
-finished points are swapped out of the active range.
+finished points are swapped out of the active range.  At every renormalisation in the
+Lyapunov window the kernel also adds the segment's squared log growth (for the exponent's
+confidence bound) and takes one recurrence sample of the state (``sample_recurrence``):
+a non-periodic orbit is chaotic only if ``chaos_class`` finds it recurrent and its exponent
+significantly above ``chaos_threshold``, drifting if it is not recurrent (issue 12).
 """
 
 from __future__ import annotations
