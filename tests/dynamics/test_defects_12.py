@@ -59,6 +59,20 @@ def test_one_module_file_for_one_function_under_two_names(tmp_path, monkeypatch)
     assert typed.name != named.name  # each keeps its own name in results
 
 
+def test_simulate_f1_and_f1_typed_out_use_one_kernel_file():
+    """The default cache, where f1 is compiled for the other tests: the typed-out f1 is a
+    cache hit (no second Numba compile in this process either)."""
+    a = simulate("f1", 3.0, [0.4, -1.0], 30, progress=False)
+    run = _compile.compile_landscape("f1").run
+    signatures = len(run.signatures)
+    b = simulate(F1_TYPED_OUT, 3.0, [0.4, -1.0], 30, progress=False)
+    assert a.metadata["kernel"] == b.metadata["kernel"]
+    assert _compile.compile_landscape(F1_TYPED_OUT).path == _compile.compile_landscape("f1").path
+    assert len(run.signatures) == signatures
+    assert np.array_equal(a.final_state, b.final_state)
+    assert a.metadata["function"] == "f1" and b.metadata["function"] != "f1"
+
+
 def test_a_renamed_landscape_shares_the_module(tmp_path, monkeypatch):
     monkeypatch.setenv("MSL_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(_compile, "_LOADED", {})
