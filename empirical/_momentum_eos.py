@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from empirical._eos import EosVerdict
-from empirical._optimizer_eos import run_optimizer_eos
+from empirical._optimizer_eos import OptimizerEosResult, plot_optimizer_eos, run_optimizer_eos
 from empirical._problem import Problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
@@ -76,34 +76,9 @@ def run_momentum_eos(spec: ProblemSpec | None = None, *, lr: float = 0.3, beta: 
 
 
 def plot_momentum_eos(result: MomentumEosResult, path):
-    """Loss and sharpness against the step, with (2 + 2 beta)/eta and GD's 2/eta."""
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(result.loss_steps, result.losses, color="tab:blue", lw=1, label="training loss")
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("training loss", color="tab:blue")
-    ax2 = ax.twinx()
-    ax2.plot(result.sharp_steps, result.sharpness, color="tab:orange", lw=1.5,
-             label="sharpness")
-    ax2.axhline(result.threshold, color="tab:orange", ls="--", lw=1,
-                label="(2 + 2β)/η (heavy ball)")
-    ax2.axhline(2 / result.lr, color="gray", ls=":", lw=1, label="2/η (plain GD)")
-    ax2.set_ylabel("sharpness λ_max", color="tab:orange")
-    ax2.set_ylim(0, 1.35 * max(result.threshold, float(np.max(result.sharpness))))
-    verdict = "edge of stability" if result.verdict.edge_of_stability else "no edge of stability"
-    ax.set_title(f"heavy ball η={result.lr:g}, β={result.beta:g}: {verdict}", fontsize=10)
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, loc="center right", fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    """Loss and sharpness against the step with (2 + 2 beta)/eta and GD's 2/eta (drawn by
+    :func:`plot_optimizer_eos`)."""
+    run = OptimizerEosResult("momentum", result.lr, result.beta, None, None, result.steps,
+                             result.threshold, result.loss_steps, result.losses,
+                             result.sharp_steps, result.sharpness, result.verdict)
+    return plot_optimizer_eos(run, path)

@@ -6,23 +6,12 @@ same causes) so that ``import msl.cli`` imports neither numpy nor sympy.
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
-from theory.errors import MslValueError
+from theory.errors import OUTPUT_ERRNOS, MslValueError
 
-_CAUSES = {
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EEXIST: "a file exists where a folder is needed",
-    errno.EISDIR: "a folder exists where a file is needed",
-    errno.ENAMETOOLONG: "the path is too long",
-}
+_CAUSES = OUTPUT_ERRNOS
 
 
 def output_problem(exc: OSError) -> str | None:

@@ -10,6 +10,22 @@ own input errors, so ``except MslValueError`` catches every input error of the p
 
 from __future__ import annotations
 
+import errno
+
+#: operating-system errors that are about where output goes, not about our code, with the
+#: cause in words (theory.files writes through them; the CLI turns them into one line)
+OUTPUT_ERRNOS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file exists where a folder is needed",
+    errno.EISDIR: "a folder exists where a file is needed",
+    errno.ENAMETOOLONG: "the path is too long",
+}
+
 
 class MslValueError(ValueError):
     """Base class: a user-supplied value was rejected (names the argument and value)."""
@@ -80,4 +96,4 @@ class ResourceLimitError(MslValueError):
     """A request would need more memory (or time) than allowed; refused before starting."""
 
 
-__all__ += ["NotRealError", "ResourceLimitError"]
+__all__ += ["OUTPUT_ERRNOS", "NotRealError", "ResourceLimitError"]

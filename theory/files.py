@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import tempfile
@@ -26,24 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from theory.errors import MslValueError
+from theory.errors import OUTPUT_ERRNOS, MslValueError
 
 #: temporaries of this process start with this prefix
 TMP_PREFIX = ".tmp-"
 #: a temporary without a process id is stray after this many seconds
 _ORPHAN_AGE = 3600.0
-#: operating-system errors that are about where the output goes, not about our code
-OUTPUT_ERRNOS = {
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EEXIST: "a file exists where a folder is needed",
-    errno.EISDIR: "a folder exists where a file is needed",
-    errno.ENAMETOOLONG: "the path is too long",
-}
 
 
 class OutputError(MslValueError):

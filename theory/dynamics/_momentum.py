@@ -28,6 +28,7 @@ from theory.dynamics._compile import _source_hash, _write_once, compile_landscap
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
+from theory.dynamics._progress import chunk_progress
 from theory.dynamics._support import CLASS_NAMES
 from theory.errors import GridError
 from theory.validation import json_safe
@@ -153,12 +154,7 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     out_step = np.empty(n_points, np.int32)
     chunk = opts.chunk_size
     n_chunks = -(-n_points // chunk)
-    bar = None
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_points, unit="pt", desc=f"{method} {compiled.name}")
-    try:
+    with chunk_progress(progress, n_points, n_chunks, f"{method} {compiled.name}") as done:
         for c in range(n_chunks):
             start, stop = c * chunk, min(n_points, (c + 1) * chunk)
             kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", np.int64(start),
@@ -168,13 +164,7 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
                        np.int64(opts.transient), bool(opts.early_exit),
                        float(opts.chaos_threshold), out_x[start:stop], out_class[start:stop],
                        out_period[start:stop], out_lyap[start:stop], out_step[start:stop])
-            if bar is not None:
-                bar.update(stop - start)
-            elif callable(progress):
-                progress(c + 1, n_chunks)
-    finally:
-        if bar is not None:
-            bar.close()
+            done(c, stop - start)
     shape = (n_eta, n_beta, n_x0)
     metadata = {"function": compiled.name, "expression": str(compiled.expr), "method": method,
                 **opts.to_dict(), "history": opts.history, "block": opts.block}

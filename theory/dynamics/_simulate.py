@@ -23,6 +23,7 @@ from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
+from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._store import ChunkStore
 from theory.dynamics._support import MIN_WINDOW
@@ -220,12 +221,7 @@ def simulate(
 
     chunk_size = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
-    bar = None
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_points, unit="pt", desc=f"GD {compiled.name}", smoothing=0.1)
-    try:
+    with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done:
         for c in range(n_chunks):
             start = c * chunk_size
             stop = min(n_points, start + chunk_size)
@@ -237,13 +233,7 @@ def simulate(
                 _run_chunk(compiled, x0_grid, eta_grid, start, stop, opts, out)
                 if chunk_store is not None:
                     chunk_store.save(c, {name: a[start:stop] for name, a in out.items()})
-            if bar is not None:
-                bar.update(stop - start)
-            elif callable(progress):
-                progress(c + 1, n_chunks)
-    finally:
-        if bar is not None:
-            bar.close()
+            done(c, stop - start)
 
     result = SimulationResult(
         eta=eta_grid,

@@ -73,11 +73,10 @@ class GD:
 
 
 @dataclass(frozen=True)
-class HeavyBall:
-    """Polyak's heavy-ball momentum x_{t+1} = x_t - eta f'(x_t) + beta (x_t - x_{t-1})."""
+class _Momentum:
+    """A deterministic optimizer with a momentum 0 <= beta < 1 (validated)."""
 
     beta: float
-    name = "momentum"
 
     def __post_init__(self):
         object.__setattr__(self, "beta", _momentum(self.beta))
@@ -88,19 +87,18 @@ class HeavyBall:
 
 
 @dataclass(frozen=True)
-class Nesterov:
+class HeavyBall(_Momentum):
+    """Polyak's heavy-ball momentum x_{t+1} = x_t - eta f'(x_t) + beta (x_t - x_{t-1})."""
+
+    name = "momentum"
+
+
+@dataclass(frozen=True)
+class Nesterov(_Momentum):
     """Nesterov's accelerated gradient with constant momentum beta (gradient taken at the
     look-ahead point y_t = x_t + beta (x_t - x_{t-1}))."""
 
-    beta: float
     name = "nesterov"
-
-    def __post_init__(self):
-        object.__setattr__(self, "beta", _momentum(self.beta))
-
-    @property
-    def deterministic(self) -> bool:
-        return True
 
 
 @dataclass(frozen=True)
