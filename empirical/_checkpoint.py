@@ -9,14 +9,12 @@ results never mix.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from empirical.errors import ResumeError
-from theory.files import TMP_PREFIX, remove_stray_temporaries
+from theory.files import atomic_write, remove_stray_temporaries
 
 
 def checkpoint_path(out_dir: str | Path | None, name: str) -> Path | None:
@@ -39,15 +37,8 @@ def save_checkpoint(path: Path | None, config: dict, state: dict) -> None:
     """Write ``{"config": config, **state}`` to ``path`` atomically (temp file + rename)."""
     if path is None:
         return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-",
-                               suffix=".pt")
-    os.close(fd)
-    try:
-        torch.save({"config": _canonical(config), **state}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    payload = {"config": _canonical(config), **state}
+    atomic_write(path, lambda tmp: torch.save(payload, tmp), suffix=".pt")
 
 
 def load_checkpoint(path: Path | None, config: dict) -> dict | None:

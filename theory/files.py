@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +78,26 @@ def _temporary(directory: Path, suffix: str) -> tuple[int, str]:
     return fd, tmp
 
 
-def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def atomic_write(path, write: Callable[[str], object], *, suffix: str | None = None) -> Path:
+    """Run ``write(temporary)`` on a temporary file beside ``path``, then rename it to
+    ``path``: a reader sees the old file or the whole new one, never part of it.  The
+    temporary (named ``.tmp-<pid>-*``, ending in ``suffix`` or ``path``'s suffix) is removed
+    if ``write`` fails or the process is interrupted."""
     target = Path(path)
-    fd, tmp = _temporary(target.parent, target.suffix)
+    fd, tmp = _temporary(target.parent, target.suffix if suffix is None else suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def atomic_write_text(path, text: str) -> Path:
@@ -98,16 +107,7 @@ def atomic_write_text(path, text: str) -> Path:
 
 def atomic_savez(path, **arrays: np.ndarray) -> Path:
     """``numpy.savez`` to ``path`` atomically (the file name keeps its ``.npz``)."""
-    target = Path(path)
-    fd, tmp = _temporary(target.parent, ".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
 
 
 def read_json_dict(path, required: tuple[str, ...] = ()) -> dict | None:
@@ -181,6 +181,7 @@ __all__ = [
     "TMP_PREFIX",
     "OutputError",
     "atomic_savez",
+    "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
     "output_directory",

@@ -32,6 +32,7 @@ import sympy as sp
 from theory.dynamics import _elementary, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
+from theory.files import atomic_write_text
 from theory.landscape import Landscape
 from theory.resolver import FunctionLike, as_landscape
 
@@ -132,14 +133,21 @@ def _write_once(path: Path, text: str) -> None:
         except (OSError, UnicodeDecodeError):
             pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
+    atomic_write_text(path, text)
+
+
+def import_generated(name: str, path: Path):
+    """Import the generated kernel module at ``path`` as ``name`` (left out of
+    ``sys.modules`` if executing it fails, so a retry starts clean)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        spec.loader.exec_module(module)
+    except Exception:
+        sys.modules.pop(name, None)
         raise
+    return module
 
 
 def _function_key(function) -> tuple | None:
@@ -238,14 +246,7 @@ def _compile(landscape) -> CompiledLandscape:
             fallback = Path(tempfile.gettempdir()) / f"multiscale-landscapes-{os.getuid()}"
             path = fallback / "gd-kernels" / f"{module_name}.py"
             _write_once(path, text)
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception:
-            sys.modules.pop(module_name, None)
-            raise
+        module = import_generated(module_name, path)
         compiled = CompiledLandscape(
             name=landscape.name,
             dim=landscape.dim,

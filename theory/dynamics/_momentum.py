@@ -11,11 +11,8 @@ states are GD's (:func:`~theory.dynamics.simulate`) bit for bit.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -24,11 +21,17 @@ import numpy as np
 
 from theory import validation
 from theory.dynamics import _elementary, _support
-from theory.dynamics._compile import _source_hash, _write_once, compile_landscape
+from theory.dynamics._compile import (
+    _source_hash,
+    _write_once,
+    compile_landscape,
+    import_generated,
+)
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._progress import chunk_progress
+from theory.dynamics._result import class_counts
 from theory.dynamics._support import CLASS_NAMES
 from theory.errors import GridError
 from theory.validation import json_safe
@@ -52,14 +55,7 @@ def momentum_kernel(compiled):
         name = f"msl_momentum_{key}"
         path = compiled.path.parent / f"{name}.py"
         _write_once(path, text)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception:
-            sys.modules.pop(name, None)
-            raise
+        module = import_generated(name, path)
         _LOADED[key] = module
         return module
 
@@ -98,8 +94,7 @@ class MomentumSweep:
     metadata: dict = field(default_factory=dict)
 
     def class_counts(self) -> dict[str, int]:
-        counts = Counter(int(c) for c in self.classes.ravel())
-        return {name: counts.get(code, 0) for code, name in enumerate(CLASS_NAMES)}
+        return class_counts(self.classes)
 
     def fraction(self, name: str, period: int | None = None) -> np.ndarray:
         """Fraction of x0 per (eta, beta) in class ``name`` (and with ``period``)."""

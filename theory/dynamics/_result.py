@@ -35,6 +35,13 @@ def _json_number(value: float):
     return json_safe(float(value))
 
 
+def class_counts(classes: np.ndarray) -> dict[str, int]:
+    """Number of points with each code of :data:`CLASS_NAMES` (all keys present)."""
+    codes = np.bincount(np.asarray(classes).ravel().astype(np.int64),
+                        minlength=len(CLASS_NAMES))
+    return {name: int(codes[i]) for i, name in enumerate(CLASS_NAMES)}
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """Fates of GD ``x_{t+1} = x_t - eta_t grad f(x_t)`` (4.1) on a grid eta x x0.
@@ -115,8 +122,7 @@ class SimulationResult:
 
     def counts(self) -> dict[str, int]:
         """Number of points in each class of CLASS_NAMES (all keys present)."""
-        codes = np.bincount(self.classes.ravel().astype(np.int64), minlength=len(CLASS_NAMES))
-        return {name: int(codes[i]) for i, name in enumerate(CLASS_NAMES)}
+        return class_counts(self.classes)
 
     def period_counts(self) -> dict[int, int]:
         """period -> number of periodic points (p >= 2), sorted by period."""
@@ -174,11 +180,11 @@ class SimulationResult:
         return xr.Dataset(data, coords={"eta": self.eta}, attrs=attrs)
 
     def _save_netcdf(self, path: Path) -> Path:
+        from theory.files import atomic_write
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{path.name}")
-        self.to_xarray().to_netcdf(tmp, engine="scipy")
-        os.replace(tmp, path)
-        return path
+        dataset = self.to_xarray()
+        return atomic_write(path, lambda tmp: dataset.to_netcdf(tmp, engine="scipy"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SimulationResult:
