@@ -26,6 +26,7 @@ import numpy as np
 
 from empirical._eigen import lanczos
 from empirical._eos import EosVerdict, detect_eos
+from empirical._plots import _save, loss_and_sharpness_axes
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
@@ -188,27 +189,14 @@ def _run(problem: Problem, optimizer, lr: float, steps: int, sharpness_every: in
 
 def plot_optimizer_eos(result: OptimizerEosResult, path):
     """Loss and sharpness against the step, with the optimizer's threshold and GD's 2/eta."""
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     label = _LABELS[result.optimizer]
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(result.loss_steps, result.losses, color="tab:blue", lw=1, label="training loss")
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("training loss", color="tab:blue")
-    ax2 = ax.twinx()
-    ax2.plot(result.sharp_steps, result.sharpness, color="tab:orange", lw=1.5,
-             label="sharpness")
+    fig, ax, ax2 = loss_and_sharpness_axes(result.loss_steps, result.losses,
+                                           result.sharp_steps, result.sharpness,
+                                           xlabel="step")
     ax2.axhline(result.threshold, color="tab:orange", ls="--", lw=1,
                 label=f"{_THRESHOLD_LABELS[result.optimizer]} ({label})")
     if result.threshold != 2 / result.lr:
         ax2.axhline(2 / result.lr, color="gray", ls=":", lw=1, label="2/η (plain GD)")
-    ax2.set_ylabel("sharpness λ_max", color="tab:orange")
     ax2.set_ylim(0, 1.35 * max(result.threshold, float(np.max(result.sharpness))))
     verdict = "edge of stability" if result.verdict.edge_of_stability else "no edge of stability"
     setting = f"σ={result.sigma:g}, seed {result.seed}" if result.optimizer == "sgd" \
@@ -218,8 +206,4 @@ def plot_optimizer_eos(result: OptimizerEosResult, path):
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
               fontsize=8, frameon=False)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=120)

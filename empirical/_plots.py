@@ -9,12 +9,26 @@ import numpy as np
 from theory.plotting import pyplot as _plt
 
 
-def _save(fig, path) -> Path:
+def _save(fig, path, dpi: int = 110) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     _plt().close(fig)
     return path
+
+
+def loss_and_sharpness_axes(loss_steps, losses, sharp_steps, sharpness, *, xlabel: str):
+    """(fig, loss axis, sharpness axis): the training loss (log scale, blue) and the
+    sharpness (orange, twin axis) against the step -- the layout of every EoS figure."""
+    fig, ax = _plt().subplots(figsize=(6.4, 3.8))
+    ax.plot(loss_steps, losses, color="tab:blue", lw=1, label="training loss")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("training loss", color="tab:blue")
+    ax2 = ax.twinx()
+    ax2.plot(sharp_steps, sharpness, color="tab:orange", lw=1.5, label="sharpness")
+    ax2.set_ylabel("sharpness λ_max", color="tab:orange")
+    return fig, ax, ax2
 
 
 def plot_eos(result, path) -> Path:
@@ -24,21 +38,14 @@ def plot_eos(result, path) -> Path:
 
 def eos_figure(result):
     """The figure of :func:`plot_eos`, unsaved (for callers that add titles or formats)."""
-    plt = _plt()
     tr, vd = result.trace, result.verdict
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(tr.loss_steps, tr.losses, color="tab:blue", lw=1, label="training loss")
-    ax.set_yscale("log")
-    ax.set_xlabel("GD step")
-    ax.set_ylabel("training loss", color="tab:blue")
-    ax2 = ax.twinx()
-    ax2.plot(tr.sharp_steps, tr.sharpness, color="tab:orange", lw=1.5, label="sharpness")
+    fig, ax, ax2 = loss_and_sharpness_axes(tr.loss_steps, tr.losses, tr.sharp_steps,
+                                           tr.sharpness, xlabel="GD step")
     ax2.axhline(vd.threshold, color="tab:orange", ls="--", lw=1, label="2/η")
     ax2.axhspan((1 - vd.band) * vd.threshold, (1 + vd.band) * vd.threshold, color="tab:orange",
                 alpha=0.08)
     if vd.first_reach_step is not None:
         ax2.axvline(vd.first_reach_step, color="gray", ls=":", lw=1)
-    ax2.set_ylabel("sharpness λ_max", color="tab:orange")
     ax2.set_ylim(0, 1.35 * max(vd.threshold, float(np.max(tr.sharpness))))
     verdict = "edge of stability" if vd.edge_of_stability else "no edge of stability"
     ax.set_title(f"{result.spec.data}, {result.spec.model}, η={result.lr:g}: {verdict}",
