@@ -133,8 +133,9 @@ FULL = Preset(
     name="full",
     fig_4_2_steps=100_000,
     phase_sweeps=(
-        Sweep("f1", (0.5, 6.0, 551), (-5.0, 5.0, 400), 10_000),
-        Sweep("f2", (0.1, 3.0, 581), (-5.0, 5.0, 400), 10_000),
+        # publication scale (issue 12): >= 1,000 learning-rate columns per bifurcation diagram
+        Sweep("f1", (0.5, 6.0, 1101), (-5.0, 5.0, 400), 10_000),
+        Sweep("f2", (0.1, 3.0, 1161), (-5.0, 5.0, 400), 10_000),
     ),
     empirical=EMPIRICAL_FULL,
     beyond_gd=BEYOND_GD_FULL,

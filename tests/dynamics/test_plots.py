@@ -76,3 +76,20 @@ def test_lyapunov_map_greys_out_diverged_points(cubic):
     ax = plot_lyapunov_map(r).axes[0]
     values = ax.collections[0].get_array()
     assert np.ma.count_masked(values) == int(r.mask("diverged").sum()) == 2
+
+
+def test_full_preset_bifurcation_has_a_pixel_per_learning_rate_column():
+    """Issue 12: `msl reproduce --full` draws the f1/f2 bifurcation diagrams with at least
+    1,000 learning-rate columns, and the figure is wide enough to show each one."""
+    from msl.reproduction.presets import FULL, QUICK
+    from theory.dynamics._plots import SAVE_DPI
+
+    columns = {sweep.name: sweep.eta[2] for sweep in FULL.phase_sweeps}
+    assert set(columns) == {"f1", "f2"} and min(columns.values()) >= 1000
+    assert max(sweep.eta[2] for sweep in QUICK.phase_sweeps) < 200  # quick stays quick
+    n_eta = columns["f2"]
+    r = simulate("f2", np.linspace(0.1, 3.0, n_eta), [-1.0, 0.5], 60, progress=False)
+    fig = plot_bifurcation(r)
+    fig.set_dpi(SAVE_DPI)
+    fig.canvas.draw()
+    assert fig.axes[0].get_window_extent().width >= n_eta

@@ -239,6 +239,17 @@ def _runs(mask: np.ndarray) -> list[slice]:
     return out
 
 
+#: the resolution figures are saved at (:func:`theory.plotting.save_figure`)
+SAVE_DPI = 150
+
+
+def bifurcation_width(n_eta: int) -> float:
+    """Figure width (inches) of a bifurcation diagram with ``n_eta`` learning-rate columns:
+    8 inches, or wider so that every column gets at least one pixel at :data:`SAVE_DPI`
+    (publication-scale sweeps of >= 1,000 columns, issue 12)."""
+    return max(8.0, 1.15 * n_eta / SAVE_DPI + 1.6)
+
+
 def plot_bifurcation(
     result: SimulationResult,
     theory=None,
@@ -262,7 +273,8 @@ def plot_bifurcation(
     if e.size > max_points:  # deterministic thinning for huge sweeps
         pick = np.random.default_rng(seed).choice(e.size, max_points, replace=False)
         e, v, c = e[pick], v[pick], c[pick]
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(bifurcation_width(result.eta.size), 5),
+                           layout="constrained")
     size = 2.0 if e.size < 20_000 else 0.5
     handles = []
     for code, (label, colour) in _CLASS_STYLE.items():
