@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from msl.commands.simulate import add_grid_arguments, sweep
+from msl.commands.simulate import add_grid_arguments, check_gd_device, sweep
 
 
 def register(subparsers) -> None:
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
         from msl.commands import _optimizer_runs
 
+        check_gd_device(args)
         return _optimizer_runs.phase_diagram(args)
     from pathlib import Path
 

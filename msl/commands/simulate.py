@@ -51,6 +51,13 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
     parser.add_argument(
         "--no-early-exit", action="store_true", help="run every orbit for all T steps"
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        metavar="DEVICE",
+        help="cpu (the Numba kernel, default), cuda or cuda:N (the PyTorch kernel on a GPU; "
+        "same classification, docs/gpu.md), or torch-cpu (that kernel on the CPU)",
+    )
 
 
 def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
@@ -92,6 +99,7 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
         early_exit=not args.no_early_exit,
         store=store,
         progress=sys.stderr.isatty(),
+        device=args.device,
     )
     return function, result
 
@@ -110,10 +118,22 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def check_gd_device(args: argparse.Namespace) -> None:
+    """--device other than cpu is for GD sweeps only (momentum and SGD run on the CPU)."""
+    if args.device.strip().lower() != "cpu":
+        from theory.dynamics import DeviceError
+
+        raise DeviceError(
+            f"--device {args.device!r}: GPU sweeps are GD only; --optimizer "
+            f"{args.optimizer}{' with --beta/--sigma' if args.optimizer == 'gd' else ''} "
+            "runs on the CPU (drop --device)")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
         from msl.commands import _optimizer_runs
 
+        check_gd_device(args)
         return _optimizer_runs.simulate(args)
     from theory.dynamics import compile_landscape, summarize
 

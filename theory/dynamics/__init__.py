@@ -16,11 +16,18 @@
   orbit) drawn over them;
 * :func:`simulate_momentum` -- heavy-ball / Nesterov momentum over eta x beta x x0 (issue 13),
   classified the same way on the 2-state (x_t, x_{t-1}); :func:`simulate_sgd` -- seeded SGD
-  replicas per (eta, x0) with distribution outcomes.
+  replicas per (eta, x0) with distribution outcomes;
+* ``simulate(..., device="cuda")`` -- the same sweep by a PyTorch kernel generated from the same
+  derivatives, on a GPU (docs/gpu.md); :class:`DeviceError` where there is none.
 """
 
 from theory.dynamics._compile import CompiledLandscape, cache_directory, compile_landscape
-from theory.dynamics._errors import CompileError, InitialPointError, StoreMismatchError
+from theory.dynamics._errors import (
+    CompileError,
+    DeviceError,
+    InitialPointError,
+    StoreMismatchError,
+)
 from theory.dynamics._momentum import MOMENTUM_METHODS, MomentumSweep, simulate_momentum
 from theory.dynamics._momentum_plots import (
     momentum_threshold_curve,
@@ -48,6 +55,7 @@ __all__ = [
     "MOMENTUM_METHODS",
     "CompileError",
     "CompiledLandscape",
+    "DeviceError",
     "InitialPointError",
     "MomentumSweep",
     "SGDSweep",

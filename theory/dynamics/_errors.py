@@ -13,8 +13,12 @@ class StoreMismatchError(MslValueError):
     """A store directory holds chunks of a different sweep (other function or settings)."""
 
 
+class DeviceError(MslValueError):
+    """``device`` is not known, or names a device (CUDA) or package (PyTorch) not present."""
+
+
 class InitialPointError(GridError):
     """Initial points have the wrong shape for the landscape, or are not finite."""
 
 
-__all__ = ["CompileError", "InitialPointError", "StoreMismatchError"]
+__all__ = ["CompileError", "DeviceError", "InitialPointError", "StoreMismatchError"]

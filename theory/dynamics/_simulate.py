@@ -21,6 +21,7 @@ import numpy as np
 from theory import validation
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
 from theory.dynamics._errors import InitialPointError
+from theory.dynamics._gpu import device_chunk_size, device_kernels, validate_device
 from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
 from theory.dynamics._progress import chunk_progress
@@ -138,6 +139,7 @@ def simulate(
     options: SimulationOptions | None = None,
     store=None,
     progress: bool | Callable[[int, int], None] = True,
+    device: str = "cpu",
     **settings,
 ) -> SimulationResult:
     """Run GD (4.1) from every initial point in ``x0`` with every learning rate in ``eta``.
@@ -159,6 +161,10 @@ def simulate(
         arguments resumes from the chunks saved and gives the same result.
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
         after every chunk.
+    device : "cpu" (the Numba kernel, default), "cuda" / "cuda:N" (a PyTorch kernel generated
+        from the same derivatives, on a GPU; same classification, results equal to rounding,
+        docs/gpu.md) or "torch-cpu" (that kernel on the CPU, for testing it).  A
+        :class:`DeviceError` names ``device`` when CUDA or PyTorch is missing.
 
     The resolved options are stored in the result's metadata (``result.metadata``).
     """
@@ -170,11 +176,16 @@ def simulate(
         raise GridError(f"progress={progress!r} must be True, False or a callable(done, total)")
     if store is not None and not isinstance(store, (str, os.PathLike)):
         raise GridError(f"store={store!r} must be a directory path (str or pathlib.Path)")
+    device = validate_device(device)  # before any work: no GPU, no torch -> DeviceError
     check_simulation_memory(  # before compiling: the learning rates and period_max alone
         eta_grid.size, 1, 1, steps=opts.steps, keep_last=0, record_loss=opts.record_loss,
         block=1, history=history_length(opts.period_max),
     )
     compiled = compile_landscape(function)
+    if device != "cpu":  # the PyTorch kernel, in larger chunks (unless chunk_size is given)
+        compiled = device_kernels(function, compiled, device)
+        if opts.chunk_size is None:
+            opts = opts.replace(chunk_size=device_chunk_size(opts.steps, opts.block))
     dim = compiled.dim
     x0_grid = np.array(_x0_grid(x0, dim, compiled.name), dtype=float, copy=True)
     n_points = eta_grid.size * x0_grid.shape[0]
@@ -190,6 +201,7 @@ def simulate(
         "expression": str(compiled.expr),
         "variables": [v.name for v in compiled.variables],
         **opts.to_dict(),
+        **({"device": device} if device != "cpu" else {}),  # absent: the Numba CPU kernel
     }
     metadata = {
         **description,

@@ -1,0 +1,159 @@
+"""The GPU sweep backend (issue 12) against the Numba kernel, orbit by orbit, on the CPU.
+
+``device="torch-cpu"`` runs the PyTorch kernel that ``device="cuda"`` runs on a GPU (the same
+code, tensors on another device).  Reference: the Numba CPU kernel on the same grid, whose
+classification the other tests of tests/dynamics check against theory (Theorem 4.1 for f1,
+chaos for f2 of (6.2), Fig. 4.1).  Converged and periodic orbits must agree to rounding
+(state, period, cycle exponent, decision step); a chaotic orbit amplifies the few-ulp
+differences of torch's log1p against the kernels' own, so there only the class, the
+boundedness and the exponent (within its finite-time fluctuation) can agree.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from msl.cli import main
+from theory.dynamics import CLASS_NAMES, DeviceError, Schedule, SimulationResult, simulate
+
+pytest.importorskip("torch")
+
+CODE = {name: k for k, name in enumerate(CLASS_NAMES)}
+#: f1: converged (eta < 2), undecided at the bifurcation eta = 2 (multiplier -1), periodic
+#: {+-x_eta} (x_8 = 9.35 < bound), diverged (x_10 = 13.3 > bound = 10)
+F1 = {"eta": [0.5, 1.2, 2.0, 3.0, 4.5, 8.0, 10.0], "x0": np.linspace(-4, 4, 10), "bound": 10.0}
+#: f2 (C = 3): converged below 2/f2''(0) = 1/3, chaotic above
+F2 = {"eta": [0.2, 0.6, 1.0, 1.7, 2.5], "x0": np.linspace(-3, 3, 10)}
+
+
+def _pair(function, steps=1000, *, eta, x0, **settings):
+    """(Numba kernel, PyTorch kernel on the CPU) on the same grid and settings."""
+    kw = {"progress": False, **settings}
+    return (simulate(function, eta, x0, steps, **kw),
+            simulate(function, eta, x0, steps, device="torch-cpu", **kw))
+
+
+@pytest.fixture(scope="module")
+def f1_pair():
+    return _pair("f1", **F1)
+
+
+@pytest.fixture(scope="module")
+def f2_pair():
+    return _pair("f2", **F2)
+
+
+def _agree(cpu: SimulationResult, gpu: SimulationResult):
+    np.testing.assert_array_equal(gpu.classes, cpu.classes)
+    np.testing.assert_array_equal(gpu.period, cpu.period)
+    cyclic = cpu.classes <= CODE["periodic"]
+    np.testing.assert_array_equal(gpu.decided_step[cyclic], cpu.decided_step[cyclic])
+    np.testing.assert_allclose(gpu.final_state[cyclic], cpu.final_state[cyclic],
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(gpu.lyapunov[cyclic], cpu.lyapunov[cyclic], rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_f1_agrees_orbit_by_orbit(f1_pair):
+    cpu, gpu = f1_pair
+    counts = cpu.counts()
+    for name in ("converged", "periodic", "undecided", "diverged"):
+        assert counts[name] > 0, (name, counts)  # the grid covers these classes
+    _agree(cpu, gpu)
+    diverged = cpu.classes == CODE["diverged"]
+    assert np.all(np.isnan(gpu.lyapunov[diverged]))
+    np.testing.assert_array_equal(gpu.decided_step[diverged], cpu.decided_step[diverged])
+    # undecided at eta = 2: both followed the orbit to the end, same slow spiral
+    undecided = cpu.classes == CODE["undecided"]
+    np.testing.assert_allclose(gpu.final_state[undecided], cpu.final_state[undecided],
+                               rtol=1e-9)
+    np.testing.assert_allclose(gpu.lyapunov[undecided], cpu.lyapunov[undecided], atol=1e-9)
+
+
+def test_f2_agrees_orbit_by_orbit(f2_pair):
+    cpu, gpu = f2_pair
+    counts = cpu.counts()
+    assert counts["converged"] > 0 and counts["chaotic"] > 0, counts
+    _agree(cpu, gpu)
+    chaotic = cpu.classes == CODE["chaotic"]
+    # bounded like the reference: |x_t| <= max(|x0|, 2 eta) since |f2'| <= 2 (docs/simulator.md)
+    limit = np.maximum(np.abs(cpu.x0[None, :, 0]), 2 * cpu.eta[:, None])
+    assert np.all(np.abs(gpu.final_state[..., 0])[chaotic] <= limit[chaotic] + 1e-12)
+    # the finite-time exponent of a chaotic orbit fluctuates (500-step window): per orbit
+    # within 0.3, averaged over the 10 initial points of a learning rate within 0.08
+    assert np.all(np.abs(gpu.lyapunov - cpu.lyapunov)[chaotic] < 0.3)
+    for i in range(cpu.eta.size):
+        if chaotic[i].all():
+            assert abs(gpu.lyapunov[i].mean() - cpu.lyapunov[i].mean()) < 0.08, cpu.eta[i]
+
+
+def test_result_format_is_the_cpu_one(f1_pair, tmp_path):
+    cpu, gpu = f1_pair
+    assert type(gpu) is SimulationResult
+    for name in ("final_state", "classes", "period", "lyapunov", "decided_step"):
+        a, b = getattr(cpu, name), getattr(gpu, name)
+        assert (a.shape, a.dtype) == (b.shape, b.dtype), name
+    assert gpu.metadata["device"] == "torch-cpu" and "device" not in cpu.metadata
+    assert gpu.metadata["kernel"].startswith("torch-")
+    same = {k: v for k, v in cpu.metadata.items() if k not in ("kernel", "chunk_size")}
+    assert {k: gpu.metadata[k] for k in same} == same
+    gpu.save(tmp_path / "r.npz")
+    loaded = SimulationResult.load(tmp_path / "r.npz")
+    np.testing.assert_array_equal(loaded.classes, gpu.classes)
+
+
+def test_schedule_tail_loss_and_no_early_exit_agree():
+    """Fig. 4.1 left (learning-rate decay 5 -> 3 -> 1) with the tail and the loss recorded,
+    and every orbit run to the end (early_exit=False); f1 at the cached kernel."""
+    settings = {"eta": [2.5, 5.0], "x0": [-3.0, -0.5, 0.0, 1.5, 4.0], "keep_last": 7,
+                "record_loss": True}
+    for extra in ({"schedule": Schedule.from_rates((1.0, 0.6, 0.2), (60, 90))},
+                  {"early_exit": False}):
+        cpu, gpu = _pair("f1", steps=400, **settings, **extra)
+        _agree(cpu, gpu)
+        np.testing.assert_allclose(gpu.tail, cpu.tail, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(gpu.loss, cpu.loss, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("device", ["gpu", "CUDA:x", "tpu", "", 0, None])
+def test_unknown_device_is_refused(device):
+    with pytest.raises(DeviceError, match="device="):
+        simulate("f1", 1.0, [1.0], 10, device=device, progress=False)
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceError, match=r"device='cuda'.*CUDA is not available"):
+        simulate("f1", 1.0, [1.0], 10, device="cuda", progress=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(DeviceError, match=r"device='cuda:3'.*only 1 CUDA device"):
+        simulate("f1", 1.0, [1.0], 10, device="cuda:3", progress=False)
+
+
+def test_missing_torch_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
+    with pytest.raises(DeviceError, match=r"device='cuda' needs PyTorch"):
+        simulate("f1", 1.0, [1.0], 10, device="cuda", progress=False)
+
+
+def test_cli_device(capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    argv = ["simulate", "f1", "--eta", "3", "--x0", "-2:2:5", "--steps", "400"]
+    assert main([*argv, "--device", "cuda"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "device='cuda'" in err and "CUDA is not available" in err
+    assert main([*argv, "--device", "cuda", "--optimizer", "momentum", "--beta", "0.5"]) == 2
+    assert "--device 'cuda'" in capsys.readouterr().err
+    assert main([*argv, "--json"]) == 0
+    cpu = capsys.readouterr().out
+    assert main([*argv, "--json", "--device", "torch-cpu"]) == 0
+    gpu = capsys.readouterr().out
+    assert gpu.split('"lyapunov_median"')[0] == cpu.split('"lyapunov_median"')[0]

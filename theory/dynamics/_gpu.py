@@ -1,0 +1,106 @@
+"""``simulate(..., device=...)``: which kernel runs a sweep (docs/gpu.md).
+
+* ``"cpu"`` (default) -- the Numba kernel (:mod:`theory.dynamics._template`);
+* ``"cuda"``, ``"cuda:N"`` -- the PyTorch kernel (:mod:`theory.dynamics._gpu_kernel`) on a
+  CUDA device, generated from the same sympy derivatives (:mod:`._gpu_source`);
+* ``"torch-cpu"`` -- the same PyTorch kernel on the CPU: what the tests compare with the
+  Numba kernel orbit by orbit, and the stand-in for a GPU in ``benchmarks/gpu_check.py``
+  (slower than ``"cpu"``; not meant for production sweeps).
+
+The choice is validated before any work, with a :class:`DeviceError` naming ``device`` when
+the value is unknown, PyTorch is missing, or CUDA (or device N) is not there.  torch is
+imported only here, and only for a device other than ``"cpu"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import replace
+from types import SimpleNamespace
+
+from theory.dynamics._compile import CompiledLandscape
+from theory.dynamics._errors import DeviceError
+
+__all__ = ["DEVICES", "device_chunk_size", "device_kernels", "validate_device"]
+
+#: the accepted values of ``device`` (``cuda:N`` for device N)
+DEVICES = ("cpu", "cuda", "cuda:N", "torch-cpu")
+#: default work per chunk on a torch device, in point-steps (2^30: about 10^6 orbits of
+#: 1,000 steps, a history ring of 1.6 GB in 1-D; large enough to keep a GPU busy)
+GPU_CHUNK_WORK = 2**30
+
+_CUDA = re.compile(r"^cuda(:\d+)?$")
+_LOCK = threading.Lock()
+_KERNELS: dict[tuple[str, str], CompiledLandscape] = {}
+
+
+def validate_device(device) -> str:
+    """``device`` normalised (lower case, stripped); :class:`DeviceError` if it is not one of
+    :data:`DEVICES` or if PyTorch or the CUDA device it names is not available."""
+    if not isinstance(device, str):
+        raise DeviceError(f"device={device!r} must be a string: one of {', '.join(DEVICES)}")
+    name = device.strip().lower()
+    if name == "cpu":
+        return name
+    if name != "torch-cpu" and not _CUDA.match(name):
+        raise DeviceError(f"device={device!r} is not known: use one of {', '.join(DEVICES)}")
+    try:
+        import torch
+    except ImportError:
+        raise DeviceError(
+            f"device={device!r} needs PyTorch, which is not installed: pip install "
+            "'multiscale-landscapes[gpu]' (with a CUDA build of torch for a GPU), or use "
+            "device='cpu'") from None
+    if name == "torch-cpu":
+        return name
+    if not torch.cuda.is_available():
+        raise DeviceError(
+            f"device={device!r}: CUDA is not available (torch {torch.__version__}"
+            f"{', a CPU-only build' if torch.version.cuda is None else ''}; no GPU found); "
+            "use device='cpu'")
+    index = int(name.split(":")[1]) if ":" in name else 0
+    count = torch.cuda.device_count()
+    if index >= count:
+        raise DeviceError(
+            f"device={device!r}: there are only {count} CUDA device(s) (cuda:0..cuda:{count - 1})")
+    return name
+
+
+def device_chunk_size(steps: int, block: int) -> int:
+    """Default points per chunk on a torch device (:data:`GPU_CHUNK_WORK` point-steps)."""
+    return max(4 * block, GPU_CHUNK_WORK // steps)
+
+
+def device_kernels(function, compiled: CompiledLandscape, device: str) -> CompiledLandscape:
+    """``compiled`` with its ``run`` replaced by the PyTorch kernel on ``device`` (a validated
+    name other than "cpu"), keyed ``torch-<hash of the generated code and torch version>``.
+
+    Built once per (kernel, device) and process: printing the torch code is ~0.1 s of sympy
+    work and there is nothing to compile (torch runs its operations eagerly).
+    """
+    import torch
+
+    from theory.dynamics._gpu_kernel import TorchSweepKernel
+    from theory.dynamics._gpu_source import torch_functions
+    from theory.resolver import as_landscape
+
+    with _LOCK:
+        cached = _KERNELS.get((compiled.key, device))
+    if cached is None:
+        source, namespace = torch_functions(as_landscape(function))
+        key = "torch-" + hashlib.sha256(
+            "\0".join([source.split("\n", 1)[1], torch.__version__]).encode()).hexdigest()[:20]
+        where = "cpu" if device == "torch-cpu" else device
+        kernel = TorchSweepKernel(compiled.dim, namespace, where)
+        module = SimpleNamespace(run=kernel.run, kernel=kernel, source=source,
+                                 __name__=f"msl_torch_{key}")
+        cached = replace(compiled, key=key, module=module)
+        with _LOCK:
+            _KERNELS[(compiled.key, device)] = cached
+    if (cached.name, cached.expr, cached.variables) != (compiled.name, compiled.expr,
+                                                        compiled.variables):
+        cached = replace(cached, name=compiled.name, expr=compiled.expr,
+                         variables=compiled.variables)
+    return cached
