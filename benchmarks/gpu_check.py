@@ -10,14 +10,20 @@ Checks, each on the accelerator ("device") and on the CPU, from the same model a
 3. ``monitor``: ``SharpnessMonitor`` over 20 steps of SGD with momentum (float64): the
    sharpness and loss series;
 4. ``msl eos --device cuda``: the CLI on synthetic multiscale data (float64, 200 steps):
-   the sharpness series from ``eos_sharpness.csv`` and the verdict.
+   the sharpness series from ``eos_sharpness.csv`` and the verdict;
+5. ``sweep``: ``theory.dynamics.simulate(..., device="cuda")`` (the PyTorch sweep kernel,
+   issue 12) against the Numba CPU kernel on f1 and f2 (Fig. 4.1): orbit-by-orbit agreement
+   on a phase-diagram grid, and steps/s of each with every orbit run to the end
+   (``early_exit=False``, like ``benchmarks/bench_simulator.py``).  Without CUDA the stand-in
+   is ``device="torch-cpu"`` (the same PyTorch kernel on the CPU).
 
 Without CUDA the "device" is the CPU itself (the script says so in its output and in
 ``results.json``), so it can be tested anywhere.  Runs from the source tree::
 
     PYTHONPATH=. python benchmarks/gpu_check.py --out benchmarks/results/gpu
 
-Needs torch, numpy, scipy, matplotlib (no scikit-learn, python-flint, dask or zarr).
+Needs torch, numpy, scipy, matplotlib, numba, sympy (no scikit-learn, python-flint, dask or
+zarr).  ``--only sweep`` (or another check's name) runs one check.
 Writes ``results.json`` and ``results.md`` into ``--out``; exit code 0 when every check
 passes.  About 1 minute on a CPU, well under the 8-minute budget.
 """
@@ -45,7 +51,8 @@ import empirical  # noqa: E402
 
 TOL = {torch.float64: 1e-8, torch.float32: 2e-4}
 #: sizes (examples, monitor steps); ``--quick`` shrinks them for the CPU test of this script
-SIZES = {"n": 60, "monitor_steps": 20}
+SIZES = {"n": 60, "monitor_steps": 20, "sweep_grid": (300, 400), "sweep_steps": 2000,
+         "sweep_points": 2**22, "sweep_bench_steps": 1000}
 
 
 def cnn(dtype, device):
@@ -165,6 +172,12 @@ def check_msl_eos(device, out: Path, steps: int) -> list[dict]:
              "verdicts": verdicts}]
 
 
+def check_sweep(device) -> list[dict]:
+    from benchmarks.gpu_sweep_check import sweep_rows
+
+    return sweep_rows(device, SIZES)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="folder for results.json and results.md")
@@ -173,10 +186,13 @@ def main(argv=None) -> int:
                     help="torch CPU threads (default 1: the models are tiny)")
     ap.add_argument("--quick", action="store_true",
                     help="smaller sizes (the CPU test of this script)")
+    ap.add_argument("--only", choices=("sharpness", "trace", "monitor", "msl eos", "sweep"),
+                    action="append", help="run only this check (repeatable)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.quick:
-        SIZES.update(n=20, monitor_steps=10)
+        SIZES.update(n=20, monitor_steps=10, sweep_grid=(6, 10), sweep_steps=1000,
+                     sweep_points=2000, sweep_bench_steps=100)
         args.eos_steps = min(args.eos_steps, 40)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -190,14 +206,17 @@ def main(argv=None) -> int:
     for _name, fn in (("sharpness", lambda: check_sharpness(device)),
                       ("trace", lambda: check_trace(device)),
                       ("monitor", lambda: check_monitor(device)),
-                      ("msl eos", lambda: check_msl_eos(device, out, args.eos_steps))):
+                      ("msl eos", lambda: check_msl_eos(device, out, args.eos_steps)),
+                      ("sweep", lambda: check_sweep(device))):
+        if args.only and _name not in args.only:
+            continue
         t0 = time.perf_counter()
         new = fn()
         for row in new:
             row["seconds"] = time.perf_counter() - t0
             print(f"{'PASS' if row['passed'] else 'FAIL'}  {row['check']}: rel. diff "
-                  f"{row.get('rel_diff', float('nan')):.2e} (tol {row.get('tol', 0):.1e})",
-                  flush=True)
+                  f"{row.get('rel_diff', float('nan')):.2e} (tol {row.get('tol', 0):.1e})"
+                  + (f"; {row['note']}" if "note" in row else ""), flush=True)
         rows += new
     total = time.perf_counter() - start
     result = {"cuda": cuda, "device": device, "note": note, "torch": torch.__version__,
@@ -210,6 +229,10 @@ def main(argv=None) -> int:
     lines += [f"| {r['check']} | {r.get('rel_diff', float('nan')):.2e} | "
               f"{r.get('tol', float('nan')):.1e} | {'pass' if r['passed'] else 'FAIL'} |"
               for r in rows]
+    notes = [f"- {r['check']}: {r['note']}" for r in rows if "note" in r]
+    if notes:
+        lines += ["", "Sweep throughput (orbit-steps per second, every orbit run to the end):",
+                  "", *notes]
     (out / "results.md").write_text("\n".join(lines) + "\n")
     print(f"{'all checks passed' if result['all_passed'] else 'SOME CHECKS FAILED'} in "
           f"{total:.0f} s; results in {out}")

@@ -157,3 +157,17 @@ def test_cli_device(capsys, monkeypatch):
     assert main([*argv, "--json", "--device", "torch-cpu"]) == 0
     gpu = capsys.readouterr().out
     assert gpu.split('"lyapunov_median"')[0] == cpu.split('"lyapunov_median"')[0]
+
+
+def test_f3_two_dimensional_with_the_removable_singularity_agrees():
+    """f3 (Fig. 4.1 right, d = 2; its kernel is compiled by test_theory.py): chaotic at
+    eta = 1, converged below 2/lambda_max(Hess f3(0)) = 0.118; x0 = 0 starts on the 0/0 of
+    its gradient (x log(1 + r)/r), which both kernels repair the same way."""
+    x0 = np.array([[0.0, 0.0], [-3.0, 3.0], [-2.5, 3.2], [0.4, -0.3], [1.0, 2.0]])
+    cpu, gpu = _pair("f3", steps=1200, eta=[1.0, 0.1], x0=x0, keep_last=3)
+    assert np.all(cpu.class_names[1] == "converged")
+    assert np.all(cpu.class_names[0, 1:] == "chaotic")
+    _agree(cpu, gpu)
+    chaotic = cpu.classes == CODE["chaotic"]
+    assert np.all(np.abs(gpu.lyapunov - cpu.lyapunov)[chaotic] < 0.3)
+    assert np.all(np.isfinite(gpu.tail)) and np.max(np.abs(gpu.tail)) < 10.0

@@ -31,6 +31,11 @@ def test_gpu_check_runs_on_the_cpu(tmp_path, capsys, monkeypatch):
     assert result["cuda"] is False and result["all_passed"]
     names = [c["check"] for c in result["checks"]]
     for needle in ("sharpness float64", "sharpness float32", "trace exact", "monitor",
-                   "msl eos"):
+                   "msl eos", "sweep f1 agreement", "sweep f2 agreement", "sweep f1 throughput",
+                   "sweep f2 throughput"):
         assert any(needle in n for n in names), (needle, names)
     assert (tmp_path / "results.md").exists()
+    # the GPU sweep (issue 12): the CPU stand-in is the same PyTorch kernel, on the CPU
+    sweep = next(c for c in result["checks"] if c["check"].startswith("sweep f1 agreement"))
+    assert "torch-cpu" in sweep["check"] and sweep["class_mismatches"] == 0
+    assert sweep["counts_cpu"]["periodic"] > 0 and sweep["counts_cpu"]["diverged"] > 0

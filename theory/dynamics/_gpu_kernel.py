@@ -85,6 +85,10 @@ class TorchSweepKernel:
     def _apply(self, vals, X, V, E, lyap):
         """(x - e grad f(x), v - e Hess f(x) v) from the derivative entries ``vals``."""
         d = self.dim
+        if d == 1:  # views, no stacking: the fewer tensor operations per step, the faster
+            Y = (X[:, 0] - E * vals[0])[:, None]
+            W = (V[:, 0] - E * (vals[1] * V[:, 0]))[:, None] if lyap else V
+            return Y, W
         Y = torch.stack([X[:, k] - E * vals[k] for k in range(d)], 1)
         if not lyap:
             return Y, V
@@ -96,14 +100,22 @@ class TorchSweepKernel:
             hv.append(V[:, k] - E * s)
         return Y, torch.stack(hv, 1)
 
+    @staticmethod
+    def _total(A):
+        """Per point, a number that is finite iff every coordinate is (up to overflow of
+        the sum, which only sends a step through the repair, whose result is the same)."""
+        return A[:, 0] if A.shape[1] == 1 else A.sum(1)
+
     def _step(self, X, V, E, lyap):
-        """One GD step (and tangent step) of all active points, with the repair pass."""
+        """One GD step (and tangent step) of all active points, with the repair pass: a
+        point whose new state (or tangent) is not finite although its state is."""
         fn = self._grad_hess if lyap else self._grad
         Y, W = self._apply(self._eval(fn, X), X, V, E, lyap)
-        bad = ~torch.isfinite(Y).all(1)
-        if lyap:
-            bad |= ~torch.isfinite(W).all(1)
-        bad &= torch.isfinite(X).all(1)
+        new = self._total(Y) + self._total(W) if lyap else self._total(Y)
+        old = self._total(X)
+        # u - u is 0 for finite u, nan for nan and +-inf: two operations (torch.isfinite
+        # takes four)
+        bad = ((old - old) == 0.0) & ((new - new) != 0.0)
         if bool(bad.any()):  # a removable singularity: redo with the *_safe entries
             idx = torch.nonzero(bad).flatten()
             Ys, Ws = self._apply(self._safe(fn, X[idx]), X[idx], V[idx], E[idx], lyap)
