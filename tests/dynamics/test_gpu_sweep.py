@@ -171,3 +171,16 @@ def test_f3_two_dimensional_with_the_removable_singularity_agrees():
     chaotic = cpu.classes == CODE["chaotic"]
     assert np.all(np.abs(gpu.lyapunov - cpu.lyapunov)[chaotic] < 0.3)
     assert np.all(np.isfinite(gpu.tail)) and np.max(np.abs(gpu.tail)) < 10.0
+
+
+def test_device_chunks_fit_in_device_memory():
+    """Default GPU chunks: 2^30 point-steps, fewer when loss curves must fit as well."""
+    from theory.dynamics import SimulationOptions
+    from theory.dynamics._gpu import GPU_CHUNK_BYTES, GPU_CHUNK_WORK, device_chunk_size
+
+    plain = SimulationOptions(steps=2000)
+    assert device_chunk_size(plain, 1) == GPU_CHUNK_WORK // 2000
+    with_loss = plain.replace(record_loss=True)
+    chunk = device_chunk_size(with_loss, 1)
+    assert chunk * 8 * 2001 <= GPU_CHUNK_BYTES and chunk < GPU_CHUNK_WORK // 2000
+    assert device_chunk_size(plain.replace(steps=10**9), 1) == 4 * plain.block

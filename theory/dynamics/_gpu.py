@@ -30,6 +30,9 @@ DEVICES = ("cpu", "cuda", "cuda:N", "torch-cpu")
 #: default work per chunk on a torch device, in point-steps (2^30: about 10^6 orbits of
 #: 1,000 steps, a history ring of 1.6 GB in 1-D; large enough to keep a GPU busy)
 GPU_CHUNK_WORK = 2**30
+#: and at most this much device memory per chunk for the per-orbit arrays (the kernel's
+#: temporaries come on top: a few times the state, and slabs of 2^24 history elements)
+GPU_CHUNK_BYTES = 2**32
 
 _CUDA = re.compile(r"^cuda(:\d+)?$")
 _LOCK = threading.Lock()
@@ -68,9 +71,15 @@ def validate_device(device) -> str:
     return name
 
 
-def device_chunk_size(steps: int, block: int) -> int:
-    """Default points per chunk on a torch device (:data:`GPU_CHUNK_WORK` point-steps)."""
-    return max(4 * block, GPU_CHUNK_WORK // steps)
+def device_chunk_size(options, dim: int) -> int:
+    """Default points per chunk on a torch device: :data:`GPU_CHUNK_WORK` point-steps, and
+    at most :data:`GPU_CHUNK_BYTES` of per-orbit device memory (history ring, state, tail
+    and loss records: a recorded loss curve of 2,001 steps alone is 16 kB per orbit)."""
+    per_orbit = 8 * dim * (options.history + options.keep_last + 12) + 64
+    if options.record_loss:
+        per_orbit += 8 * (options.steps + 1)
+    by_memory = GPU_CHUNK_BYTES // per_orbit
+    return max(4 * options.block, min(GPU_CHUNK_WORK // options.steps, by_memory))
 
 
 def device_kernels(function, compiled: CompiledLandscape, device: str) -> CompiledLandscape:

@@ -52,8 +52,11 @@ def classify(HIST, t: int, m_div: int, m: int, bound: float, period_max: int, rt
     H = HIST.shape[0]
     device = HIST.device
     rows = torch.remainder(t - torch.arange(max(m_div, 0), device=device), H)
-    recent = HIST if m_div >= H else HIST[rows]
-    bad = ((recent.abs() > bound) | ~torch.isfinite(recent)).any(-1).any(0)
+    bad = torch.zeros(HIST.shape[1], dtype=torch.bool, device=device)
+    slab = max(1, _SLAB_ELEMENTS // max(1, HIST.shape[1] * HIST.shape[2]))
+    for a0 in range(0, m_div, slab):  # in slabs of rows: bounded temporaries
+        recent = HIST[rows[a0:a0 + slab]]
+        bad |= ((recent.abs() > bound) | ((recent - recent) != 0.0)).any(-1).any(0)
     period = torch.where(bad, DIVERGED_MARK, 0).to(torch.int64)
     open_points = torch.nonzero(~bad).flatten()
     for p in range(1, period_max + 1):

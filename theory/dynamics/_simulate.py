@@ -185,7 +185,7 @@ def simulate(
     if device != "cpu":  # the PyTorch kernel, in larger chunks (unless chunk_size is given)
         compiled = device_kernels(function, compiled, device)
         if opts.chunk_size is None:
-            opts = opts.replace(chunk_size=device_chunk_size(opts.steps, opts.block))
+            opts = opts.replace(chunk_size=device_chunk_size(opts, compiled.dim))
     dim = compiled.dim
     x0_grid = np.array(_x0_grid(x0, dim, compiled.name), dtype=float, copy=True)
     n_points = eta_grid.size * x0_grid.shape[0]
