@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -73,13 +74,35 @@ def _best_time(run, repeats=2) -> float:
     return best
 
 
+def _with_step(mode: str, run):
+    """run() with the GPU kernel's step ``mode`` ("fused": the numba-cuda step where it can
+    be built, "torch": the PyTorch step), and the warnings it raised."""
+    before = os.environ.get("MSL_GPU_FUSED")
+    os.environ["MSL_GPU_FUSED"] = "1" if mode == "fused" else "0"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = run()
+    finally:
+        if before is None:
+            del os.environ["MSL_GPU_FUSED"]
+        else:
+            os.environ["MSL_GPU_FUSED"] = before
+    return value, [str(w.message) for w in caught]
+
+
 def sweep_rows(device: str, sizes: dict) -> list[dict]:
-    """The rows of the sweep check (``device``: "cuda", or "cpu" when there is no CUDA)."""
-    import numba
+    """The rows of the sweep check (``device``: "cuda", or "cpu" when there is no CUDA).
+
+    On CUDA both steps of the GPU kernel are checked and timed: the fused numba-cuda step
+    (the default) and the PyTorch step (``MSL_GPU_FUSED=0``); on the CPU stand-in only the
+    PyTorch step (the fused one runs there only in numba's slow CUDA simulator: the tests).
+    """
 
     from theory.dynamics import simulate
 
     sweep_device = "cuda" if device.startswith("cuda") else "torch-cpu"
+    modes = ("fused", "torch") if sweep_device == "cuda" else ("torch",)
     n_eta, n_x0 = sizes["sweep_grid"]
     points, bench_steps = sizes["sweep_points"], sizes["sweep_bench_steps"]
     if sweep_device == "torch-cpu":  # the CPU stand-in is slow: smaller grids
@@ -91,36 +114,67 @@ def sweep_rows(device: str, sizes: dict) -> list[dict]:
         kw = {"progress": False, "bound": bound}
         t0 = time.perf_counter()
         cpu = simulate(name, eta, x0, sizes["sweep_steps"], **kw)
-        t_cpu = time.perf_counter() - t0  # includes a first compilation, if any
-        t0 = time.perf_counter()
-        dev = simulate(name, eta, x0, sizes["sweep_steps"], device=sweep_device, **kw)
-        t_dev = time.perf_counter() - t0
-        agree = _agreement(cpu, dev)
-        rows.append({"check": f"sweep {name} agreement ({sweep_device} vs Numba CPU kernel)",
-                     "rel_diff": agree["statistical_mismatches"] / agree["orbits"],
-                     "tol": MAX_SOFT_FRACTION, "cpu_s": t_cpu, "device_s": t_dev,
-                     "grid": [n_eta, n_x0, sizes["sweep_steps"]], **agree})
-
+        t_cpu_grid = time.perf_counter() - t0  # includes a first compilation, if any
         xs = np.linspace(a0, a1, points)
         bench = {"progress": False, "early_exit": False, "transient": 0}
-        results = {}
+        t0 = time.perf_counter()
+        cpu_bench = simulate(name, bench_eta, xs, bench_steps, **bench)
+        t_cpu = min(time.perf_counter() - t0,
+                    _best_time(lambda xs=xs, name=name, bench_eta=bench_eta, bench=bench:
+                               simulate(name, bench_eta, xs, bench_steps, **bench), 1))
+        for mode in modes:
+            try:
+                rows += _mode_rows(name, mode, sweep_device, cpu, cpu_bench, t_cpu_grid, t_cpu,
+                                   eta, x0, xs, kw, bench, bench_eta, sizes)
+            except Exception as exc:  # record it and go on with the other checks
+                rows.append({"check": f"sweep {name} ({sweep_device}, {mode} step)",
+                             "passed": False, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+    return rows
 
-        def run(where, xs=xs, name=name, bench_eta=bench_eta, bench=bench, results=results):
-            results[where] = simulate(name, bench_eta, xs, bench_steps, device=where, **bench)
 
-        t_cpu = _best_time(lambda: run("cpu"))
-        t_dev = _best_time(lambda: run(sweep_device))
-        work = float(points) * bench_steps
-        mismatch = float(np.mean(results["cpu"].classes != results[sweep_device].classes))
-        rows.append({
-            "check": f"sweep {name} throughput (eta={bench_eta}, {points} orbits x "
-                     f"{bench_steps} steps)",
-            "rel_diff": mismatch, "tol": MAX_SOFT_FRACTION,
-            "passed": bool(mismatch <= MAX_SOFT_FRACTION),
-            "cpu_steps_per_s": work / t_cpu, "device_steps_per_s": work / t_dev,
-            "device_over_cpu": t_cpu / t_dev, "cpu_s": t_cpu, "device_s": t_dev,
-            "numba_threads": numba.get_num_threads(), "cpu_count": os.cpu_count(),
-            "note": f"steps/s: {sweep_device} {work / t_dev:.3g}, Numba CPU "
-                    f"({numba.get_num_threads()} threads) {work / t_cpu:.3g}, "
-                    f"ratio {t_cpu / t_dev:.2f}"})
+def _mode_rows(name, mode, sweep_device, cpu, cpu_bench, t_cpu_grid, t_cpu, eta, x0, xs, kw,
+               bench, bench_eta, sizes) -> list[dict]:
+    """Agreement and throughput rows of one step mode of the GPU kernel."""
+    import numba
+
+    from theory.dynamics import simulate
+
+    points, bench_steps = xs.size, sizes["sweep_bench_steps"]
+    n_eta, n_x0 = eta.size, x0.size
+    work = float(points) * bench_steps
+    rows = []
+    t0 = time.perf_counter()
+    dev, warned = _with_step(mode, lambda name=name, eta=eta, x0=x0, kw=kw: simulate(
+        name, eta, x0, sizes["sweep_steps"], device=sweep_device, **kw))
+    t_dev = time.perf_counter() - t0  # includes building the kernel
+    kernel = dev.metadata["kernel"]
+    label = f"{sweep_device}, {mode} step" + (
+        "" if mode == "torch" or kernel.startswith("torch-fused-") else
+        " UNAVAILABLE: PyTorch step ran")
+    agree = _agreement(cpu, dev)
+    rows.append({"check": f"sweep {name} agreement ({label} vs Numba CPU kernel)",
+                 "rel_diff": agree["statistical_mismatches"] / agree["orbits"],
+                 "tol": MAX_SOFT_FRACTION, "cpu_s": t_cpu_grid, "device_s": t_dev,
+                 "grid": [n_eta, n_x0, sizes["sweep_steps"]], "kernel": kernel,
+                 "warnings": warned, **agree})
+    got = {}
+
+    def run(xs=xs, name=name, bench_eta=bench_eta, bench=bench, got=got, mode=mode):
+        got["r"], _ = _with_step(mode, lambda: simulate(
+            name, bench_eta, xs, bench_steps, device=sweep_device, **bench))
+
+    t_dev = _best_time(run)
+    mismatch = float(np.mean(cpu_bench.classes != got["r"].classes))
+    rows.append({
+        "check": f"sweep {name} throughput ({label}; eta={bench_eta}, {points} "
+                 f"orbits x {bench_steps} steps)",
+        "rel_diff": mismatch, "tol": MAX_SOFT_FRACTION,
+        "passed": bool(mismatch <= MAX_SOFT_FRACTION),
+        "cpu_steps_per_s": work / t_cpu, "device_steps_per_s": work / t_dev,
+        "device_over_cpu": t_cpu / t_dev, "cpu_s": t_cpu, "device_s": t_dev,
+        "numba_threads": numba.get_num_threads(), "cpu_count": os.cpu_count(),
+        "kernel": got["r"].metadata["kernel"],
+        "note": f"steps/s: {sweep_device} ({mode} step) {work / t_dev:.3g}, Numba CPU "
+                f"({numba.get_num_threads()} threads) {work / t_cpu:.3g}, "
+                f"ratio {t_cpu / t_dev:.2f}"})
     return rows

@@ -12,6 +12,7 @@ boundedness and the exponent (within its finite-time fluctuation) can agree.
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -184,3 +185,82 @@ def test_device_chunks_fit_in_device_memory():
     chunk = device_chunk_size(with_loss, 1)
     assert chunk * 8 * 2001 <= GPU_CHUNK_BYTES and chunk < GPU_CHUNK_WORK // 2000
     assert device_chunk_size(plain.replace(steps=10**9), 1) == 4 * plain.block
+
+
+_SIMULATED = r"""
+import json, numpy as np
+from theory.dynamics import simulate
+out = {}
+for fn, eta, x0, steps, kw in (
+        ("f1", [0.5, 3.0, 10.0], [-4.0, 2.5], 300, {"bound": 10.0}),
+        ("f2", [0.2, 1.0], [-3.0, 1.5], 700, {}),
+        ("f3", [0.1], [[-3.0, 3.0]], 250, {})):
+    cpu = simulate(fn, eta, x0, steps, progress=False, **kw)
+    gpu = simulate(fn, eta, x0, steps, progress=False, device="torch-cpu", **kw)
+    out[fn] = {"kernel": gpu.metadata["kernel"], "counts": cpu.counts(),
+               **{f"{k}_{n}": getattr(r, n).tolist() for k, r in (("cpu", cpu), ("gpu", gpu))
+                  for n in ("classes", "period", "final_state", "lyapunov", "decided_step")}}
+print(json.dumps(out))
+"""
+
+
+def test_fused_cuda_step_in_the_cuda_simulator_agrees():
+    """The fused CUDA step (one numba-cuda thread per orbit, docs/gpu.md), run by numba's CUDA
+    simulator (it must be switched on before numba.cuda is imported: a fresh process),
+    inside the PyTorch kernel, against the Numba kernel: f1 (converged, periodic, diverged),
+    f2 (converged, chaotic), f3 (2-D, converged).  The simulator runs Python, so 0/0 raises
+    there: no orbit of this grid meets a removable singularity."""
+    import json
+    import os
+    import subprocess
+
+    pytest.importorskip("numba.cuda")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "MSL_GPU_FUSED": "sim"}
+    done = subprocess.run([sys.executable, "-c", _SIMULATED], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["f1"]["counts"]["diverged"] and out["f2"]["counts"]["chaotic"]
+    for fn, r in out.items():
+        assert r["kernel"].startswith("torch-fused-"), r["kernel"]
+        for name in ("classes", "period"):
+            assert r[f"gpu_{name}"] == r[f"cpu_{name}"], (fn, name)
+        cls = np.array(r["cpu_classes"])
+        cyclic = cls <= CODE["periodic"]
+        for name in ("final_state", "lyapunov", "decided_step"):
+            np.testing.assert_allclose(np.array(r[f"gpu_{name}"])[cyclic],
+                                       np.array(r[f"cpu_{name}"])[cyclic], rtol=1e-9,
+                                       atol=1e-12, err_msg=f"{fn} {name}")
+
+
+def test_fused_step_failures_fall_back_to_the_torch_step(monkeypatch):
+    """A fused step that cannot be built, or whose launch fails, leaves the PyTorch step
+    (same numbers) with a RuntimeWarning saying why."""
+    from theory.dynamics import _gpu, _gpu_fused
+
+    monkeypatch.setenv("MSL_GPU_FUSED", "sim")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no CUDA target here")
+
+    monkeypatch.setattr(_gpu_fused, "FusedSteps", broken)
+    with pytest.warns(RuntimeWarning, match="fused CUDA step unavailable.*no CUDA target"):
+        assert _gpu._fused_steps(SimpleNamespace(name="f1"), "torch-cpu") is None
+
+    class FailingLaunch:
+        source = "failing"
+
+        def __call__(self, *args):
+            raise RuntimeError("launch failed")
+
+    monkeypatch.setattr(_gpu, "_KERNELS", {})
+    monkeypatch.setattr(_gpu, "_fused_steps", lambda landscape, device: FailingLaunch())
+    eta, x0 = [0.5, 3.0], np.linspace(-2, 2, 5)
+    with pytest.warns(RuntimeWarning, match="fused CUDA step failed.*launch failed"):
+        fell_back = simulate("f1", eta, x0, 300, device="torch-cpu", progress=False)
+    assert fell_back.metadata["kernel"].startswith("torch-fused-")
+    monkeypatch.setenv("MSL_GPU_FUSED", "0")
+    monkeypatch.setattr(_gpu, "_fused_steps", lambda landscape, device: None)
+    plain = simulate("f1", eta, x0, 300, device="torch-cpu", progress=False)
+    np.testing.assert_array_equal(fell_back.final_state, plain.final_state)
+    np.testing.assert_array_equal(fell_back.classes, plain.classes)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import warnings
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -36,7 +37,7 @@ GPU_CHUNK_BYTES = 2**32
 
 _CUDA = re.compile(r"^cuda(:\d+)?$")
 _LOCK = threading.Lock()
-_KERNELS: dict[tuple[str, str], CompiledLandscape] = {}
+_KERNELS: dict[tuple[str, str, str], CompiledLandscape] = {}
 
 
 def validate_device(device) -> str:
@@ -82,32 +83,59 @@ def device_chunk_size(options, dim: int) -> int:
     return max(4 * options.block, min(GPU_CHUNK_WORK // options.steps, by_memory))
 
 
+def _fused_steps(landscape, device: str):
+    """The fused CUDA step of ``landscape`` (:mod:`._gpu_fused`) for a CUDA device, or in
+    the CUDA simulator for "torch-cpu" with ``MSL_GPU_FUSED=sim``; None where it is off
+    (``MSL_GPU_FUSED=0``) or cannot be built (then with a warning that says why: the
+    PyTorch step gives the same results, only slower)."""
+    from theory.dynamics._gpu_fused import FusedSteps, fused_mode
+
+    mode = fused_mode()
+    if mode == "off" or (device == "torch-cpu") != (mode == "sim"):
+        return None
+    try:
+        return FusedSteps(landscape, simulator=mode == "sim")
+    except Exception as exc:  # no numba-cuda, no driver, or a function it cannot type
+        warnings.warn(f"fused CUDA step unavailable for {landscape.name!r} "
+                      f"({type(exc).__name__}: {str(exc).strip()[:200]}); using the PyTorch "
+                      "step (same results, slower)", RuntimeWarning, stacklevel=3)
+        return None
+
+
 def device_kernels(function, compiled: CompiledLandscape, device: str) -> CompiledLandscape:
     """``compiled`` with its ``run`` replaced by the PyTorch kernel on ``device`` (a validated
-    name other than "cpu"), keyed ``torch-<hash of the generated code and torch version>``.
+    name other than "cpu"), keyed ``torch-<hash>`` (the generated code and torch version) or,
+    with the fused CUDA step, ``torch-fused-<hash>`` (also its CUDA source).
 
-    Built once per (kernel, device) and process: printing the torch code is ~0.1 s of sympy
-    work and there is nothing to compile (torch runs its operations eagerly).
+    Built once per (kernel, device, ``MSL_GPU_FUSED``) and process: printing the torch code
+    is ~0.1 s of sympy work; the fused step is compiled here (about a second per function).
     """
     import torch
 
+    from theory.dynamics._gpu_fused import fused_mode
     from theory.dynamics._gpu_kernel import TorchSweepKernel
     from theory.dynamics._gpu_source import torch_functions
     from theory.resolver import as_landscape
 
+    cache_key = (compiled.key, device, fused_mode())
     with _LOCK:
-        cached = _KERNELS.get((compiled.key, device))
+        cached = _KERNELS.get(cache_key)
     if cached is None:
-        source, namespace = torch_functions(as_landscape(function))
-        key = "torch-" + hashlib.sha256(
-            "\0".join([source.split("\n", 1)[1], torch.__version__]).encode()).hexdigest()[:20]
+        landscape = as_landscape(function)
+        source, namespace = torch_functions(landscape)
         where = "cpu" if device == "torch-cpu" else device
-        kernel = TorchSweepKernel(compiled.dim, namespace, where)
+        fused = _fused_steps(landscape, device)
+        texts = [source.split("\n", 1)[1], torch.__version__]
+        if fused is not None:
+            texts.append(fused.source)
+        key = ("torch-fused-" if fused is not None else "torch-") + hashlib.sha256(
+            "\0".join(texts).encode()).hexdigest()[:20]
+        kernel = TorchSweepKernel(compiled.dim, namespace, where, fused=fused)
         module = SimpleNamespace(run=kernel.run, kernel=kernel, source=source,
                                  __name__=f"msl_torch_{key}")
         cached = replace(compiled, key=key, module=module)
         with _LOCK:
-            _KERNELS[(compiled.key, device)] = cached
+            _KERNELS[cache_key] = cached
     if (cached.name, cached.expr, cached.variables) != (compiled.name, compiled.expr,
                                                         compiled.variables):
         cached = replace(cached, name=compiled.name, expr=compiled.expr,

@@ -19,6 +19,7 @@ amplifies (its exponent, class and boundedness agree; its final state does not).
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -38,9 +39,11 @@ class TorchSweepKernel:
     """The sweep kernel of one landscape on one torch device (``namespace``: the generated
     ``loss``, ``grad``, ``grad_hess`` of :func:`theory.dynamics._gpu_source.torch_functions`)."""
 
-    def __init__(self, dim: int, namespace: dict, device):
+    def __init__(self, dim: int, namespace: dict, device, fused=None):
         self.dim = dim
         self.device = torch.device(device)
+        #: the fused CUDA step (:class:`theory.dynamics._gpu_fused.FusedSteps`) or None
+        self.fused = fused
         self._loss = namespace["loss"]
         self._grad = namespace["grad"]
         self._grad_hess = namespace["grad_hess"]
@@ -210,7 +213,19 @@ class TorchSweepKernel:
                 t_next = min(t_next, tail_from - 1)
             if not keep_hist:
                 t_next = min(t_next, steps - H)
-            for s in range(t, t_next):
+            t_steps = range(t, t_next)
+            if self.fused is not None and not recording:  # one launch for the segment
+                for name in ("X", "V", "E"):
+                    S[name] = S[name].contiguous()
+                try:
+                    self.fused(S["X"], S["V"], S["E"], HIST, t, t_next, keep_hist, do_lyap)
+                    t_steps = range(0)
+                except Exception as exc:  # a launch that failed changed nothing: go on
+                    warnings.warn(f"fused CUDA step failed ({type(exc).__name__}: "
+                                  f"{str(exc).strip()[:200]}); using the PyTorch step",
+                                  RuntimeWarning, stacklevel=2)
+                    self.fused = None
+            for s in t_steps:
                 S["X"], S["V"] = self._step(S["X"], S["V"], S["E"], do_lyap)
                 if keep_hist or recording:
                     HIST[(s + 1) % H] = S["X"]
