@@ -94,7 +94,8 @@ def _fused_steps(landscape, device: str):
     if mode == "off" or (device == "torch-cpu") != (mode == "sim"):
         return None
     try:
-        return FusedSteps(landscape, simulator=mode == "sim")
+        index = int(device.split(":")[1]) if ":" in device else 0
+        return FusedSteps(landscape, simulator=mode == "sim", device_index=index)
     except Exception as exc:  # no numba-cuda, no driver, or a function it cannot type
         warnings.warn(f"fused CUDA step unavailable for {landscape.name!r} "
                       f"({type(exc).__name__}: {str(exc).strip()[:200]}); using the PyTorch "

@@ -154,11 +154,12 @@ class FusedSteps:
     """The compiled ``steps`` kernel of one landscape (numba.cuda; raises what numba raises
     when the CUDA target or the compilation fails)."""
 
-    def __init__(self, landscape, simulator: bool = False):
+    def __init__(self, landscape, simulator: bool = False, device_index: int = 0):
         from numba import cuda
 
         self._cuda = cuda
         self._simulator = simulator
+        self._device_index = device_index
         self.source = fused_source(landscape)
         namespace = {
             "_el": _module("_el", log=math.log, log1p=math.log1p, exp=math.exp,
@@ -173,8 +174,10 @@ class FusedSteps:
             from numba import types
 
             array = types.float64
-            self._steps.compile((array[:, ::1], array[:, ::1], array[::1], array[:, :, ::1],
-                                 types.int64, types.int64, types.boolean, types.boolean))
+            with cuda.gpus[device_index]:  # numba's context on torch's device
+                self._steps.compile((array[:, ::1], array[:, ::1], array[::1],
+                                     array[:, :, ::1], types.int64, types.int64,
+                                     types.boolean, types.boolean))
 
     def __call__(self, X, V, E, HIST, s0: int, s1: int, keep: bool, lyap: bool) -> None:
         """Steps s0..s1-1 of every orbit, in place on the torch tensors X, V (n, d), E (n,)
@@ -193,9 +196,11 @@ class FusedSteps:
         import torch
 
         cuda = self._cuda
-        stream = cuda.external_stream(torch.cuda.current_stream(X.device).cuda_stream)
-        args = [cuda.as_cuda_array(t) for t in (X, V, E, HIST)]
-        self._steps[blocks, THREADS, stream](*args, int(s0), int(s1), bool(keep), bool(lyap))
+        with cuda.gpus[self._device_index]:
+            stream = cuda.external_stream(torch.cuda.current_stream(X.device).cuda_stream)
+            args = [cuda.as_cuda_array(t) for t in (X, V, E, HIST)]
+            self._steps[blocks, THREADS, stream](*args, int(s0), int(s1), bool(keep),
+                                                 bool(lyap))
 
 
 def _module(name: str, **attributes) -> ModuleType:
