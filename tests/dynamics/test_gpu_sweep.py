@@ -108,15 +108,23 @@ def test_result_format_is_the_cpu_one(f1_pair, tmp_path):
 
 def test_schedule_tail_loss_and_no_early_exit_agree():
     """Fig. 4.1 left (learning-rate decay 5 -> 3 -> 1) with the tail and the loss recorded,
-    and every orbit run to the end (early_exit=False); f1 at the cached kernel."""
-    settings = {"eta": [2.5, 5.0], "x0": [-3.0, -0.5, 0.0, 1.5, 4.0], "keep_last": 7,
+    every orbit run to the end (early_exit=False), and orbits diverged (beyond bound = 3.5:
+    loss +inf after the decision) or undecided without Lyapunov exponents (eta = 2,
+    lyapunov=False: NaN); f1 at the cached kernel."""
+    settings = {"eta": [2.0, 2.5, 5.0], "x0": [-3.0, -0.5, 0.0, 1.5, 4.0], "keep_last": 7,
                 "record_loss": True}
     for extra in ({"schedule": Schedule.from_rates((1.0, 0.6, 0.2), (60, 90))},
-                  {"early_exit": False}):
+                  {"early_exit": False},
+                  {"bound": 3.5, "lyapunov": False}):
         cpu, gpu = _pair("f1", steps=400, **settings, **extra)
         _agree(cpu, gpu)
+        np.testing.assert_array_equal(np.isnan(gpu.lyapunov), np.isnan(cpu.lyapunov))
         np.testing.assert_allclose(gpu.tail, cpu.tail, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(gpu.loss, cpu.loss, rtol=1e-9, atol=1e-12)
+        if "bound" in extra:
+            counts = cpu.counts()
+            assert counts["diverged"] > 0 and counts["undecided"] > 0, counts
+            assert np.all(np.isinf(gpu.loss[cpu.classes == CODE["diverged"]][:, -1]))
 
 
 @pytest.mark.parametrize("device", ["gpu", "CUDA:x", "tpu", "", 0, None])
