@@ -162,8 +162,9 @@ def simulate(
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
         after every chunk.
     device : "cpu" (the Numba kernel, default), "cuda" / "cuda:N" (a PyTorch kernel generated
-        from the same derivatives, on a GPU; same classification, results equal to rounding,
-        docs/gpu.md) or "torch-cpu" (that kernel on the CPU, for testing it).  A
+        from the same derivatives, its hot loop a numba-cuda kernel where numba's CUDA target
+        works, on a GPU; same classification, results equal to rounding, docs/gpu.md) or
+        "torch-cpu" (that kernel on the CPU, for testing it).  A
         :class:`DeviceError` names ``device`` when CUDA or PyTorch is missing.
 
     The resolved options are stored in the result's metadata (``result.metadata``).
