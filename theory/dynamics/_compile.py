@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -84,6 +84,9 @@ class CompiledLandscape:
     key: str
     path: Path
     module: ModuleType
+    #: the landscape whose derivatives were printed (its gradient/Hessian, in its variables,
+    #: for the NumPy engine: :mod:`theory.dynamics._numpy_kernel`)
+    landscape: Landscape | None = field(default=None, repr=False, compare=False)
 
     @property
     def run(self):
@@ -255,6 +258,7 @@ def _compile(landscape) -> CompiledLandscape:
             key=key,
             path=path,
             module=module,
+            landscape=landscape,
         )
         _LOADED[key] = compiled
         return compiled

@@ -21,7 +21,7 @@ from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError
 from theory.schedule import Schedule
 
-__all__ = ["DEFAULT_BLOCK", "RENORM", "SimulationOptions", "history_length"]
+__all__ = ["DEFAULT_BLOCK", "ENGINES", "RENORM", "SimulationOptions", "history_length"]
 
 #: steps between renormalisations of the tangent vector (must match the template)
 RENORM = 16
@@ -33,6 +33,8 @@ CHUNK_WORK = 2**26
 MAX_PERIOD = 2**20
 #: tangent steps along a cycle for its exponent (d > 1; d = 1 is exact)
 CYCLE_STEPS = 64
+#: the engines of a sweep (theory.dynamics._engine: the rule of "auto")
+ENGINES = ("auto", "numba", "numpy")
 #: the classes of :data:`theory.dynamics.CLASS_NAMES`, recorded in the metadata
 _CLASSES = ("converged", "periodic", "chaotic", "diverged", "undecided", "drifting")
 
@@ -77,6 +79,11 @@ class SimulationOptions:
     early_exit : stop a point once its fate is known (off: every point runs all T steps).
     chunk_size : points per kernel call (progress and resume unit; default from the work).
     block : points per block (the inner loop of a step).
+    engine : ``"auto"`` (default), ``"numba"`` (the function's compiled kernel) or
+        ``"numpy"`` (whole-array NumPy, nothing to compile, ~20-100x slower): ``"auto"``
+        runs a small sweep (points x steps <= 2e8) of a function whose kernel is not
+        compiled yet on NumPy, everything else compiled (:mod:`theory.dynamics._engine`);
+        the result's ``metadata["engine"]`` says which one ran.
     """
 
     steps: int
@@ -93,6 +100,7 @@ class SimulationOptions:
     early_exit: bool = True
     chunk_size: int | None = None
     block: int = DEFAULT_BLOCK
+    engine: str = "auto"
 
     def __post_init__(self):
         put = object.__setattr__
@@ -132,6 +140,7 @@ class SimulationOptions:
         for name in ("lyapunov", "record_loss", "early_exit"):
             put(self, name, bool(getattr(self, name)))
         put(self, "block", _whole("block", self.block, 1))
+        put(self, "engine", validation.choice("engine", self.engine, ENGINES, error=GridError))
         if self.chunk_size is not None:
             put(self, "chunk_size", _whole("chunk_size", self.chunk_size, 1))
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from theory import validation
 from theory.dynamics._compile import CompiledLandscape, compile_landscape
+from theory.dynamics._engine import choose_engine, engine_run
 from theory.dynamics._errors import InitialPointError
 from theory.dynamics._gpu import device_chunk_size, device_kernels, validate_device
 from theory.dynamics._memory import check_simulation_memory
@@ -156,7 +157,8 @@ def simulate(
         work layout); ``settings`` given as keywords (``schedule=``, ``period_max=``,
         ``rtol=``, ``atol=``, ``bound=``, ``chaos_threshold=``, ``transient=``,
         ``lyapunov=``, ``keep_last=``, ``record_loss=``, ``early_exit=``, ``chunk_size=``,
-        ``block=``) build one or override its fields; see :class:`SimulationOptions`.
+        ``block=``, ``engine=``) build one or override its fields; see
+        :class:`SimulationOptions`.
     store : directory for chunk files: an interrupted sweep re-run with the same store and
         arguments resumes from the chunks saved and gives the same result.
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
@@ -167,7 +169,9 @@ def simulate(
         "torch-cpu" (that kernel on the CPU, for testing it).  A
         :class:`DeviceError` names ``device`` when CUDA or PyTorch is missing.
 
-    The resolved options are stored in the result's metadata (``result.metadata``).
+    The resolved options are stored in the result's metadata (``result.metadata``), with
+    the engine that ran (``metadata["engine"]``: ``"numba"``, the compiled kernel, or
+    ``"numpy"``, chosen by ``engine=``; see :mod:`theory.dynamics._engine`).
     """
     # copies: the result freezes its arrays, and must neither freeze nor alias the caller's
     # (a read-only array is another Numba type: reusing it would compile the kernel again)
@@ -178,6 +182,9 @@ def simulate(
     if store is not None and not isinstance(store, (str, os.PathLike)):
         raise GridError(f"store={store!r} must be a directory path (str or pathlib.Path)")
     device = validate_device(device)  # before any work: no GPU, no torch -> DeviceError
+    if device != "cpu" and opts.engine == "numpy":
+        raise GridError(f"engine='numpy' runs on the CPU; device={device!r} runs its own "
+                        "kernel (give engine='auto' or 'numba', or device='cpu')")
     check_simulation_memory(  # before compiling: the learning rates and period_max alone
         eta_grid.size, 1, 1, steps=opts.steps, keep_last=0, record_loss=opts.record_loss,
         block=1, history=history_length(opts.period_max),
@@ -191,6 +198,12 @@ def simulate(
     x0_grid = np.array(_x0_grid(x0, dim, compiled.name), dtype=float, copy=True)
     n_points = eta_grid.size * x0_grid.shape[0]
     opts = opts.resolved(n_points, x0_grid)
+    # "auto" -> "numba" or "numpy" (theory.dynamics._engine); the chunks run on that one.
+    # On a device its kernel runs ("numba" here: the compiled kernel of `compiled`)
+    if device == "cpu":
+        opts = opts.replace(engine=choose_engine(opts.engine, compiled, n_points, opts.steps))
+    else:
+        opts = opts.replace(engine="numba")
     check_simulation_memory(
         eta_grid.size, x0_grid.shape[0], dim, steps=opts.steps, keep_last=opts.keep_last,
         record_loss=opts.record_loss, block=min(opts.block, n_points), history=opts.history,
@@ -202,7 +215,8 @@ def simulate(
         "expression": str(compiled.expr),
         "variables": [v.name for v in compiled.variables],
         **opts.to_dict(),
-        **({"device": device} if device != "cpu" else {}),  # absent: the Numba CPU kernel
+        # which kernel ran: the device's, or on the CPU the engine (absent: before issue 12)
+        **({"device": device} if device != "cpu" else {"engine": opts.engine}),
     }
     metadata = {
         **description,
@@ -274,9 +288,10 @@ def _tangent_start(dim: int) -> np.ndarray:
 def _run_chunk(compiled: CompiledLandscape, x0_grid: np.ndarray, eta_grid: np.ndarray,
                start: int, stop: int, options: SimulationOptions, out: dict) -> None:
     """One call of the parallel kernel on the flat points [start, stop) with the resolved
-    ``options`` (:meth:`SimulationOptions.resolved`)."""
+    ``options`` (:meth:`SimulationOptions.resolved`; ``options.engine`` "numba" or "numpy":
+    the compiled kernel or the NumPy engine, same arguments)."""
     o = options
-    compiled.run(
+    engine_run(compiled, o.engine)(
         x0_grid,
         eta_grid,
         np.int64(start),

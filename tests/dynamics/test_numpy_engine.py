@@ -1,0 +1,188 @@
+"""The NumPy engine (issue 12, fast first result) against the compiled kernel, orbit by orbit,
+and the rule that chooses between them (theory.dynamics._engine, docs/simulator.md).
+
+The kernels compared with are those the other simulator tests compile anyway (f1, f2, f3 of
+Fig. 4.1 and the logistic conjugate ``cubic`` of conftest.py, which is not in the catalog),
+so these tests add no Numba compilation.  Both engines classify with the same compiled
+code (theory.dynamics._support) and step with the same expressions, evaluated by different
+implementations of the elementary functions (a few ulp apart).  Where the orbit is not
+chaotic that difference stays at the ulp level: same class, period, decision step, final
+state and exponent.  Where the dynamics is chaotic (f2, f3, the logistic map at r = 4, a
+chaotic transient before the period-3 window) it grows to O(1), as for any two correct
+implementations: there the tests compare what is reproducible -- the attractor (the final
+state lies on the other engine's cycle), the class of settled and diverged orbits, and the
+exponent within its statistical error and against its known value (ln 2 at r = 4).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from theory import Landscape
+from theory.dynamics import Schedule, SimulationOptions, _compile, _engine, simulate
+from theory.errors import GridError
+
+from .conftest import logistic_eta
+
+SETTLED = ("converged", "periodic")
+STEPS = 1000
+
+
+def _pair(function, eta, x0, **settings):
+    kernel = simulate(function, eta, x0, STEPS, progress=False, engine="numba", **settings)
+    fast = simulate(function, eta, x0, STEPS, progress=False, engine="numpy", **settings)
+    return kernel, fast
+
+
+@pytest.fixture(scope="module")
+def f1_pair(f1):
+    return _pair(f1, np.linspace(0.5, 6.0, 12), np.linspace(-6.0, 6.0, 41),
+                 keep_last=3, record_loss=True)
+
+
+@pytest.fixture(scope="module")
+def cubic_pair(cubic):
+    # the logistic map at r = 2.5 (converged), 3.3, 3.5 (periods 2, 4), 3.83 (period 3 after
+    # a chaotic transient), 4.0 (chaos, ln 2); x0 outside [0, (1+eta)/eta] diverge.  The grid
+    # avoids points mapped exactly onto an unstable cycle (x0 = 1.2 at r = 3.5 lands on the
+    # repelling 2-cycle {6/7, 3/7}: whether rounding keeps it there is a coin toss)
+    etas = [logistic_eta(r) for r in (2.5, 3.3, 3.5, 3.83, 4.0)]
+    return _pair(cubic, etas, np.linspace(-0.3, 1.6, 40), keep_last=8,
+                 schedule=Schedule.step_decay(100, 1.0))
+
+
+def test_f1_agrees_to_the_last_digits(f1_pair):
+    """f1 (Theorem 4.1): no chaos, so the engines agree to rounding in every output."""
+    kernel, fast = f1_pair
+    assert fast.metadata["engine"] == "numpy" and kernel.metadata["engine"] == "numba"
+    assert set(kernel.class_names.ravel()) >= {"converged", "periodic"}
+    np.testing.assert_array_equal(fast.classes, kernel.classes)
+    np.testing.assert_array_equal(fast.period, kernel.period)
+    np.testing.assert_array_equal(fast.decided_step, kernel.decided_step)
+    np.testing.assert_allclose(fast.final_state, kernel.final_state, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast.tail, kernel.tail, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast.loss, kernel.loss, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast.lyapunov, kernel.lyapunov, rtol=1e-9, atol=1e-12)
+
+
+def _on_cycle(state, tail, period, tol=1e-9):
+    """Whether each ``state`` (n, d) is one of the last ``period`` points of ``tail``."""
+    out = []
+    for x, t, p in zip(state, tail, period, strict=True):
+        cycle = t[-max(int(p), 1):]
+        out.append(np.min(np.max(np.abs(cycle - x), axis=-1)) <= tol * (1 + np.max(np.abs(x))))
+    return np.array(out)
+
+
+def test_cubic_agrees_orbit_by_orbit(cubic_pair):
+    """A function outside the catalog with every class: converged, periods 2, 4 and 3,
+    chaotic and diverged orbits."""
+    kernel, fast = cubic_pair
+    names = kernel.class_names
+    assert set(names.ravel()) == {"converged", "periodic", "chaotic", "diverged"}
+    assert set(kernel.period[names == "periodic"]) == {2, 3, 4}
+    np.testing.assert_array_equal(fast.classes, kernel.classes)
+    np.testing.assert_array_equal(fast.period, kernel.period)
+    settled = np.isin(names, SETTLED)
+    # on the same cycle; a chaotic transient (r = 3.83) may end on it at another phase
+    assert np.all(_on_cycle(fast.final_state[settled], kernel.tail[settled],
+                            kernel.period[settled]))
+    assert np.all(_on_cycle(kernel.final_state[settled], fast.tail[settled],
+                            fast.period[settled]))
+    np.testing.assert_allclose(fast.lyapunov[settled], kernel.lyapunov[settled], rtol=1e-9,
+                               atol=1e-12)
+    chaotic = names == "chaotic"
+    # r = 4: the exponent is ln 2 (the logistic map's invariant density), for both engines
+    for result in (kernel, fast):
+        assert abs(np.median(result.lyapunov[chaotic]) - math.log(2.0)) < 0.02
+    diverged = names == "diverged"
+    assert not np.any(np.isfinite(fast.final_state[diverged]) & (
+        np.abs(fast.final_state[diverged]) < 1e10))
+
+
+@pytest.mark.parametrize("name", ["f2", "f3"])
+def test_chaotic_landscapes_agree_in_distribution(name, f2, f3):
+    """f2 (6.2) and f3 (2-D, with the removable singularity of f1(|x|) at the origin that
+    both engines repair): settled and diverged orbits alike; chaotic orbits' exponents
+    within their finite-time spread."""
+    if name == "f2":
+        kernel, fast = _pair(f2, [0.4, 1.5, 2.5], np.linspace(-5.0, 5.0, 31))
+    else:
+        x0 = np.vstack([[0.0, 0.0], np.stack([np.linspace(-4, 4, 24),
+                                               np.linspace(3, -1, 24)], 1)])
+        kernel, fast = _pair(f3, [0.05, 1.0, 2.0], x0)
+    names, fast_names = kernel.class_names, fast.class_names
+    plain = np.isin(names, (*SETTLED, "diverged")) | np.isin(fast_names, (*SETTLED, "diverged"))
+    assert plain.any() and (names == "chaotic").sum() >= 10
+    np.testing.assert_array_equal(fast.classes[plain], kernel.classes[plain])
+    np.testing.assert_array_equal(fast.period[plain], kernel.period[plain])
+    settled = np.isin(names, SETTLED)
+    np.testing.assert_allclose(fast.final_state[settled], kernel.final_state[settled],
+                               rtol=1e-9, atol=1e-12)
+    # chaotic vs drifting/undecided is a statistical call on a finite orbit: it may flip
+    # for a few orbits near the line, as between two seeds
+    assert np.mean(fast.classes == kernel.classes) >= 0.9
+    both = (names == "chaotic") & (fast_names == "chaotic")
+    assert np.all(np.abs(fast.lyapunov[both] - kernel.lyapunov[both]) < 0.3)
+    for row in range(len(kernel.eta)):
+        mine = both[row]
+        if mine.sum() >= 5:
+            diff = np.mean(fast.lyapunov[row][mine]) - np.mean(kernel.lyapunov[row][mine])
+            assert abs(diff) < 0.05
+
+
+def test_quadratic_2d_against_the_formula():
+    """f = x^2/2 + y^2 (d = 2, not compiled by any test): GD is linear, converged iff
+    |1 - eta| < 1 and |1 - 2 eta| < 1, with exponent max_k log|1 - eta lambda_k|."""
+    quadratic = Landscape("x**2/2 + y**2", name="quadratic_2d")
+    etas = [0.3, 0.7, 1.2, 1.5]
+    r = simulate(quadratic, etas, [[1.0, -0.5], [0.2, 0.3]], 400, progress=False,
+                 engine="numpy")
+    assert r.metadata["engine"] == "numpy"
+    expected = ["converged", "converged", "diverged", "diverged"]
+    assert [row[0] for row in r.class_names] == expected
+    for k in range(2):
+        lam = max(math.log(abs(1 - etas[k])), math.log(abs(1 - 2 * etas[k])))
+        np.testing.assert_allclose(r.lyapunov[k], lam, rtol=1e-6)
+        np.testing.assert_allclose(r.final_state[k], 0.0, atol=1e-10)
+
+
+# ------------------------------------------------------------------------------ the rule
+
+
+def test_auto_runs_small_sweeps_of_uncompiled_functions_on_numpy(f1, monkeypatch):
+    compiled = _compile.compile_landscape(f1)
+    monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: False)
+    assert _engine.choose_engine("auto", compiled, 10_000, 1_000, max_work=10**8) == "numpy"
+    # too large: compile
+    assert _engine.choose_engine("auto", compiled, 10**6, 1_000, max_work=10**8) == "numba"
+    # explicit choices win
+    assert _engine.choose_engine("numba", compiled, 10, 10, max_work=10**8) == "numba"
+    assert _engine.choose_engine("numpy", compiled, 10**9, 10**3, max_work=0) == "numpy"
+    monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: True)
+    assert _engine.choose_engine("auto", compiled, 10, 10, max_work=10**8) == "numba"
+
+
+def test_auto_uses_a_compiled_kernel_and_the_environment_limit(f1, monkeypatch):
+    simulate(f1, 1.0, [0.5], 10, progress=False, engine="numba")  # compiled (or loaded)
+    assert _engine.kernel_is_compiled(_compile.compile_landscape(f1))
+    monkeypatch.setenv("MSL_NUMPY_MAX_WORK", "1e9")
+    r = simulate(f1, 1.0, [0.5], 10, progress=False)  # engine="auto"
+    assert r.metadata["engine"] == "numba"
+    monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: False)
+    r = simulate(f1, 1.0, [0.5], 10, progress=False)
+    assert r.metadata["engine"] == "numpy"
+    monkeypatch.setenv("MSL_NUMPY_MAX_WORK", "0")
+    assert simulate(f1, 1.0, [0.5], 10, progress=False).metadata["engine"] == "numba"
+    monkeypatch.setenv("MSL_NUMPY_MAX_WORK", "lots")
+    with pytest.raises(GridError, match="MSL_NUMPY_MAX_WORK"):
+        _engine.numpy_max_work()
+
+
+def test_engine_option_is_validated():
+    assert SimulationOptions(steps=10).engine == "auto"
+    with pytest.raises(GridError, match="engine='gpu' must be one of auto, numba, numpy"):
+        SimulationOptions(steps=10, engine="gpu")

@@ -1,0 +1,313 @@
+"""The GD sweep of the generated kernels, in whole-array NumPy: nothing to compile.
+
+:func:`run` takes the arguments of the generated ``run`` (:mod:`theory.dynamics._template`)
+and fills the same outputs by the same algorithm, for any landscape: the points of a call
+are cut into blocks; each GD step (4.1) updates all active points of a block with NumPy's
+ufuncs on the landscape's derivatives (:mod:`._numpy_functions`); the steps run in the
+kernel's segments (schedule boundaries, history checks every ``H`` steps, renormalisations
+of the tangent vector every ``RENORM`` steps in the Lyapunov window, tail recording); a
+state that turns non-finite from a finite one is redone with the ``*_safe`` derivatives.
+The classification is the kernel's own compiled code, called from Python on the block:
+``classify_block``, ``renormalise``, ``sample_recurrence``, ``init_chaos_stats`` and
+``chaos_class`` of :mod:`._support` (function-independent, compiled once per installation
+and loaded from Numba's cache).  So classes, periods and decision steps are the kernel's;
+final states, cycle exponents and Lyapunov exponents agree to a few ulp per step (chaotic
+orbits amplify that difference: their final states differ, their exponents agree within
+the statistical error).
+
+Speed: ~1e7-5e7 point-steps/s on one core (each step is a dozen ufunc calls on a block),
+against ~1e9 for the compiled kernel, but it starts at once, where compiling a new
+function's kernel costs 15-45 s (benchmarks/results/first_compile_profile.md).  The
+policy that chooses between them: :mod:`theory.dynamics._engine`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theory.dynamics._numpy_functions import NumpyFunctions
+from theory.dynamics._options import RENORM
+from theory.dynamics._support import (
+    CONVERGED,
+    DIVERGED,
+    DIVERGED_MARK,
+    PERIODIC,
+    UNDECIDED,
+    chaos_class,
+    classify_block,
+    init_chaos_stats,
+    renormalise,
+    sample_recurrence,
+)
+
+__all__ = ["NUMPY_BLOCK", "run"]
+
+#: points per block of the NumPy engine (large enough that a ufunc call's overhead is
+#: small against its work, small enough for the history ring to stay in cache)
+NUMPY_BLOCK = 16384
+
+
+def _hv(h: tuple, d: int, v: np.ndarray, k: int) -> np.ndarray:
+    """Row k of Hess f(x) v, from the upper triangle ``h`` (row by row) and v (d, n)."""
+    total = None
+    for j in range(d):
+        a, b = min(k, j), max(k, j)
+        idx = a * d - a * (a - 1) // 2 + (b - a)
+        term = h[idx] * v[j]
+        total = term if total is None else total + term
+    return total
+
+
+class _Block:
+    """The per-point state of one block (the kernel's arrays), compacted as points finish."""
+
+    def __init__(self, fn: NumpyFunctions, X0, ETA, start, gidx, factor0, H, VINIT):
+        n_x0 = X0.shape[0]
+        flat = start + gidx
+        d = fn.dim
+        n = gidx.size
+        self.idx = gidx.copy()
+        self.E0 = ETA[flat // n_x0].astype(float)
+        self.E = self.E0 * factor0
+        self.X = np.ascontiguousarray(X0[flat % n_x0].T, dtype=float)
+        self.V = np.ascontiguousarray(np.repeat(VINIT[:, None], n, axis=1))
+        self.LSUM = np.zeros(n)
+        self.STATS = np.empty((2 + 2 * d, n))
+        init_chaos_stats(self.STATS, np.int64(n))
+        self.HIST = np.empty((H + 1, d, n))
+        self.HIST[0] = self.X
+
+    @property
+    def n(self) -> int:
+        return self.idx.size
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the points where ``mask`` is False (finished)."""
+        self.idx = self.idx[mask]
+        self.E0 = self.E0[mask]
+        self.E = self.E[mask]
+        self.X = np.ascontiguousarray(self.X[:, mask])
+        self.V = np.ascontiguousarray(self.V[:, mask])
+        self.LSUM = self.LSUM[mask]
+        self.STATS = np.ascontiguousarray(self.STATS[:, mask])
+        self.HIST = np.ascontiguousarray(self.HIST[:, :, mask])
+
+
+def _step(fn: NumpyFunctions, X, V, E, lyap: bool):
+    """One GD step of every point (and its tangent vector if ``lyap``): (X', V')."""
+    d = fn.dim
+    xs = tuple(X)
+    Y = np.empty_like(X)
+    W = V
+    if lyap:
+        values = fn.grad_hess(*xs)
+        W = np.empty_like(V)
+        for k in range(d):
+            W[k] = V[k] - E * _hv(values[d:], d, V, k)
+    else:
+        values = fn.grad(*xs)
+    for k in range(d):
+        Y[k] = X[k] - E * values[k]
+    # a new state (tangent) that is not finite although the old state is: the derivatives
+    # hit a removable singularity; redo those points with the *_safe derivatives
+    bad = ~np.isfinite(Y).all(axis=0)
+    if lyap:
+        bad |= ~np.isfinite(W).all(axis=0)
+    if bad.any():
+        bad &= np.isfinite(X).all(axis=0)
+        if bad.any():
+            sub = tuple(x[bad] for x in xs)
+            e = E[bad]
+            if lyap:
+                safe = fn.grad_hess_safe(*sub)
+                vb = V[:, bad]
+                for k in range(d):
+                    W[k, bad] = vb[k] - e * _hv(safe[d:], d, vb, k)
+            else:
+                safe = fn.grad_safe(*sub)
+            for k in range(d):
+                Y[k, bad] = sub[k] - e * safe[k]
+    return Y, W
+
+
+def _cycle_exponent(fn: NumpyFunctions, x, e, p: int, reps: int, vinit) -> np.ndarray:
+    """The kernel's ``cycle_exponent`` for points with the same period p: x (d, m)."""
+    d = fn.dim
+    x = [np.array(row) for row in x]
+    v = [np.full(e.size, vinit[k]) for k in range(d)]
+    total = np.zeros(e.size)
+    n = p * reps
+    warm = p * (reps // 2)
+    for s in range(n):
+        values = fn.grad_hess_safe(*x)
+        vv = np.array(v)
+        w = [v[k] - e * _hv(values[d:], d, vv, k) for k in range(d)]
+        x = [x[k] - e * values[k] for k in range(d)]
+        norm = np.sqrt(sum(wk * wk for wk in w))
+        if s >= warm:
+            total += np.log(norm)
+        ok = (norm > 0.0) & (norm < np.inf)
+        inv = np.where(ok, 1.0 / np.where(ok, norm, 1.0), 0.0)
+        v = [np.where(ok, w[k] * inv, vinit[k]) for k in range(d)]
+    return total / (n - warm)
+
+
+def _finish(fn, blk: _Block, sel, t, cls, period, lam, steps, cycle_steps, VINIT, tail_from,
+            OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
+    """The kernel's ``finish_point`` for the block's points ``sel`` (an index array), decided
+    at time t with classes ``cls``, periods ``period`` and exponents ``lam``."""
+    if sel.size == 0:
+        return
+    d = fn.dim
+    H = blk.HIST.shape[0] - 1
+    gi = blk.idx[sel]
+    OUT_CLASS[gi] = cls
+    OUT_PERIOD[gi] = period
+    OUT_STEP[gi] = t
+    record_tail = TAIL.shape[1] > 0
+    record_loss = LOSS.shape[1] > 0
+    cyc = (cls == CONVERGED) | (cls == PERIODIC)
+    for p in np.unique(period[cyc]):
+        p = int(p)
+        mine = cyc & (period == p)
+        s, g = sel[mine], gi[mine]
+        a = t - ((t - steps) % p)
+        OUT_X[g] = blk.HIST[a % H][:, s].T
+        reps = 1 if d == 1 else max(2, (cycle_steps + p - 1) // p)
+        OUT_LYAP[g] = _cycle_exponent(fn, blk.HIST[t % H][:, s], blk.E[s], p, reps, VINIT)
+        if record_tail:
+            taus = np.arange(max(t + 1, tail_from), steps + 1)
+            if taus.size:
+                rows = (t - ((t - taus) % p)) % H
+                TAIL[g[:, None], (taus - tail_from)[None, :]] = np.transpose(
+                    blk.HIST[rows][:, :, s], (2, 0, 1))
+        if record_loss and t < steps:
+            taus = np.arange(t + 1, steps + 1)
+            LOSS[g[:, None], taus[None, :]] = LOSS[g[:, None], (t - ((t - taus) % p))[None, :]]
+    rest = ~cyc
+    if rest.any():
+        s, g = sel[rest], gi[rest]
+        OUT_X[g] = blk.X[:, s].T
+        OUT_LYAP[g] = lam[rest]
+        if record_tail:
+            lo = max(t + 1, tail_from)
+            if lo <= steps:
+                TAIL[g, lo - tail_from:] = blk.X[:, s].T[:, None, :]
+        if record_loss and t < steps:
+            LOSS[g, t + 1:] = np.inf
+
+
+def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, rtol, atol,
+               bound, lyap, lyap_from, early_exit, chaos_threshold, cycle_steps, VINIT,
+               tail_from, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
+    """The body of the kernel's ``prange`` loop, for the block of flat points ``gidx``."""
+    blk = _Block(fn, X0, ETA, start, gidx, FACTORS[0], H, VINIT)
+    n_bounds = BOUNDS.shape[0]
+    last_b = int(BOUNDS[n_bounds - 1]) if n_bounds > 0 else 0
+    record_tail = TAIL.shape[1] > 0
+    record_loss = LOSS.shape[1] > 0
+    if record_tail and tail_from == 0:
+        TAIL[blk.idx, 0] = blk.X.T
+    if record_loss:
+        LOSS[blk.idx, 0] = fn.loss_safe(*blk.X)[0]
+    n_seg = n_first = n_second = 0
+    lyap_mid = lyap_from + (steps - lyap_from) // 2
+    seg = 0
+    t = 0
+    outputs = (OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
+    while t < steps and blk.n > 0:
+        while seg < n_bounds and t >= BOUNDS[seg]:
+            seg += 1
+            blk.E = blk.E0 * FACTORS[seg]
+        do_lyap = lyap and t >= lyap_from
+        recording = record_loss or (record_tail and t >= tail_from - 1)
+        keep_hist = early_exit or t >= steps - H
+        t_next = steps
+        if seg < n_bounds:
+            t_next = min(t_next, int(BOUNDS[seg]))
+        if early_exit:
+            t_next = min(t_next, (t // H + 1) * H)
+        if do_lyap:
+            t_next = min(t_next, (t // RENORM + 1) * RENORM)
+        elif lyap:
+            t_next = min(t_next, lyap_from)
+        if record_tail and t < tail_from - 1:
+            t_next = min(t_next, tail_from - 1)
+        if not keep_hist:
+            t_next = min(t_next, steps - H)
+        # the kernel stores the iterates not kept in a sink row, never read: storing them in
+        # the ring (overwritten during the last H steps, before any read) is the same
+        for s in range(t, t_next):
+            blk.X, blk.V = _step(fn, blk.X, blk.V, blk.E, do_lyap)
+            blk.HIST[(s + 1) % H] = blk.X
+            if recording:
+                if record_tail and s + 1 >= tail_from:
+                    TAIL[blk.idx, s + 1 - tail_from] = blk.X.T
+                if record_loss:
+                    LOSS[blk.idx, s + 1] = fn.loss_safe(*blk.X)[0]
+        if do_lyap:
+            renormalise(blk.V, blk.LSUM, blk.STATS, np.int64(blk.n), np.int64(t_next - t))
+            n_seg += 1
+            first = t_next <= lyap_mid
+            sample_recurrence(blk.X, blk.STATS, np.int64(blk.n), first)
+            n_first += 1 if first else 0
+            n_second += 0 if first else 1
+        t = t_next
+        if early_exit and t % H == 0 and t < steps:
+            m_div = min(H, t + 1)
+            m = min(m_div, t - last_b + 1) if t >= last_b else 0
+            period = np.empty(blk.n, np.int64)
+            classify_block(blk.HIST, np.int64(t), np.int64(m_div), np.int64(m),
+                           np.int64(blk.n), float(bound), np.int64(period_max), float(rtol),
+                           float(atol), period)
+            done = period != 0
+            if done.any():
+                sel = np.flatnonzero(done)
+                p = period[sel]
+                cls = np.where(p == DIVERGED_MARK, DIVERGED,
+                               np.where(p == 1, CONVERGED, PERIODIC))
+                _finish(fn, blk, sel, t, cls, np.maximum(p, 0), np.full(sel.size, np.nan),
+                        steps, cycle_steps, VINIT, tail_from, *outputs)
+                blk.keep(~done)
+    if blk.n == 0:
+        return
+    m_div = min(H, steps + 1)
+    m = min(m_div, steps - last_b + 1)
+    period = np.empty(blk.n, np.int64)
+    classify_block(blk.HIST, np.int64(steps), np.int64(m_div), np.int64(m), np.int64(blk.n),
+                   float(bound), np.int64(period_max), float(rtol), float(atol), period)
+    cls = np.full(blk.n, UNDECIDED, np.int64)
+    lam = np.full(blk.n, np.nan)
+    cls[period == DIVERGED_MARK] = DIVERGED
+    cls[period == 1] = CONVERGED
+    cls[period > 1] = PERIODIC
+    open_ = period == 0
+    if lyap:
+        window = steps - lyap_from
+        lam[open_] = blk.LSUM[open_] / window
+        for i in np.flatnonzero(open_ & (lam > chaos_threshold)):
+            cls[i] = chaos_class(blk.STATS, np.int64(i), float(blk.LSUM[i]), np.int64(window),
+                                 np.int64(n_seg), np.int64(n_first), np.int64(n_second),
+                                 float(chaos_threshold))
+    _finish(fn, blk, np.arange(blk.n), steps, cls, np.maximum(period, 0), lam, steps,
+            cycle_steps, VINIT, tail_from, *outputs)
+
+
+def run(fn: NumpyFunctions, X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H,
+        period_max, rtol, atol, bound, lyap, lyap_from, early_exit, chaos_threshold,
+        cycle_steps, VINIT, tail_from, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL,
+        LOSS) -> None:
+    """The generated kernel's ``run`` (same arguments after ``fn``, same outputs, indexed
+    by point - start), on NumPy.  ``block`` is ignored (a work layout that changes no
+    number): blocks of :data:`NUMPY_BLOCK` points, fewer when the history ring of a block
+    would exceed 64 MiB (never fewer than ``block``, the kernel's layout)."""
+    total = int(stop) - int(start)
+    steps, H, lyap_from, tail_from = int(steps), int(H), int(lyap_from), int(tail_from)
+    size = min(NUMPY_BLOCK, max(int(block), 2**23 // ((H + 1) * fn.dim)))
+    with np.errstate(all="ignore"):
+        for lo in range(0, total, size):
+            gidx = np.arange(lo, min(total, lo + size), dtype=np.int64)
+            _run_block(fn, X0, ETA, int(start), gidx, steps, BOUNDS, FACTORS, H,
+                       int(period_max), rtol, atol, bound, bool(lyap), lyap_from,
+                       bool(early_exit), chaos_threshold, int(cycle_steps), VINIT, tail_from,
+                       OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
