@@ -58,6 +58,14 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
         help="cpu (the Numba kernel, default), cuda or cuda:N (the PyTorch kernel on a GPU; "
         "same classification, docs/gpu.md), or torch-cpu (that kernel on the CPU)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "numba", "numpy"),
+        default="auto",
+        help="GD engine: the function's compiled kernel (numba), whole-array NumPy (numpy: "
+        "nothing to compile, slower), or auto (default): NumPy for a small sweep of a "
+        "function whose kernel is not compiled yet, else the kernel",
+    )
 
 
 def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
@@ -97,6 +105,7 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
         period_max=args.period_max,
         keep_last=keep_last,
         early_exit=not args.no_early_exit,
+        engine=args.engine,
         store=store,
         progress=sys.stderr.isatty(),
         device=args.device,

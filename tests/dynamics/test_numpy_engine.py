@@ -186,3 +186,29 @@ def test_engine_option_is_validated():
     assert SimulationOptions(steps=10).engine == "auto"
     with pytest.raises(GridError, match="engine='gpu' must be one of auto, numba, numpy"):
         SimulationOptions(steps=10, engine="gpu")
+
+
+def test_momentum_sweeps_refuse_the_numpy_engine(f1):
+    from theory.dynamics import simulate_momentum
+
+    with pytest.raises(GridError, match="engine='numpy' is for GD sweeps"):
+        simulate_momentum(f1, 1.0, 0.5, [0.3], options=SimulationOptions(10, engine="numpy"))
+
+
+def test_cli_engine_flag(capsys):
+    """``msl simulate --engine numpy``: GD on x^3/3 - x^2/2 at eta = 2.5 is the logistic map
+    at r = 3.5, period 4 (x0 = 1.2 is left out: it lands exactly on the repelling 2-cycle,
+    where rounding decides)."""
+    import json
+
+    from msl.cli import main
+
+    argv = ["simulate", "x**3/3 - x**2/2", "--eta", "2.5", "--x0", "0.1:1.1:8", "--steps",
+            "3000", "--json", "--engine", "numpy"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["periods"] == {"4": 8} and len(out["attractor"]) == 4
+    with pytest.raises(SystemExit) as exit_info:  # argparse: usage and one line, exit 2
+        main([*argv[:-1], "gpu"])
+    assert exit_info.value.code == 2
+    assert "--engine" in capsys.readouterr().err

@@ -131,6 +131,9 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
         options = options.replace(steps=steps)
     if options.keep_last or options.record_loss or options.schedule.boundaries:
         raise GridError("momentum sweeps take no schedule, keep_last or record_loss (GD only)")
+    if options.engine == "numpy":
+        raise GridError("engine='numpy' is for GD sweeps (simulate); momentum sweeps are "
+                        "compiled (engine='auto' or 'numba')")
     compiled = compile_landscape(function)
     if compiled.dim != 1:
         raise GridError(f"function={compiled.name!r} has {compiled.dim} variables; momentum "
