@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -127,19 +128,31 @@ def _markdown(rows: dict, load: tuple) -> str:
         "| stage | " + " | ".join(rows) + " |",
         "| --- | " + " | ".join("---:" for _ in rows) + " |",
     ]
-    stages = ["import_s", "sympy_derivatives_s", "codegen_s", "write_and_import_s",
-              "first_sweep_s", "second_sweep_s"]
-    for stage in stages:
-        lines.append(f"| {stage} | " + " | ".join(f"{r[stage]:.2f}" for r in rows.values())
+    stages = {
+        "import theory.dynamics": lambda r: r["import_s"],
+        "resolve + differentiate (sympy)": lambda r: r["sympy_derivatives_s"],
+        "print the module (codegen)": lambda r: r["codegen_s"],
+        "compile_landscape (codegen again, write, import)":
+            lambda r: r["codegen_s"] + r["write_and_import_s"],
+        "first sweep (Numba compiles)": lambda r: r["first_sweep_s"],
+        "second sweep (compiled)": lambda r: r["second_sweep_s"],
+    }
+    for stage, value in stages.items():
+        lines.append(f"| {stage} | " + " | ".join(f"{value(r):.2f}" for r in rows.values())
                      + " |")
     lines += ["", "Numba compilation inside the first sweep, per compiled function "
               "(seconds exclusive of the functions it compiles / inclusive / LLVM-stage "
               "time from Numba's timers):", ""]
+    # the generated module's name is a hash per function: one row per kernel function
+    rows = {f: {**r, "numba": {re.sub(r"msl_gd_[0-9a-f]+", "kernel", k): v
+                               for k, v in r["numba"].items()}} for f, r in rows.items()}
     names: list[str] = []
     for r in rows.values():
         for name in r["numba"]:
             if name not in names:
                 names.append(name)
+    names.sort(key=lambda n: -max(r["numba"].get(n, {}).get("exclusive_s", 0.0)
+                                  for r in rows.values()))
     lines.append("| function | " + " | ".join(rows) + " |")
     lines.append("| --- | " + " | ".join("---:" for _ in rows) + " |")
     for name in names:
@@ -153,6 +166,43 @@ def _markdown(rows: dict, load: tuple) -> str:
                 extra = f" / {llvm:.2f}" if llvm is not None else ""
                 cells.append(f"{row['exclusive_s']:.2f} / {row['inclusive_s']:.2f}{extra}")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += ["", "Reading (per function: logcosh / pseudo_huber / saturating):", ""]
+
+    def per(f):
+        return " / ".join(f"{f(r):.1f}" for r in rows.values())
+
+    def exclusive(r, prefix):
+        return sum(v["exclusive_s"] for k, v in r["numba"].items() if k.startswith(prefix))
+
+    internal = ("arrayobj.", "builtins.", "unicode.")
+    lines += [
+        f"- the first sweep is {per(lambda r: r['first_sweep_s'])} s, the sympy work "
+        f"{per(lambda r: r['sympy_derivatives_s'])} s and code generation "
+        f"{per(lambda r: r['codegen_s'] + r['write_and_import_s'])} s: compilation is "
+        "everything;",
+        f"- the parallel driver `run` alone (its typing, parfor passes and lowering, exclusive "
+        f"of its callees): {per(lambda r: r['numba']['kernel.run']['exclusive_s'])} s; "
+        f"the step functions `steps_lyap` + `steps_plain` + `steps_record` "
+        f"(inclusive of the derivatives inlined into them): "
+        + per(lambda r: sum(r["numba"].get(f"kernel.{n}", {}).get("inclusive_s", 0.0)
+                             for n in ("steps_lyap", "steps_plain", "steps_record")))
+        + " s;",
+        "- Numba's own overloads (array, builtins and string helpers, e.g. for error "
+        "messages), compiled afresh in every process because they are not in any cache: "
+        + per(lambda r: sum(exclusive(r, p) for p in internal)) + " s;",
+        "- the derivative functions themselves (`grad_safe`, `grad_hess_safe`, `loss_safe`; "
+        "the first compile of a process also pays Numba's start-up): "
+        + per(lambda r: sum(r["numba"].get(f"kernel.{n}", {}).get("exclusive_s", 0.0)
+                             for n in ("grad_safe", "grad_hess_safe", "loss_safe")))
+        + " s.",
+        "",
+        "The function-specific source is small, but the derivatives are inlined into every "
+        "step loop (that is what lets LLVM vectorise the loop over points), so the whole "
+        "driver is compiled again for every function. Hence the design of issue 12: small "
+        "sweeps of a function whose kernel is not compiled yet run on a NumPy engine that "
+        "compiles nothing per function (`theory/dynamics/_numpy_kernel.py`, "
+        "docs/simulator.md); see `first_result.md`.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -160,9 +210,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child")
     parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite the .md from the .json in --out")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.child)))
+        return
+    out = Path(args.out)
+    if args.render:
+        data = json.loads((out / "first_compile_profile.json").read_text())
+        (out / "first_compile_profile.md").write_text(_markdown(data["rows"], data["load"]))
         return
     # the shared helpers in Numba's cache, as after a first use of the installation
     if not any((ROOT / "theory" / "dynamics" / "__pycache__").glob("_support.*.nbi")):
@@ -176,7 +233,6 @@ def main() -> None:
         print(name, json.dumps({k: v for k, v in rows[name].items() if k != "numba"}),
               flush=True)
     load = (start_load, tuple(round(v, 2) for v in os.getloadavg()))
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "first_compile_profile.json").write_text(
         json.dumps({"functions": FUNCTIONS, "load": load, "rows": rows}, indent=2) + "\n")
