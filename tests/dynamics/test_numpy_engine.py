@@ -269,3 +269,34 @@ def test_numpy_engine_every_step_matches_the_reference_map(case, f1, f2, f3, cub
         elif landscape.dim == 1 and len(terms) == steps - transient and np.isfinite(
                 r.lyapunov[0, j]):
             _assert_exponent(r.lyapunov[0, j], float(np.mean(terms)), rel=1e-9)
+
+
+@pytest.mark.parametrize("text", [
+    "Piecewise((x**2, x < 1), (2*x - 1, True)) + Abs(x)**3",
+    "Max(x**2, x**4/4) + Min(x, 0)**2 + sign(x)*x**3",
+    "erf(x)*x + atan(x)**2 + (1 + x**2)**(3/2)",
+    "log(1 + x**2) + exp(x/3) - 1 + cosh(x/2) + x**2*cbrt(1 + x**2)",
+    "x**2*y**2/2 + y**4/4 + sin(x)*cos(y) + tanh(x + y)",
+])
+def test_numpy_functions_against_the_landscape(text):
+    """The printer's constructs (Piecewise, Abs, sign, Max/Min, erf, half and third powers,
+    log1p/expm1 rewriting) evaluated on arrays, against theory.Landscape's own evaluation
+    (sympy lambdify, independent of the printer)."""
+    import sympy as sp
+
+    from theory.dynamics._numpy_functions import numpy_functions
+
+    landscape = Landscape(sp.sympify(text, locals={"x": sp.Symbol("x", real=True),
+                                                   "y": sp.Symbol("y", real=True)}))
+    d = landscape.dim
+    fn = numpy_functions(f"test-{text}", landscape.variables, landscape.expr,
+                         landscape.gradient_exprs, landscape.hessian_exprs)
+    points = np.random.default_rng(7).uniform(-2.5, 2.5, (50, d))
+    coords = tuple(points.T)
+    np.testing.assert_allclose(fn.loss(*coords)[0], landscape.value(points), rtol=1e-12)
+    values = fn.grad_hess(*coords)
+    np.testing.assert_allclose(np.array(values[:d]).T, landscape.gradient(points), rtol=1e-11,
+                               atol=1e-13)
+    hessian = landscape.hessian(points)
+    upper = [hessian[:, j, k] for j in range(d) for k in range(d) if j <= k]
+    np.testing.assert_allclose(np.array(values[d:]), np.array(upper), rtol=1e-10, atol=1e-12)
