@@ -67,8 +67,11 @@ def compute(sweeps: Sequence[Sweep] = SWEEPS, *, store_dir: str | Path | None = 
         digest = hashlib.sha1(repr(sweep).encode()).hexdigest()[:10]
         tag = f"{sweep.name}_{digest}"  # one store per grid: a changed sweep never mixes
         store = None if store_dir is None else Path(store_dir) / tag
+        # the compiled kernel always (not engine="auto"): the report must not depend on
+        # whether a kernel happens to be in the cache (the NumPy engine's chaotic orbits
+        # differ in the last digits, docs/simulator.md)
         result = simulate(f, np.linspace(*sweep.eta), np.linspace(*sweep.x0), sweep.steps,
-                          keep_last=32, store=store, progress=progress)
+                          keep_last=32, store=store, progress=progress, engine="numba")
         out.append(Diagram(sweep, f, result))
     return tuple(out)
 
