@@ -99,7 +99,10 @@ def test_result_format_is_the_cpu_one(f1_pair, tmp_path):
         assert (a.shape, a.dtype) == (b.shape, b.dtype), name
     assert gpu.metadata["device"] == "torch-cpu" and "device" not in cpu.metadata
     assert gpu.metadata["kernel"].startswith("torch-")
-    same = {k: v for k, v in cpu.metadata.items() if k not in ("kernel", "chunk_size")}
+    # "engine" (numba or numpy, issue 12) is a CPU setting: a device run records its device
+    assert cpu.metadata["engine"] == "numba" and "engine" not in gpu.metadata
+    same = {k: v for k, v in cpu.metadata.items()
+            if k not in ("kernel", "chunk_size", "engine")}
     assert {k: gpu.metadata[k] for k in same} == same
     gpu.save(tmp_path / "r.npz")
     loaded = SimulationResult.load(tmp_path / "r.npz")

@@ -300,3 +300,9 @@ def test_numpy_functions_against_the_landscape(text):
     hessian = landscape.hessian(points)
     upper = [hessian[:, j, k] for j in range(d) for k in range(d) if j <= k]
     np.testing.assert_allclose(np.array(values[d:]), np.array(upper), rtol=1e-10, atol=1e-12)
+
+
+def test_numpy_engine_is_a_cpu_engine(f1):
+    pytest.importorskip("torch")
+    with pytest.raises(GridError, match="engine='numpy' runs on the CPU; device='torch-cpu'"):
+        simulate(f1, 1.0, [0.5], 10, progress=False, engine="numpy", device="torch-cpu")
