@@ -164,6 +164,7 @@ def test_quadratic_2d_against_the_formula():
 def test_auto_runs_small_sweeps_of_uncompiled_functions_on_numpy(f1, monkeypatch):
     compiled = _compile.compile_landscape(f1)
     monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: False)
+    monkeypatch.setattr(_engine, "_NUMPY_WORK", {})
     assert _engine.choose_engine("auto", compiled, 10_000, 1_000, max_work=10**8) == "numpy"
     # too large: compile
     assert _engine.choose_engine("auto", compiled, 10**6, 1_000, max_work=10**8) == "numba"
@@ -174,10 +175,22 @@ def test_auto_runs_small_sweeps_of_uncompiled_functions_on_numpy(f1, monkeypatch
     assert _engine.choose_engine("auto", compiled, 10, 10, max_work=10**8) == "numba"
 
 
+def test_auto_compiles_once_small_sweeps_add_up(f1, monkeypatch):
+    """A loop of small sweeps stays on NumPy only until their work passes the limit."""
+    compiled = _compile.compile_landscape(f1)
+    monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: False)
+    monkeypatch.setattr(_engine, "_NUMPY_WORK", {})
+    chosen = [_engine.choose_engine("auto", compiled, 1_000, 1_000, max_work=2_500_000)
+              for _ in range(4)]
+    assert chosen == ["numpy", "numpy", "numba", "numba"]
+    assert _engine._NUMPY_WORK == {compiled.key: 2_000_000}
+
+
 def test_auto_uses_a_compiled_kernel_and_the_environment_limit(f1, monkeypatch):
     simulate(f1, 1.0, [0.5], 10, progress=False, engine="numba")  # compiled (or loaded)
     assert _engine.kernel_is_compiled(_compile.compile_landscape(f1))
     monkeypatch.setenv("MSL_NUMPY_MAX_WORK", "1e9")
+    monkeypatch.setattr(_engine, "_NUMPY_WORK", {})
     r = simulate(f1, 1.0, [0.5], 10, progress=False)  # engine="auto"
     assert r.metadata["engine"] == "numba"
     monkeypatch.setattr(_engine, "kernel_is_compiled", lambda c: False)

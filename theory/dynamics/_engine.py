@@ -11,12 +11,13 @@ nothing per function and runs ~1e7-5e7 point-steps/s with the same classificatio
 * ``"numba"`` -- always the compiled kernel (compiling it if needed);
 * ``"numpy"`` -- always the NumPy engine;
 * ``"auto"`` (default) -- the NumPy engine when the kernel is not compiled yet (neither in
-  this process nor in Numba's on-disk cache) *and* the sweep is small:
-  points x steps <= :func:`numpy_max_work` (default :data:`NUMPY_MAX_WORK` = 2e8, about
-  the work the NumPy engine does in the time the kernel takes to compile); the compiled
-  kernel otherwise.  So a new function's first small sweep answers in seconds, a large
-  sweep compiles (and every later sweep of the function uses the kernel), and a function
-  whose kernel is cached always runs compiled.
+  this process nor in Numba's on-disk cache) *and* the work is small: the sweep's points x
+  steps, added to what ``auto`` already gave the NumPy engine for this function in this
+  process, is at most :func:`numpy_max_work` (default :data:`NUMPY_MAX_WORK` = 2e8, a
+  few seconds of NumPy work, less than a compile); the compiled kernel otherwise.  So a
+  new function's first small sweeps answer in seconds; a large sweep, or the sweep that
+  takes a loop of small ones past the limit, compiles the kernel, and every later sweep
+  of the function runs compiled; a function whose kernel is cached always runs compiled.
 
 The result's ``metadata["engine"]`` says which engine ran.  The engines classify alike and
 agree to a few ulp per step (chaotic orbits' final states excepted); for results that must
@@ -28,6 +29,7 @@ never the NumPy engine; the test suite sets it so that its sweeps test the kerne
 from __future__ import annotations
 
 import os
+import threading
 
 from theory.dynamics._compile import CompiledLandscape
 from theory.dynamics._errors import CompileError
@@ -37,8 +39,13 @@ from theory.errors import GridError
 __all__ = ["ENGINES", "NUMPY_MAX_WORK", "choose_engine", "kernel_is_compiled",
            "numpy_max_work"]
 
-#: largest sweep (points x steps) that ``engine="auto"`` runs on NumPy while the kernel is
-#: not compiled (~4-20 s of NumPy work, against 15-45 s of compilation)
+_LOCK = threading.Lock()
+#: kernel key -> point-steps that engine="auto" gave the NumPy engine in this process
+_NUMPY_WORK: dict[str, int] = {}
+
+#: most work (points x steps, summed over one function's sweeps in a process) that
+#: ``engine="auto"`` runs on NumPy while the kernel is not compiled (3-20 s of NumPy work,
+#: against 20-45 s of compilation: benchmarks/results/first_result.md)
 NUMPY_MAX_WORK = 2 * 10**8
 
 
@@ -91,9 +98,14 @@ def choose_engine(requested: str, compiled: CompiledLandscape, n_points: int, st
                 "use engine='numba'")
         return "numpy"
     limit = numpy_max_work() if max_work is None else max_work
-    if n_points * steps > limit or kernel_is_compiled(compiled):
+    work = n_points * steps
+    with _LOCK:
+        done = _NUMPY_WORK.get(compiled.key, 0)
+    if done + work > limit or kernel_is_compiled(compiled) or not numpy_available(compiled):
         return "numba"
-    return "numpy" if numpy_available(compiled) else "numba"
+    with _LOCK:
+        _NUMPY_WORK[compiled.key] = _NUMPY_WORK.get(compiled.key, 0) + work
+    return "numpy"
 
 
 def engine_run(compiled: CompiledLandscape, engine: str):

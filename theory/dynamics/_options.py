@@ -80,9 +80,10 @@ class SimulationOptions:
     chunk_size : points per kernel call (progress and resume unit; default from the work).
     block : points per block (the inner loop of a step).
     engine : ``"auto"`` (default), ``"numba"`` (the function's compiled kernel) or
-        ``"numpy"`` (whole-array NumPy, nothing to compile, ~20-100x slower): ``"auto"``
-        runs a small sweep (points x steps <= 2e8) of a function whose kernel is not
-        compiled yet on NumPy, everything else compiled (:mod:`theory.dynamics._engine`);
+        ``"numpy"`` (whole-array NumPy, nothing to compile, ~10-30x slower): ``"auto"``
+        runs small sweeps (points x steps <= 2e8 per function and process) of a function
+        whose kernel is not compiled yet on NumPy, everything else compiled
+        (:mod:`theory.dynamics._engine`);
         the result's ``metadata["engine"]`` says which one ran.
     """
 
