@@ -139,6 +139,19 @@ def _write_once(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
+def write_kernel_source(module_name: str, text: str) -> Path:
+    """Write the generated module ``text`` once into the cache directory as
+    ``<module_name>.py`` (a per-user temporary folder if that cannot be written); its path."""
+    path = cache_directory() / f"{module_name}.py"
+    try:
+        _write_once(path, text)
+    except OSError:  # cache directory not writable: a per-user temporary one
+        fallback = Path(tempfile.gettempdir()) / f"multiscale-landscapes-{os.getuid()}"
+        path = fallback / "gd-kernels" / f"{module_name}.py"
+        _write_once(path, text)
+    return path
+
+
 def import_generated(name: str, path: Path):
     """Import the generated kernel module at ``path`` as ``name`` (left out of
     ``sys.modules`` if executing it fails, so a retry starts clean)."""
@@ -242,13 +255,7 @@ def _compile(landscape) -> CompiledLandscape:
         # derivatives under another name (f1 typed out as an expression) finds this file
         # and Numba's machine code beside it, instead of compiling its own copy
         module_name = f"msl_gd_{key}"
-        path = cache_directory() / f"{module_name}.py"
-        try:
-            _write_once(path, text)
-        except OSError:  # cache directory not writable: a per-user temporary one
-            fallback = Path(tempfile.gettempdir()) / f"multiscale-landscapes-{os.getuid()}"
-            path = fallback / "gd-kernels" / f"{module_name}.py"
-            _write_once(path, text)
+        path = write_kernel_source(module_name, text)
         module = import_generated(module_name, path)
         compiled = CompiledLandscape(
             name=landscape.name,

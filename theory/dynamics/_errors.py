@@ -17,8 +17,13 @@ class DeviceError(MslValueError):
     """``device`` is not known, or names a device (CUDA) or package (PyTorch) not present."""
 
 
+class SchedulerError(MslValueError):
+    """A Dask scheduler was rejected: bad text, unreachable address, or dask not installed."""
+
+
 class InitialPointError(GridError):
     """Initial points have the wrong shape for the landscape, or are not finite."""
 
 
-__all__ = ["CompileError", "DeviceError", "InitialPointError", "StoreMismatchError"]
+__all__ = ["CompileError", "DeviceError", "InitialPointError", "SchedulerError",
+           "StoreMismatchError"]

@@ -139,6 +139,7 @@ def simulate(
     *,
     options: SimulationOptions | None = None,
     store=None,
+    scheduler=None,
     progress: bool | Callable[[int, int], None] = True,
     device: str = "cpu",
     **settings,
@@ -161,6 +162,11 @@ def simulate(
         :class:`SimulationOptions`.
     store : directory for chunk files: an interrupted sweep re-run with the same store and
         arguments resumes from the chunks saved and gives the same result.
+    scheduler : where the chunks run: None (this process, the default), a
+        ``distributed.Client``, a scheduler address ``"tcp://host:8786"``, or ``"local:N"``
+        (a LocalCluster of N worker processes, closed afterwards); each chunk is one task, the
+        results are bitwise those of the in-process run (docs/distributed.md; needs the
+        ``cluster`` extra).
     progress : show a tqdm bar (True), nothing (False), or call ``progress(done, total)``
         after every chunk.
     device : "cpu" (the Numba kernel, default), "cuda" / "cuda:N" (a PyTorch kernel generated
@@ -185,6 +191,10 @@ def simulate(
     if device != "cpu" and opts.engine == "numpy":
         raise GridError(f"engine='numpy' runs on the CPU; device={device!r} runs its own "
                         "kernel (give engine='auto' or 'numba', or device='cpu')")
+    if scheduler is not None:  # before compiling: bad text, or dask missing, fails at once
+        from theory.dynamics._distributed import check_scheduler
+
+        check_scheduler(scheduler, device=device, engine=opts.engine)
     check_simulation_memory(  # before compiling: the learning rates and period_max alone
         eta_grid.size, 1, 1, steps=opts.steps, keep_last=0, record_loss=opts.record_loss,
         block=1, history=history_length(opts.period_max),
@@ -200,7 +210,9 @@ def simulate(
     opts = opts.resolved(n_points, x0_grid)
     # "auto" -> "numba" or "numpy" (theory.dynamics._engine); the chunks run on that one.
     # On a device its kernel runs ("numba" here: the compiled kernel of `compiled`)
-    if device == "cpu":
+    # With a scheduler the workers run the compiled kernel ("numba": a cluster is for large
+    # sweeps, and "auto" must not depend on this machine's kernel cache)
+    if device == "cpu" and scheduler is None:
         opts = opts.replace(engine=choose_engine(opts.engine, compiled, n_points, opts.steps))
     else:
         opts = opts.replace(engine="numba")
@@ -228,19 +240,12 @@ def simulate(
     }
 
     n_eta, n_x0 = eta_grid.size, x0_grid.shape[0]
-    out = {
-        "final_state": np.empty((n_points, dim)),
-        "classes": np.empty(n_points, np.int8),
-        "period": np.empty(n_points, np.int32),
-        "lyapunov": np.empty(n_points),
-        "decided_step": np.empty(n_points, np.int32),
-        "tail": np.empty((n_points, keep_last, dim)),
-        "loss": np.empty((n_points, steps + 1 if record_loss else 0)),
-    }
+    out = chunk_outputs(n_points, dim, opts)
 
+    fingerprint = _fingerprint(description, eta_grid, x0_grid)
     chunk_store = None
     if store is not None:
-        chunk_store = ChunkStore(store, _fingerprint(description, eta_grid, x0_grid), description)
+        chunk_store = ChunkStore(store, fingerprint, description)
         if chunk_store.result_path.exists():
             finished = _load_finished(chunk_store.result_path, metadata, eta_grid, x0_grid)
             if finished is not None:
@@ -249,18 +254,24 @@ def simulate(
     chunk_size = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
     with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done:
-        for c in range(n_chunks):
-            start = c * chunk_size
-            stop = min(n_points, start + chunk_size)
-            saved = _saved_chunk(chunk_store, c, out, stop - start)
-            if saved is not None:
-                for name, array in out.items():
-                    array[start:stop] = saved[name]
-            else:
-                _run_chunk(compiled, x0_grid, eta_grid, start, stop, opts, out)
-                if chunk_store is not None:
-                    chunk_store.save(c, {name: a[start:stop] for name, a in out.items()})
-            done(c, stop - start)
+        if scheduler is not None:
+            from theory.dynamics._distributed import run_on_cluster
+
+            run_on_cluster(scheduler, compiled, x0_grid, eta_grid, opts, out,
+                           store=chunk_store, fingerprint=fingerprint, done=done)
+        else:
+            for c in range(n_chunks):
+                start = c * chunk_size
+                stop = min(n_points, start + chunk_size)
+                saved = _saved_chunk(chunk_store, c, out, stop - start)
+                if saved is not None:
+                    for name, array in out.items():
+                        array[start:stop] = saved[name]
+                else:
+                    _run_chunk(compiled, x0_grid, eta_grid, start, stop, opts, out)
+                    if chunk_store is not None:
+                        chunk_store.save(c, {name: a[start:stop] for name, a in out.items()})
+                done(c, stop - start)
 
     result = SimulationResult(
         eta=eta_grid,
@@ -285,13 +296,35 @@ def _tangent_start(dim: int) -> np.ndarray:
     return vinit / np.linalg.norm(vinit)
 
 
+def chunk_outputs(n_points: int, dim: int, options: SimulationOptions) -> dict:
+    """Empty output arrays for ``n_points`` points (the kernel fills them)."""
+    return {
+        "final_state": np.empty((n_points, dim)),
+        "classes": np.empty(n_points, np.int8),
+        "period": np.empty(n_points, np.int32),
+        "lyapunov": np.empty(n_points),
+        "decided_step": np.empty(n_points, np.int32),
+        "tail": np.empty((n_points, options.keep_last, dim)),
+        "loss": np.empty((n_points, options.steps + 1 if options.record_loss else 0)),
+    }
+
+
 def _run_chunk(compiled: CompiledLandscape, x0_grid: np.ndarray, eta_grid: np.ndarray,
                start: int, stop: int, options: SimulationOptions, out: dict) -> None:
     """One call of the parallel kernel on the flat points [start, stop) with the resolved
     ``options`` (:meth:`SimulationOptions.resolved`; ``options.engine`` "numba" or "numpy":
-    the compiled kernel or the NumPy engine, same arguments)."""
+    the compiled kernel or the NumPy engine, same arguments), into ``out[name][start:stop]``."""
+    call_kernel(engine_run(compiled, options.engine), compiled.dim, x0_grid, eta_grid, start,
+                stop, options, {name: array[start:stop] for name, array in out.items()})
+
+
+def call_kernel(run, dim: int, x0_grid: np.ndarray, eta_grid: np.ndarray, start: int,
+                stop: int, options: SimulationOptions, chunk_out: dict) -> None:
+    """``run`` (a generated module's parallel kernel, or the NumPy engine's) on the flat
+    points [start, stop), writing into the chunk's own arrays ``chunk_out`` (``stop - start``
+    points each)."""
     o = options
-    engine_run(compiled, o.engine)(
+    run(
         x0_grid,
         eta_grid,
         np.int64(start),
@@ -310,13 +343,13 @@ def _run_chunk(compiled: CompiledLandscape, x0_grid: np.ndarray, eta_grid: np.nd
         o.early_exit,
         float(o.chaos_threshold),
         np.int64(CYCLE_STEPS),
-        _tangent_start(compiled.dim),
+        _tangent_start(dim),
         np.int64(o.tail_from),
-        out["final_state"][start:stop],
-        out["classes"][start:stop],
-        out["period"][start:stop],
-        out["lyapunov"][start:stop],
-        out["decided_step"][start:stop],
-        out["tail"][start:stop],
-        out["loss"][start:stop],
+        chunk_out["final_state"],
+        chunk_out["classes"],
+        chunk_out["period"],
+        chunk_out["lyapunov"],
+        chunk_out["decided_step"],
+        chunk_out["tail"],
+        chunk_out["loss"],
     )
