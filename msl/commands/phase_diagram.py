@@ -5,14 +5,15 @@ Runs GD (4.1) on the grid learning rate x initial point and writes into DIR: ``r
 metadata; numpy.load opens it), ``class_map.png`` (fate over (eta, x0)), ``bifurcation.png``
 (eta against the attractor, with x_eta, 2/f''(0) and the stability of the period-2 orbit
 drawn over it for a one-dimensional subquadratic function) and ``lyapunov_map.png``.
-Re-running the same command resumes an interrupted sweep from the chunks saved in DIR.
+Re-running the same command resumes an interrupted sweep from the chunks saved in DIR (or in
+``--store``); ``--scheduler`` runs the chunks on a Dask cluster (docs/distributed.md).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from msl.commands.simulate import add_grid_arguments, check_gd_device, sweep
+from msl.commands.simulate import add_grid_arguments, check_gd_device, check_gd_only, sweep
 
 
 def register(subparsers) -> None:
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)
+        check_gd_only(args)
         return _optimizer_runs.phase_diagram(args)
     from pathlib import Path
 
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     keep_last = max(0, min(args.keep_last, args.steps + 1))
     function, result = sweep(args, keep_last=keep_last, store=out)
     written = [out / "result.npz"]
+    if args.store is not None and Path(args.store).resolve() != out.resolve():
+        result.save(written[0])  # the sweep's own copy is in its --store
     component = 0 if result.dim > 1 else None
     written += save_figure(
         plot_class_map(result, function, component=component), out / "class_map", pdf=args.pdf

@@ -66,10 +66,35 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
         "nothing to compile, slower), or auto (default): NumPy for a small sweep of a "
         "function whose kernel is not compiled yet, else the kernel",
     )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="SCHEDULER",
+        help="run the chunks as Dask tasks: local:N (N worker processes on this machine) or "
+        "a scheduler address tcp://host:8786 (needs the 'cluster' extra; docs/distributed.md)",
+    )
+    parser.add_argument(
+        "--store",
+        default=None,
+        metavar="DIR",
+        help="chunk store: finished chunks are saved there, and the same command run again "
+        "computes only the missing ones",
+    )
+
+
+def check_gd_only(args: argparse.Namespace) -> None:
+    """--scheduler and --store run GD sweeps only (not the --optimizer branches)."""
+    from theory.errors import GridError
+
+    for flag in ("scheduler", "store"):
+        if getattr(args, flag, None) is not None:
+            raise GridError(f"--{flag} works with plain GD sweeps only (--optimizer gd, "
+                            f"no --beta/--sigma); got --optimizer {args.optimizer}")
 
 
 def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
-    """Parse the shared arguments and run :func:`theory.dynamics.simulate`."""
+    """Parse the shared arguments and run :func:`theory.dynamics.simulate` (in the chunk store
+    ``--store``, else ``store``; on ``--scheduler`` if given)."""
     import numpy as np
 
     from msl._theory_args import parse_grid, resolve_cli_function
@@ -106,7 +131,8 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
         keep_last=keep_last,
         early_exit=not args.no_early_exit,
         engine=args.engine,
-        store=store,
+        store=args.store if args.store is not None else store,
+        scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
         device=args.device,
     )
@@ -143,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)
+        check_gd_only(args)
         return _optimizer_runs.simulate(args)
     from theory.dynamics import compile_landscape, summarize
 

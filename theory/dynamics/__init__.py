@@ -4,7 +4,8 @@
   frozen, validated object stored in every result's metadata;
 * :func:`simulate` -- GD (4.1) from every initial point with every learning rate (optionally
   a :class:`Schedule`), each orbit classified as converged, periodic, chaotic, diverged,
-  undecided or drifting, with its period and Lyapunov exponent;
+  undecided or drifting, with its period and Lyapunov exponent; in this process or, with
+  ``scheduler=``, as Dask tasks on a cluster (docs/distributed.md);
 * :func:`zero_one_test`, :func:`zero_one_statistic` -- the 0-1 test for chaos (Gottwald &
   Melbourne) on a series or a result's kept tail: a second opinion on "chaotic";
 * :class:`SimulationResult` -- the per-point results with their metadata (save/load .npz or
@@ -26,6 +27,7 @@ from theory.dynamics._errors import (
     CompileError,
     DeviceError,
     InitialPointError,
+    SchedulerError,
     StoreMismatchError,
 )
 from theory.dynamics._momentum import MOMENTUM_METHODS, MomentumSweep, simulate_momentum
@@ -60,6 +62,7 @@ __all__ = [
     "MomentumSweep",
     "SGDSweep",
     "Schedule",
+    "SchedulerError",
     "SimulationOptions",
     "SimulationResult",
     "StoreMismatchError",

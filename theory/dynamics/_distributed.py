@@ -258,7 +258,7 @@ def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
         futures = {}
         for c, start, stop in missing:
             future = client.submit(_run_task, kernel, x0_future, eta_future, start, stop,
-                                   options, key=task_key(fingerprint, c), retries=1)
+                                   options, key=task_key(fingerprint, c))
             futures[future] = (c, start, stop)
         pending = set(futures)
         try:
