@@ -27,6 +27,8 @@ NAV = (
     ("Gallery", "gallery.md"),
     ("Theory", "theory.md"),
     ("Simulator", "simulator.md"),
+    ("GPU sweeps", "gpu.md"),
+    ("Distributed sweeps", "distributed.md"),
     ("Performance", "performance.md"),
     ("Proofs", "proofs.md"),
     ("Empirical", "empirical.md"),
