@@ -9,7 +9,7 @@ steps run), interleaved, best and median of ``--repeats``:
   1 worker / 2 workers;
 * **per-chunk overhead** -- many tiny chunks (2,000 orbits x 100 steps in chunks of 10) in
   this process, on the 2-worker cluster, and on it with a chunk store (one ``.npz`` written
-  per chunk); the overhead is (cluster - in-process) / chunks;
+  per chunk, or a Zarr store); the overhead is (cluster - in-process) / chunks;
 * **start** -- starting the LocalCluster, and the first sweep on it (40 one-point chunks: the
   workers import the package and load the cached kernel).
 
@@ -118,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("tiny chunks: in-process", tiny, {}),
                 ("tiny chunks: 2 workers", tiny, {"scheduler": clusters[2][1]}),
                 ("tiny chunks: 2 workers + store", tiny, {"scheduler": clusters[2][1]}),
+                ("tiny chunks: 2 workers + zarr store", tiny, {"scheduler": clusters[2][1]}),
             ):
                 with tempfile.TemporaryDirectory() as store:
-                    if name.endswith("store"):
+                    if name.endswith("zarr store"):
+                        kwargs = {**kwargs, "store": Path(store) / "sweep.zarr"}
+                    elif name.endswith("store"):
                         kwargs = {**kwargs, "store": Path(store) / "sweep"}
                     elapsed, result = sweep(grid, name, **kwargs)
                 times.setdefault(name, []).append(elapsed)
@@ -149,10 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         "tiny"]
     store_ms = 1e3 * (best["tiny chunks: 2 workers + store"] - best["tiny chunks: 2 workers"]) / \
         chunks["tiny"]
+    zarr_ms = 1e3 * (best["tiny chunks: 2 workers + zarr store"]
+                     - best["tiny chunks: 2 workers"]) / chunks["tiny"]
     result = {
         "speedup_2_over_1_workers": speedup,
         "dask_overhead_ms_per_chunk": overhead_ms,
         "store_ms_per_chunk": store_ms,
+        "zarr_store_ms_per_chunk": zarr_ms,
         "cluster_start_s": start_s,
         "first_sweep_on_new_cluster_s": first_s,
         "bitwise_identical_to_in_process": bool(identical),
@@ -186,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker; 'in-process' uses Numba's threads on every core).",
         f"- **Dask overhead per chunk: {overhead_ms:.1f} ms** (tiny chunks, 2 workers, against "
         f"the same chunks in-process); writing each chunk into the store adds "
-        f"{store_ms:.1f} ms.",
+        f"{store_ms:.1f} ms (.npz files), {zarr_ms:.1f} ms (Zarr).",
         f"- LocalCluster start: {start_s[1]:.1f} s (1 worker), {start_s[2]:.1f} s (2 "
         f"workers); first sweep on a new cluster (40 one-point chunks; the workers import the "
         f"package and load the cached kernel): {first_s[1]:.1f} s, {first_s[2]:.1f} s.",

@@ -2,8 +2,8 @@
 
 :func:`theory.dynamics.simulate` with ``scheduler=`` hands the chunks that its store does not
 hold yet to :func:`run_on_cluster`, which submits one task per chunk and saves each chunk
-into the store the moment its result arrives (:class:`~theory.dynamics._store.ChunkStore`,
-one atomically written ``.npz`` per chunk), so a killed worker (Dask reruns its tasks
+into the store the moment its result arrives (one atomically written ``.npz`` per chunk, or a
+Zarr store: :func:`~theory.dynamics._store.open_store`), so a killed worker (Dask reruns its tasks
 elsewhere), a killed client or a re-run loses no finished chunk and computes only the
 missing ones.
 
@@ -46,7 +46,6 @@ from theory.dynamics._compile import (
 from theory.dynamics._errors import SchedulerError
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._simulate import _saved_chunk, call_kernel, chunk_outputs, package_version
-from theory.dynamics._store import ChunkStore
 
 __all__ = ["CONNECT_TIMEOUT_S", "KernelSource", "check_scheduler", "connected", "run_on_cluster"]
 
@@ -230,9 +229,10 @@ def task_key(fingerprint: str, chunk: int) -> str:
 
 def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
                    eta_grid: np.ndarray, options: SimulationOptions, out: dict, *,
-                   store: ChunkStore | None, fingerprint: str,
+                   store, fingerprint: str,
                    done: Callable[[int, int], None]) -> None:
-    """Fill ``out`` (the flat output arrays) chunk by chunk: chunks in ``store`` are read,
+    """Fill ``out`` (the flat output arrays) chunk by chunk: chunks in ``store`` (a chunk
+    store of :func:`~theory.dynamics._store.open_store`, or None) are read,
     the others run as tasks on ``scheduler`` and are saved into ``store`` as they arrive.
     ``done(k, points)`` is called after the k-th (0-based) chunk finished, in that order."""
     n_points = out["classes"].shape[0]

@@ -27,7 +27,7 @@ from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
 from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._store import ChunkStore
+from theory.dynamics._store import open_store
 from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError
 
@@ -161,7 +161,8 @@ def simulate(
         ``block=``, ``engine=``) build one or override its fields; see
         :class:`SimulationOptions`.
     store : directory for chunk files: an interrupted sweep re-run with the same store and
-        arguments resumes from the chunks saved and gives the same result.
+        arguments resumes from the chunks saved and gives the same result (a path ending in
+        ``.zarr``: a Zarr store, readable while the sweep runs; needs zarr).
     scheduler : where the chunks run: None (this process, the default), a
         ``distributed.Client``, a scheduler address ``"tcp://host:8786"``, or ``"local:N"``
         (a LocalCluster of N worker processes, closed afterwards); each chunk is one task, the
@@ -245,7 +246,8 @@ def simulate(
     fingerprint = _fingerprint(description, eta_grid, x0_grid)
     chunk_store = None
     if store is not None:
-        chunk_store = ChunkStore(store, fingerprint, description)
+        chunk_store = open_store(store, fingerprint, description, out, opts.chunk_size,
+                                 {"eta": eta_grid, "x0": x0_grid})
         if chunk_store.result_path.exists():
             finished = _load_finished(chunk_store.result_path, metadata, eta_grid, x0_grid)
             if finished is not None:

@@ -10,7 +10,8 @@ Layout of a store directory::
 Every file is written to a temporary name and renamed, so a chunk on disk is always
 complete; a chunk damaged anyway (a full disk, a bad copy) is redone, never trusted.
 A store that holds another sweep is refused (:class:`StoreMismatchError`) rather than
-mixed.
+mixed.  A store path ending in ``.zarr`` is a Zarr store instead
+(:mod:`theory.dynamics._zarr_store`, same interface): :func:`open_store` chooses.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from theory.files import (
     remove_stray_temporaries,
 )
 
-__all__ = ["ChunkStore"]
+__all__ = ["ChunkStore", "open_store"]
 
 #: name of the array, in every chunk, that holds the sweep's fingerprint
 _FINGERPRINT = "store_fingerprint"
@@ -91,3 +92,15 @@ class ChunkStore:
     def remove_chunks(self) -> None:
         for path in self.directory.glob("chunk_*.npz"):
             path.unlink(missing_ok=True)
+
+
+def open_store(directory: str | os.PathLike, fingerprint: str, description: dict,
+               outputs: dict[str, np.ndarray], chunk_size: int, grids: dict[str, np.ndarray]):
+    """The chunk store at ``directory``: Zarr for a path ending in ``.zarr``, else ``.npz``
+    files (:class:`ChunkStore`).  ``outputs`` are the sweep's (empty) flat output arrays,
+    ``grids`` its ``eta`` and ``x0``."""
+    if Path(directory).suffix == ".zarr":
+        from theory.dynamics._zarr_store import ZarrChunkStore
+
+        return ZarrChunkStore(directory, fingerprint, description, outputs, chunk_size, grids)
+    return ChunkStore(directory, fingerprint, description)
