@@ -191,3 +191,21 @@ def test_cli_scheduler_and_store_flags(cluster, tmp_path, capsys):
         assert main([*argv, *bad]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and word in err
+
+
+def test_killed_worker_loses_nothing(f2, client, reference, tmp_path):
+    """SIGKILL one of the two workers mid-sweep (last in this module: its nanny restarts it in
+    the background): Dask reruns its chunks on the other one, and the result is the same."""
+    victim = next(iter(client.run(os.getpid).items()))[1]
+    store = tmp_path / "store"
+
+    def kill_after_three(done, total):
+        if done == 3:
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(0.02)  # the workers run ahead: results of the victim are still there
+
+    result = simulate(f2, ETAS, X0, STEPS, scheduler=client, store=store,
+                      progress=kill_after_three, **SETTINGS)
+    _assert_bitwise(result, reference)
+    assert (store / "result.npz").exists()
+    assert victim not in client.run(os.getpid).values()  # it was killed indeed

@@ -254,7 +254,7 @@ def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
     distributed = _import_distributed(scheduler)
     with connected(scheduler) as client:
         kernel, x0_future, eta_future = client.scatter(
-            [KernelSource.of(compiled), x0_grid, eta_grid], hash=True)
+            [KernelSource.of(compiled), x0_grid, eta_grid], hash=True, broadcast=True)
         futures = {}
         for c, start, stop in missing:
             future = client.submit(_run_task, kernel, x0_future, eta_future, start, stop,
