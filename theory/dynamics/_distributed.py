@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 
-from theory import validation
 from theory.dynamics._compile import (
     CompiledLandscape,
     _code_lines,
@@ -54,6 +53,7 @@ CONNECT_TIMEOUT_S = 10.0
 #: what to install for a scheduler
 _EXTRA = "pip install 'multiscale-landscapes[cluster]'"
 _LOCAL = re.compile(r"^local:(.*)$")
+_MAX_LOCAL = 4096
 #: ``scheme://host:port`` or ``host:port`` (IPv6 hosts in brackets)
 _ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+):\d{1,5}$")
 _FORMS = ("a distributed.Client, a Dask cluster object, an address 'tcp://host:port', or "
@@ -89,15 +89,13 @@ def check_scheduler(scheduler, *, device: str = "cpu", engine: str = "auto"
         text = scheduler.strip()
         local = _LOCAL.match(text)
         if local:
-            try:
-                n = validation.whole_number("scheduler", int(local.group(1)), minimum=1,
-                                            maximum=4096, error=SchedulerError)
-            except ValueError:
+            n = local.group(1).strip()
+            if not (n.isdigit() and 1 <= int(n) <= _MAX_LOCAL):
                 raise SchedulerError(
                     f"scheduler={scheduler!r}: in 'local:N', N must be a whole number of "
-                    "worker processes from 1 to 4096") from None
+                    f"worker processes from 1 to {_MAX_LOCAL}")
             _import_distributed(scheduler)
-            return "local", n
+            return "local", int(n)
         if not _ADDRESS.match(text):
             raise SchedulerError(f"scheduler={scheduler!r} is not a scheduler: give {_FORMS}")
         _import_distributed(scheduler)
@@ -123,9 +121,15 @@ def connected(scheduler) -> Iterator:
         return
     if kind == "local":
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        cluster = distributed.LocalCluster(
-            n_workers=value, threads_per_worker=1, processes=True, dashboard_address=None,
-            env={"NUMBA_NUM_THREADS": str(max(1, (cpus or 1) // value))})
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=value, threads_per_worker=1, processes=True, dashboard_address=None,
+                env={"NUMBA_NUM_THREADS": str(max(1, (cpus or 1) // value))})
+        except RuntimeError as exc:  # e.g. a script without a __main__ guard
+            raise SchedulerError(
+                f"scheduler={scheduler!r}: the LocalCluster's worker processes did not start "
+                f"({exc}); in a script, call simulate under `if __name__ == \"__main__\":` "
+                "(the workers are new processes that import the script)") from None
         try:
             with distributed.Client(cluster) as client:
                 yield client
