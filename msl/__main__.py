@@ -1,3 +1,4 @@
 from msl.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when worker processes (Dask local:N) import it
+    raise SystemExit(main())
