@@ -67,6 +67,16 @@ def client(cluster):
         yield connected
 
 
+def test_back_to_back_sweeps_on_one_client(f2, client):
+    """Regression: the same kernel scattered again by the next sweep under the same key was
+    cancelled by the release of the previous one ('lost dependencies')."""
+    expected = simulate(f2, ETAS[:2], X0[:8], 60, chunk_size=2, progress=False)
+    for _ in range(4):
+        again = simulate(f2, ETAS[:2], X0[:8], 60, chunk_size=2, progress=False,
+                         scheduler=client)
+        assert again.lyapunov.tobytes() == expected.lyapunov.tobytes()
+
+
 def _chunk_tasks(stream) -> set[str]:
     return {record["key"] for record in stream.data
             if str(record["key"]).startswith("msl-chunk-")}

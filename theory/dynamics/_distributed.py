@@ -30,6 +30,7 @@ import platform
 import re
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,9 +227,12 @@ def _run_task(kernel: KernelSource, x0_grid: np.ndarray, eta_grid: np.ndarray, s
 # ---------------------------------------------------------------------------- the client
 
 
-def task_key(fingerprint: str, chunk: int) -> str:
-    """The Dask key of chunk ``chunk`` of the sweep ``fingerprint`` (the same on a re-run)."""
-    return f"msl-chunk-{fingerprint[:16]}-{chunk:06d}"
+def task_key(fingerprint: str, run: str, chunk: int) -> str:
+    """The Dask key of chunk ``chunk`` of the sweep ``fingerprint`` in the run ``run``.
+
+    New keys on every run: a key that the same client released a moment ago and submits
+    again can be cancelled by the release still on its way ("lost dependencies")."""
+    return f"msl-chunk-{fingerprint[:16]}-{run}-{chunk:06d}"
 
 
 def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
@@ -257,12 +261,15 @@ def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
         return
     distributed = _import_distributed(scheduler)
     with connected(scheduler) as client:
+        # random keys (hash=False), for the reason given in task_key; on every worker, so
+        # that a killed worker takes no input with it
         kernel, x0_future, eta_future = client.scatter(
-            [KernelSource.of(compiled), x0_grid, eta_grid], hash=True, broadcast=True)
+            [KernelSource.of(compiled), x0_grid, eta_grid], hash=False, broadcast=True)
+        run = uuid.uuid4().hex[:8]
         futures = {}
         for c, start, stop in missing:
             future = client.submit(_run_task, kernel, x0_future, eta_future, start, stop,
-                                   options, key=task_key(fingerprint, c))
+                                   options, key=task_key(fingerprint, run, c))
             futures[future] = (c, start, stop)
         pending = set(futures)
         try:
