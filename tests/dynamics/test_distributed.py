@@ -160,6 +160,13 @@ def test_bad_scheduler_is_one_clear_error(f2, scheduler):
         simulate(f2, ETAS[:2], X0[:3], 10, scheduler=scheduler, progress=False)
 
 
+def test_scheduler_with_a_gpu_device_is_refused(f2):
+    pytest.importorskip("torch")  # else device='torch-cpu' is refused first (DeviceError)
+    with pytest.raises(SchedulerError, match=r"scheduler='local:2' with device='torch-cpu'"):
+        simulate(f2, ETAS[:2], X0[:3], 10, scheduler="local:2", device="torch-cpu",
+                 progress=False)
+
+
 def test_unreachable_scheduler_names_it(f2, monkeypatch):
     pytest.importorskip("distributed")
     import theory.dynamics._distributed as dist
