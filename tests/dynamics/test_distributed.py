@@ -1,6 +1,7 @@
 """Sweeps on Dask (issue 12): a LocalCluster of 2 worker processes gives bitwise the
 in-process result; a sweep whose client is killed resumes from its store computing only the
-missing chunks; bad schedulers are one clear error; the CLI flags.
+missing chunks; a worker killed mid-sweep loses nothing; back-to-back sweeps on one client;
+bad schedulers are one clear error; the CLI flags.
 
 One module-scoped LocalCluster serves every test (starting one costs seconds).  The grid is
 f2 (6.2) above its threshold 2/f2''(0) = 1/3, where almost every orbit is chaotic and runs
