@@ -168,6 +168,12 @@ def test_scheduler_with_a_gpu_device_is_refused(f2):
                  progress=False)
 
 
+def test_scheduler_with_the_numpy_engine_is_refused(f2):
+    with pytest.raises(SchedulerError, match=r"scheduler='local:2' with engine='numpy'"):
+        simulate(f2, ETAS[:2], X0[:3], 10, scheduler="local:2", engine="numpy",
+                 progress=False)
+
+
 def test_unreachable_scheduler_names_it(f2, monkeypatch):
     pytest.importorskip("distributed")
     import theory.dynamics._distributed as dist
