@@ -23,6 +23,8 @@ Experiments (each a function returning a frozen result, a CLI command and a figu
 2. :func:`run_slice` / :func:`gradient_slice` -- gradient-direction slice (Fig. 3.1);
 3. :func:`run_scales` / :func:`separate_scales` -- separate scales (Fig. 3.2);
 4. :func:`run_lr_decay` -- learning-rate decay (Fig. 2.1 right, Fig. 3.2 right);
+   :func:`decay_from_run` / :func:`run_eos_decay` -- the same, branched off a run of
+   :func:`run_eos`;
 5. :func:`check_homogeneity`, :func:`input_rescaling` -- Section 6 on real networks;
 6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c.
 
@@ -50,6 +52,7 @@ _EXPORTS = {
     "_scales": ("ScaleProfile", "ScalesResult", "filter_normalise", "locate_wells",
         "scale_profile", "separate_scales"),
     "_lr_decay": ("LrDecayResult", "run_lr_decay"),
+    "_decay_branches": ("decay_from_run", "run_eos_decay"),
     "_homogeneity": ("HomogeneityResult", "InputRescalingResult", "check_homogeneity",
         "input_rescaling"),
     "_geometry": ("GeometryResult", "path_geometry"),

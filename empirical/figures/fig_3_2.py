@@ -66,10 +66,12 @@ def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3g}"
 
 
-def _claim(profile: ScaleProfile, step: int) -> Claim:
+def _claim(profile: ScaleProfile, step: int, *, source: str | None = None) -> Claim:
+    """The separate-scales claim along one direction (``source`` overrides where the
+    paper says it, for the same claim on another setting)."""
     wells = profile.wells
     panel = "left" if profile.name == "gradient" else "middle"
-    source = f"Section 3.2, Fig. 3.2 {panel}, {profile.name} direction"
+    source = source or f"Section 3.2, Fig. 3.2 {panel}, {profile.name} direction"
     paper = "the minimum lies in a small sharp well inside a large flat well (separate scales)"
     r0, r1 = float(profile.radii[0]), float(profile.radii[-1])
     inner = wells[0] if wells else None

@@ -54,8 +54,12 @@ class Stage:
 
 
 def _figure(module, ctx: Context, **kwargs) -> StageOutput:
+    """compute -> claims, plot, and the raw series where the module writes them
+    (``series(data, out)``: CSV/JSON beside the PNG)."""
     data = module.compute(**kwargs)
-    return StageOutput(module.claims(data), module.plot(data, ctx.out, pdf=ctx.pdf))
+    series = getattr(module, "series", None)
+    files = tuple(series(data, ctx.out)) if series is not None else ()
+    return StageOutput(module.claims(data), module.plot(data, ctx.out, pdf=ctx.pdf), files)
 
 
 def _theory_stage(figure: str, options: Callable[[Context], dict] = lambda ctx: {}
@@ -82,9 +86,12 @@ def _check(ctx: Context) -> StageOutput:
 
 def _empirical_kwargs(ctx: Context, figure: str) -> dict:
     setting = ctx.preset.empirical.replace(seed=ctx.seed, device=ctx.device)
-    # the three empirical stages share one edge-of-stability run (resumable checkpoint)
-    return {**setting.options(figure), "run_dir": ctx.root / "fig2.1" / "run",
-            "progress": ctx.progress}
+    # the empirical stages share one edge-of-stability run (resumable checkpoint)
+    kwargs = {**setting.options(figure), "run_dir": ctx.root / "fig2.1" / "run",
+              "progress": ctx.progress}
+    if figure == "fig_3_2_multiscale":  # the Section 6 run is its own
+        kwargs["multiscale_run_dir"] = ctx.out / "run"
+    return kwargs
 
 
 def _empirical_stage(figure: str) -> Callable[[Context], StageOutput]:
@@ -107,7 +114,7 @@ def _empirical_stage(figure: str) -> Callable[[Context], StageOutput]:
 def _empirical_settings(figure: str) -> Callable[[Preset], dict]:
     def settings(p: Preset) -> dict:
         options = p.empirical.options(figure)
-        return {**options, "spec": options["spec"].to_dict()}
+        return {k: (x.to_dict() if hasattr(x, "to_dict") else x) for k, x in options.items()}
 
     return settings
 
@@ -132,6 +139,24 @@ STAGES: tuple[Stage, ...] = (
           "directions: a small sharp well inside a large flat well shows as a rise, a rim, "
           "then a second rise.", _empirical_stage("fig_3_2"), _empirical_settings("fig_3_2"),
           empirical=True),
+    Stage("fig2.1-right", "Learning-rate decay at two times (Fig. 2.1 right)",
+          "The edge-of-stability run with its learning rate decayed tenfold at a third or at "
+          "two thirds of its length: the paper says the later decay generalises better "
+          "(higher test accuracy at the end), both decays coming after the test accuracy "
+          "has nearly stopped rising, and that the decay finds a lower training loss.",
+          _empirical_stage("fig_2_1_right"), _empirical_settings("fig_2_1_right"),
+          empirical=True),
+    Stage("fig3.2-right", "The path before and after each decay (Fig. 3.2 right)",
+          "The same runs projected on the first principal directions of the path before the "
+          "decays, after the early decay and after the late decay (orthonormalised): the "
+          "paper says the two decayed runs move along very different directions, both "
+          "unlike the large-learning-rate one.", _empirical_stage("fig_3_2_right"),
+          _empirical_settings("fig_3_2_right"), empirical=True),
+    Stage("fig3.2-multiscale", "Random directions on multiscale inputs (Fig. 3.2, Section 6)",
+          "Fig. 3.2's wide slices along random directions, on the same network trained on "
+          "inputs whose norms sit at 1, 10 and 100, where Section 6 says separate scales "
+          "should appear, next to the digits run.", _empirical_stage("fig_3_2_multiscale"),
+          _empirical_settings("fig_3_2_multiscale"), empirical=True),
     Stage("fig4.1", "Subquadratic functions with learning-rate decay (Fig. 4.1)",
           "GD on f1 from -5 with eta 5 -> 3 -> 1 (iterations 100, 150) settles on the "
           "period-2 orbit +-x_eta of each rate above 2, then converges; on f2 (C = 3) from -5 "
