@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from msl.reproduction import folder
+from msl.reproduction import folder, prewarm
 from msl.reproduction import report as _report
 from msl.reproduction.presets import Preset
 from msl.reproduction.stages import GROUPS, STAGES, Context, Stage
@@ -69,6 +69,46 @@ def _run_stage(stage: Stage, ctx: Context, fingerprint: dict) -> dict:
             "files": [_relative(p, ctx.root) for p in output.files]}
 
 
+def _finished(root: Path, name: str) -> dict | None:
+    """The summary of a stage that finished in ``root`` (``None``: none, or damaged)."""
+    if not (root / name / "summary.json").exists():
+        return None
+    return folder.finished_summary(root, name)
+
+
+def _one_stage(stage: Stage, prefix: str, ctx: Context, fingerprint: dict, *, force: bool,
+               log, done: dict, seconds: dict) -> None:
+    """Skip ``stage`` if it finished before with these settings, else (re)run it into
+    ``ctx.out`` and record its summary in ``done`` and its time in ``seconds``."""
+    root = ctx.root
+    summary_path = root / stage.name / "summary.json"
+    if summary_path.exists():
+        summary = folder.finished_summary(root, stage.name)
+        if summary is None:
+            log(f"{prefix}: its summary or a file it lists is damaged or missing; "
+                "redoing it")
+        elif summary.get("settings") == fingerprint and not force:
+            log(f"{prefix}: done before with these settings; skipped (--force redoes it)")
+            done[stage.name] = summary
+            return
+        elif summary.get("settings") != fingerprint:
+            log(f"{prefix}: settings changed since the last run; redoing it")
+        # a finished stage is redone from scratch; an unfinished one (no summary)
+        # keeps its checkpoints and resumes
+        shutil.rmtree(root / stage.name)
+    log(f"{prefix}: {stage.title} ...")
+    start = time.perf_counter()
+    summary = _run_stage(stage, ctx, fingerprint)
+    seconds[stage.name] = round(time.perf_counter() - start, 1)
+    summary_path.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_json(summary_path, summary)  # atomic: an interrupted stage leaves none
+    folder.write_json(root / "timings.json", seconds)
+    done[stage.name] = summary
+    verdicts = [c["verdict"] for c in summary["claims"]]
+    log(f"{prefix}: finished in {seconds[stage.name]} s; "
+        f"{verdicts.count('confirmed')}/{len(verdicts)} claims confirmed")
+
+
 def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None = None,
               seed: int = 0, device: str = "cpu", force: bool = False, pdf: bool = False,
               progress: bool = True, log=None) -> dict:
@@ -89,38 +129,23 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
                 "preset_settings": json.loads(json.dumps(preset.to_dict()))}
     folder.prepare(root, settings, force=force)
     done: dict[str, dict] = {}
-    timings_path = root / "timings.json"
     seconds = folder.read_timings(root)
-    for k, stage in enumerate(selected, 1):
-        summary_path = root / stage.name / "summary.json"
-        fingerprint = _fingerprint(stage, preset, seed, device)
-        prefix = f"[{k}/{len(selected)}] {stage.name}"
-        if summary_path.exists():
-            summary = folder.finished_summary(root, stage.name)
-            if summary is None:
-                log(f"{prefix}: its summary or a file it lists is damaged or missing; "
-                    "redoing it")
-            elif summary.get("settings") == fingerprint and not force:
-                log(f"{prefix}: done before with these settings; skipped (--force redoes it)")
-                done[stage.name] = summary
-                continue
-            elif summary.get("settings") != fingerprint:
-                log(f"{prefix}: settings changed since the last run; redoing it")
-            # a finished stage is redone from scratch; an unfinished one (no summary)
-            # keeps its checkpoints and resumes
-            shutil.rmtree(root / stage.name)
-        log(f"{prefix}: {stage.title} ...")
-        start = time.perf_counter()
-        ctx = Context(root, root / stage.name, preset, seed, device, pdf, progress)
-        summary = _run_stage(stage, ctx, fingerprint)
-        seconds[stage.name] = round(time.perf_counter() - start, 1)
-        summary_path.parent.mkdir(parents=True, exist_ok=True)
-        folder.write_json(summary_path, summary)  # atomic: an interrupted stage leaves none
-        folder.write_json(timings_path, seconds)
-        done[stage.name] = summary
-        verdicts = [c["verdict"] for c in summary["claims"]]
-        log(f"{prefix}: finished in {seconds[stage.name]} s; "
-            f"{verdicts.count('confirmed')}/{len(verdicts)} claims confirmed")
+    fingerprints = {s.name: _fingerprint(s, preset, seed, device) for s in selected}
+    pending = [s.name for s in selected if force or (_finished(root, s.name) or {}).get(
+        "settings") != fingerprints[s.name]]
+    # from a cold kernel cache, compile the phase/momentum kernels on the other core while
+    # the stages before them run (msl/reproduction/prewarm.py; the numbers do not change)
+    helper = prewarm.start(preset, pending)
+    try:
+        for k, stage in enumerate(selected, 1):
+            if stage.name in prewarm.KERNEL_STAGES:
+                prewarm.wait(helper)
+            ctx = Context(root, root / stage.name, preset, seed, device, pdf, progress)
+            _one_stage(stage, f"[{k}/{len(selected)}] {stage.name}", ctx,
+                       fingerprints[stage.name], force=force, log=log, done=done,
+                       seconds=seconds)
+    finally:
+        prewarm.stop(helper)
     # stages not selected this time, finished earlier with matching settings, stay in
     for stage in STAGES:
         if stage.name not in done:

@@ -18,7 +18,8 @@ from msl.cli import main
 
 #: the reduced setting of the CI run (the README runs the plain --quick preset)
 REDUCED = ["--set", "eos_steps=1000", "--set", "fig_4_2_steps=5000"]
-STAGE_NAMES = ["fig2.1", "fig3.1", "fig3.2", "fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase",
+STAGE_NAMES = ["fig2.1", "fig3.1", "fig3.2", "fig2.1-right", "fig3.2-right",
+               "fig3.2-multiscale", "fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase",
                "momentum", "remark4.2", "remark4.1", "check"]
 
 
@@ -48,8 +49,8 @@ def test_every_stage_and_figure_is_there(quick):
     assert report["settings"]["preset"] == "quick+eos_steps=1000+fig_4_2_steps=5000"
     figures = [f for s in report["stages"] for f in s["figures"]]
     # 7 paper figures + 2 x (class map, bifurcation) + momentum 2 x (phase, bifurcation)
-    # + Remark 4.2 + Remark 4.1
-    assert len(figures) == 17
+    # + Remark 4.2 + Remark 4.1 + Fig. 2.1 right, Fig. 3.2 right, Fig. 3.2 on Section 6 data
+    assert len(figures) == 20
     for f in figures:
         image = mpimg.imread(out / f)
         assert image.shape[0] > 200 and image.std() > 0.02, f  # a drawn figure, not blank
@@ -325,3 +326,70 @@ def test_empirical_stages_leave_the_thread_count_as_they_found_it(quick):
 
     assert torch.get_num_threads() == int(os.environ.get("OMP_NUM_THREADS")
                                           or os.cpu_count() or 1)
+
+
+def _csv_column(path, column):
+    import csv
+
+    with open(path, newline="") as fh:
+        return [float(row[column]) for row in csv.DictReader(fh)]
+
+
+def test_learning_rate_decay_stages_agree_with_their_raw_series(quick):
+    """Issue 11: Fig. 2.1 right and Fig. 3.2 right are stages whose claims carry their
+    numbers, and the CSV/JSON series beside the PNGs hold the same values: the verdicts
+    are re-decided here from the files (decays at a third and two thirds of 1,000 steps,
+    snapshots every 10: steps 330 and 670; eta 0.3 -> 0.03)."""
+    out, report = quick
+    first, stable, lower = _stage(report, "fig2.1-right")["claims"]
+    n = first["numbers"]
+    assert (n["t1"], n["t2"], n["last_step"]) == (330, 670, 1000)
+    assert n["decayed_lr"] == pytest.approx(0.1 * n["lr"])
+    files = _stage(report, "fig2.1-right")["files"]
+    assert "fig2.1-right/fig_2_1_right_series.json" in files
+    for f in files:
+        assert (out / f).stat().st_size > 0, f
+    acc = {t: _csv_column(out / f"fig2.1-right/fig_2_1_right_decay_at_{t}_test_accuracy.csv",
+                          "test_accuracy") for t in (330, 670)}
+    assert (n["accuracy_decay_t1"], n["accuracy_decay_t2"]) == (acc[330][-1], acc[670][-1])
+    assert (first["verdict"] == "confirmed") == (acc[670][-1] > acc[330][-1])
+    assert n["examples_gained_by_later_decay"] == round((acc[670][-1] - acc[330][-1]) * 500)
+    base_loss = _csv_column(out / "fig2.1-right/fig_2_1_right_loss.csv", "loss")
+    assert lower["numbers"]["loss_no_decay"] == pytest.approx(base_loss[-1])
+    assert (lower["verdict"] == "confirmed") == (
+        max(lower["numbers"]["loss_decay_t1"], lower["numbers"]["loss_decay_t2"])
+        < base_loss[-1])
+    assert stable["verdict"] in ("confirmed", "not confirmed")
+    pca = json.loads((out / "fig3.2-right/fig_3_2_right_pca.json").read_text())
+    apart, before = _stage(report, "fig3.2-right")["claims"]
+    cos = pca["abs_cosines"]
+    assert apart["numbers"]["abs_cos_decay_t1_decay_t2"] == pytest.approx(cos[1][2])
+    assert (apart["verdict"] == "confirmed") == (cos[1][2] <= 0.5)
+    assert (before["verdict"] == "confirmed") == (max(cos[0][1], cos[0][2]) <= 0.5)
+    assert all(cos[i][i] == pytest.approx(1) for i in range(3))  # unit principal directions
+    rows = (out / "fig3.2-right/fig_3_2_right_projections.csv").read_text().splitlines()
+    assert rows[0] == "segment,step,pc_before,pc_decay_t1,pc_decay_t2"
+    # header + snapshots 330..670 (large lr), 330..1000 and 670..1000 (decayed), every 10
+    assert len(rows) == 1 + 35 + 68 + 34
+
+
+def test_section_6_random_directions_are_reported_next_to_the_default(quick):
+    """Issue 11: Fig. 3.2's random-direction claim on inputs at norms 1, 10, 100 (Section
+    6), one claim per random direction, with the default setting's wells beside it: the
+    default's count must match the fig3.2 stage, which computes it separately."""
+    out, report = quick
+    claims = _stage(report, "fig3.2-multiscale")["claims"]
+    assert [c["numbers"]["direction"] for c in claims] == ["random 0", "random 1"]
+    for c in claims:
+        assert "Section 6" in c["source"] and "1, 10, 100" in c["source"]
+        ratio = c["numbers"]["curvature_ratio"]
+        assert (c["verdict"] == "confirmed") == (ratio is not None and ratio >= 10)
+        twin = _claim(report, "fig3.2",
+                      f"Section 3.2, Fig. 3.2 middle, {c['numbers']['direction']} direction")
+        assert c["numbers"]["default_n_wells"] == twin["numbers"]["n_wells"]
+        assert c["numbers"]["section6_threshold"] == pytest.approx(2 / 0.3)
+    profile = "fig3.2-multiscale/fig_3_2_multiscale_section6_profile_random_0.csv"
+    assert profile in _stage(report, "fig3.2-multiscale")["files"]
+    radii = _csv_column(out / profile, "radius")
+    assert len(radii) == 81
+    assert (radii[0], radii[-1]) == (pytest.approx(1e-4), pytest.approx(100))

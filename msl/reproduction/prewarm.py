@@ -1,0 +1,85 @@
+"""Compile the Numba kernels of the ``phase`` and ``momentum`` stages in a second process
+while the stages before them run.
+
+From a cold kernel cache most of those two stages' time is Numba compiling the GD and
+momentum kernels of f1 and f2 (about 50 s of the quick preset's two minutes on a 2-core
+CPU), while the stages before them (the empirical ones, Figs. 4.1-6.1) keep one core
+busy.  :func:`start` launches ``python -m msl.reproduction.prewarm SPEC``, which runs the
+same simulations on tiny grids (3 learning rates x 2 initial points, 40 steps): Numba
+compiles the same kernels for the same argument types and writes them to its on-disk
+cache, so the real stages load them.  :func:`wait` is called before a kernel stage starts
+(two processes compiling the same kernel would only waste a core); :func:`stop` ends the
+helper when the run ends or is interrupted.
+
+It only moves work to the idle core: the numbers of every stage are the same with or
+without it (the kernels are the same code).  It is best effort: if the helper fails, the
+stage compiles the kernels itself, as it did before.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+
+#: the stages whose first run compiles Numba kernels
+KERNEL_STAGES = ("phase", "momentum")
+#: a size that is certainly finished: a helper still running by then is left behind
+WAIT_LIMIT_S = 600.0
+
+
+def start(preset, stage_names: Iterable[str]) -> subprocess.Popen | None:
+    """The helper process for the kernel stages among ``stage_names`` (``None`` if none
+    of them will run, or if it cannot be started)."""
+    names = set(stage_names)
+    if not names & set(KERNEL_STAGES):
+        return None
+    spec = {"sweeps": [[s.name, list(s.eta[:2]), list(s.x0[:2])]
+                       for s in preset.phase_sweeps] if "phase" in names else [],
+            "momentum": "momentum" in names}
+    try:
+        return subprocess.Popen([sys.executable, "-m", "msl.reproduction.prewarm",
+                                 json.dumps(spec)], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def wait(process: subprocess.Popen | None) -> None:
+    """Let the helper finish (before a kernel stage starts)."""
+    if process is not None and process.poll() is None:
+        try:
+            process.wait(timeout=WAIT_LIMIT_S)
+        except subprocess.TimeoutExpired:
+            stop(process)
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    """End the helper if it still runs (the run is over or was interrupted)."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _warm(spec: dict) -> None:
+    import numpy as np
+
+    from theory import catalog
+    from theory.dynamics import simulate, simulate_momentum
+
+    for name, eta, x0 in spec["sweeps"]:  # the calls of theory.figures.phase_diagrams
+        simulate(catalog.get(name), np.linspace(*eta, 3), np.linspace(*x0, 2), 40,
+                 keep_last=32, progress=False)
+    if spec["momentum"]:  # the calls of theory.figures.momentum_phase
+        for method in ("momentum", "nesterov"):
+            simulate_momentum(catalog.get("f1"), np.linspace(0.5, 8.0, 3),
+                              np.linspace(0.0, 0.9, 2), np.array([-1.0, 1.0]), 40,
+                              method=method)
+
+
+if __name__ == "__main__":  # pragma: no cover - run by start() in a second process
+    _warm(json.loads(sys.argv[1]))
