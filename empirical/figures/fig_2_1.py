@@ -15,6 +15,7 @@ import numpy as np
 
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS, EosResult, run_eos
 from empirical._plots import eos_figure
+from empirical._series import write_series
 from empirical._spec import ProblemSpec
 from theory.figures import Claim
 from theory.plotting import save_figure
@@ -47,6 +48,12 @@ def plot(data: EosResult, out_dir: str | Path, *, pdf: bool = False) -> list[Pat
     fig.suptitle("Fig. 2.1 (left): edge of stability, the sharpness rises to 2/η and "
                  "hovers there while the loss keeps decreasing", fontsize=10, y=1.02)
     return save_figure(fig, Path(out_dir) / NAME, pdf=pdf)
+
+
+def series(data: EosResult, out_dir: str | Path) -> list[Path]:
+    """The raw series (run trace and this figure's arrays) as CSV tables and JSON beside
+    the PNG (:func:`empirical.write_series`)."""
+    return list(write_series(out_dir, NAME, data).values())
 
 
 def claims(data: EosResult) -> list[Claim]:

@@ -22,6 +22,7 @@ import numpy as np
 from empirical._eos import DEFAULT_LR, DEFAULT_STEPS
 from empirical._from_run import SliceExperiment, run_slice
 from empirical._plots import slice_figure
+from empirical._series import write_series
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
 from theory import validation as v
@@ -93,6 +94,12 @@ def plot(data: SliceExperiment, out_dir: str | Path, *, pdf: bool = False) -> li
     fig.suptitle("Fig. 3.1: loss along the gradient direction where GD oscillates (top) "
                  "and its second differences (bottom)", fontsize=10)
     return save_figure(fig, Path(out_dir) / NAME, pdf=pdf)
+
+
+def series(data: SliceExperiment, out_dir: str | Path) -> list[Path]:
+    """The raw series (run trace and this figure's arrays) as CSV tables and JSON beside
+    the PNG (:func:`empirical.write_series`)."""
+    return list(write_series(out_dir, NAME, data).values())
 
 
 def claims(data: SliceExperiment) -> list[Claim]:

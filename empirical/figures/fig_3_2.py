@@ -19,6 +19,7 @@ from empirical._eos import DEFAULT_LR, DEFAULT_STEPS
 from empirical._from_run import ScalesExperiment, run_scales
 from empirical._plots import scales_figure
 from empirical._scales import ScaleProfile, locate_wells
+from empirical._series import write_series
 from empirical._spec import ProblemSpec
 from empirical.errors import ExperimentError
 from theory import validation as v
@@ -108,6 +109,12 @@ def _claim(profile: ScaleProfile, step: int, *, source: str | None = None) -> Cl
         source, paper, measured, holds=holds, numbers=numbers,
         criterion=(f">= 2 wells (locate_wells) with innermost / next well curvature >= "
                    f"{MIN_CURVATURE_RATIO:g}"))
+
+
+def series(data: ScalesExperiment, out_dir: str | Path) -> list[Path]:
+    """The raw series (run trace and this figure's arrays) as CSV tables and JSON beside
+    the PNG (:func:`empirical.write_series`)."""
+    return list(write_series(out_dir, NAME, data).values())
 
 
 def claims(data: ScalesExperiment) -> list[Claim]:
