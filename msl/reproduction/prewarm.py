@@ -4,7 +4,7 @@ while the stages before them run.
 From a cold kernel cache most of those two stages' time is Numba compiling the GD and
 momentum kernels of f1 and f2 (about 50 s of the quick preset's two minutes on a 2-core
 CPU), while the stages before them (the empirical ones, Figs. 4.1-6.1) keep one core
-busy.  :func:`start` launches ``python -m msl.reproduction.prewarm SPEC``, which runs the
+busy.  :func:`start` launches a second Python running :func:`warm`, which runs the
 same simulations on tiny grids (3 learning rates x 2 initial points, 40 steps): Numba
 compiles the same kernels for the same argument types and writes them to its on-disk
 cache, so the real stages load them.  :func:`wait` is called before a kernel stage starts
@@ -19,13 +19,18 @@ stage compiles the kernels itself, as it did before.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 #: the stages whose first run compiles Numba kernels
 KERNEL_STAGES = ("phase", "momentum")
-#: a size that is certainly finished: a helper still running by then is left behind
+#: what the helper runs (``python -c``; ``-m`` would import this module twice)
+_COMMAND = ("import json, sys; from msl.reproduction.prewarm import warm; "
+            "warm(json.loads(sys.argv[1]))")
+#: how long a kernel stage waits for the helper at most (then stops it and compiles itself)
 WAIT_LIMIT_S = 600.0
 
 
@@ -38,9 +43,13 @@ def start(preset, stage_names: Iterable[str]) -> subprocess.Popen | None:
     spec = {"sweeps": [[s.name, list(s.eta[:2]), list(s.x0[:2])]
                        for s in preset.phase_sweeps] if "phase" in names else [],
             "momentum": "momentum" in names}
+    # the helper imports this source tree, also when it is not installed
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:
-        return subprocess.Popen([sys.executable, "-m", "msl.reproduction.prewarm",
-                                 json.dumps(spec)], stdin=subprocess.DEVNULL,
+        return subprocess.Popen([sys.executable, "-c", _COMMAND, json.dumps(spec)], env=env,
+                                stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
@@ -65,7 +74,8 @@ def stop(process: subprocess.Popen | None) -> None:
             process.kill()
 
 
-def _warm(spec: dict) -> None:
+def warm(spec: dict) -> None:
+    """Run the kernel stages' simulations on tiny grids (what the helper does)."""
     import numpy as np
 
     from theory import catalog
@@ -80,6 +90,3 @@ def _warm(spec: dict) -> None:
                               np.linspace(0.0, 0.9, 2), np.array([-1.0, 1.0]), 40,
                               method=method)
 
-
-if __name__ == "__main__":  # pragma: no cover - run by start() in a second process
-    _warm(json.loads(sys.argv[1]))
