@@ -136,8 +136,12 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
     # from a cold kernel cache, compile the phase/momentum kernels on the other core while
     # the stages before them run (msl/reproduction/prewarm.py; the numbers do not change)
     helper = prewarm.start(preset, pending)
+    # with a helper, the kernel stages run last, so that it has every other stage's time to
+    # finish (the report keeps the order of STAGES)
+    order = sorted(selected, key=lambda s: s.name in prewarm.KERNEL_STAGES) if helper \
+        else selected
     try:
-        for k, stage in enumerate(selected, 1):
+        for k, stage in enumerate(order, 1):
             if stage.name in prewarm.KERNEL_STAGES:
                 prewarm.wait(helper)
             ctx = Context(root, root / stage.name, preset, seed, device, pdf, progress)
