@@ -33,7 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a size of the preset, e.g. --set eos_steps=1000; keys: "
                              "fig_4_2_steps, phase_steps, eos_lr, eos_steps, sharpness_every, "
-                             "slice_points, scales_radii, n_random, n_train, n_test")
+                             "slice_points, scales_radii, n_random, n_train, n_test, "
+                             "decay_factor, multiscale_steps, multiscale_n_train")
     parser.add_argument("--only", nargs="+", metavar="STAGE",
                         help="run only these stages (comma- or space-separated)")
     parser.add_argument("--force", action="store_true", help="redo finished stages")

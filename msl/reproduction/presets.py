@@ -34,6 +34,9 @@ OVERRIDES = {
     "n_random": ("empirical.n_random", int),
     "n_train": ("empirical.spec.n_train", int),
     "n_test": ("empirical.spec.n_test", int),
+    "decay_factor": ("empirical.decay_factor", float),
+    "multiscale_steps": ("empirical.multiscale_steps", int),
+    "multiscale_n_train": ("empirical.multiscale_n_train", int),
 }
 
 

@@ -256,6 +256,8 @@ def test_cuda_without_a_gpu_says_so_and_runs_on_the_cpu(tmp_path, monkeypatch, c
     (["--set", "eos_steps=0"], ["eos_steps=0"]),
     (["--seed", "-1"], ["seed=-1"]),
     (["--set", "phase_steps=10"], ["phase_steps=10"]),
+    (["--set", "decay_factor=2"], ["decay_factor"]),
+    (["--set", "multiscale_steps=0"], ["multiscale_steps=0"]),
 ])
 def test_bad_input_is_one_line_naming_it(tmp_path, capsys, argv, names):
     assert main(["reproduce", *argv, "--out", str(tmp_path / "x")]) == 2
