@@ -83,7 +83,7 @@ def warm(spec: dict) -> None:
 
     for name, eta, x0 in spec["sweeps"]:  # the calls of theory.figures.phase_diagrams
         simulate(catalog.get(name), np.linspace(*eta, 3), np.linspace(*x0, 2), 40,
-                 keep_last=32, progress=False)
+                 keep_last=32, progress=False, engine="numba")
     if spec["momentum"]:  # the calls of theory.figures.momentum_phase
         for method in ("momentum", "nesterov"):
             simulate_momentum(catalog.get("f1"), np.linspace(0.5, 8.0, 3),
