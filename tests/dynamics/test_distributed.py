@@ -53,10 +53,15 @@ def reference(f2):
 @pytest.fixture(scope="module")
 def cluster(reference):
     distributed = pytest.importorskip("distributed")
+    from theory.dynamics._distributed import restore_environment
+
+    saved = dict(os.environ)  # the nannies write OMP_NUM_THREADS=1 etc. into os.environ
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None,
                                   env={"NUMBA_NUM_THREADS": "1"}) as local:
+        restore_environment(saved)
         yield local
+    restore_environment(saved)
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +242,16 @@ def test_killed_worker_loses_nothing(f2, client, reference, tmp_path):
     _assert_bitwise(result, reference)
     assert (store / "result.npz").exists()
     assert victim not in client.run(os.getpid).values()  # it was killed indeed
+
+
+def test_local_scheduler_runs_and_leaves_the_environment_alone(f2, reference):
+    """`scheduler="local:1"` starts, computes the in-process numbers and closes its cluster;
+    distributed's nannies write OMP_NUM_THREADS=1 (and more) into the parent's os.environ,
+    which must not outlive the sweep (it halved the OpenMP threads of later work)."""
+    pytest.importorskip("distributed")
+    before = dict(os.environ)
+    r = simulate(f2, ETAS[:3], X0[:5], STEPS, scheduler="local:1", progress=False,
+                 **SETTINGS)
+    assert dict(os.environ) == before
+    np.testing.assert_array_equal(r.classes, reference.classes[:3, :5])
+    np.testing.assert_array_equal(r.final_state, reference.final_state[:3, :5])

@@ -122,20 +122,7 @@ def connected(scheduler) -> Iterator:
         return
     if kind == "local":
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        try:
-            cluster = distributed.LocalCluster(
-                n_workers=value, threads_per_worker=1, processes=True, dashboard_address=None,
-                env={"NUMBA_NUM_THREADS": str(max(1, (cpus or 1) // value))})
-        except RuntimeError as exc:  # e.g. a script without a __main__ guard
-            raise SchedulerError(
-                f"scheduler={scheduler!r}: the LocalCluster's worker processes did not start "
-                f"({exc}); in a script, call simulate under `if __name__ == \"__main__\":` "
-                "(the workers are new processes that import the script)") from None
-        try:
-            with distributed.Client(cluster) as client:
-                yield client
-        finally:
-            cluster.close()
+        yield from _local_cluster(distributed, scheduler, value, cpus)
         return
     try:
         client = distributed.Client(value, timeout=CONNECT_TIMEOUT_S)
@@ -149,6 +136,38 @@ def connected(scheduler) -> Iterator:
         yield client
     finally:
         client.close()
+
+
+def restore_environment(saved: dict) -> None:
+    """Put ``os.environ`` back to ``saved``.  distributed's nannies write their workers'
+    start-up environment (``OMP_NUM_THREADS=1``, ``MKL_NUM_THREADS=1``, ...) into this
+    process's ``os.environ`` each time they spawn a worker; left there, every OpenMP runtime
+    first started later in the user's process (Numba's, a C library's) would get 1 thread."""
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _local_cluster(distributed, scheduler, n_workers: int, cpus) -> Iterator:
+    """A client of a new LocalCluster of ``n_workers`` processes, closed afterwards."""
+    saved = dict(os.environ)
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            env={"NUMBA_NUM_THREADS": str(max(1, (cpus or 1) // n_workers))})
+    except RuntimeError as exc:  # e.g. a script without a __main__ guard
+        raise SchedulerError(
+            f"scheduler={scheduler!r}: the LocalCluster's worker processes did not start "
+            f"({exc}); in a script, call simulate under `if __name__ == \"__main__\":` "
+            "(the workers are new processes that import the script)") from None
+    finally:
+        restore_environment(saved)
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+        restore_environment(saved)  # again: a worker restarted mid-sweep sets it anew
 
 
 # ---------------------------------------------------------------------------- the worker
