@@ -19,7 +19,7 @@ from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
 
-__all__ = ["module_source"]
+__all__ = ["module_source", "printed_function"]
 
 
 def _rewrite(expr: sp.Expr) -> sp.Expr:
@@ -30,30 +30,43 @@ def _rewrite(expr: sp.Expr) -> sp.Expr:
         return expr
 
 
-def _scalar_function(
-    name: str,
-    variables: Sequence[sp.Symbol],
-    exprs: Sequence[sp.Expr],
-    doc: str,
-) -> str:
-    """``def name(x_0, ..., x_{d-1}): ... return (e_0, e_1, ...)`` with shared subexpressions."""
+def printed_function(name: str, variables: Sequence[sp.Symbol], exprs: Sequence[sp.Expr],
+                     printer_class=NumbaPrinter, *, decorators: Sequence[str] = (),
+                     doc: str | None = None, wrap: str = "{}") -> str:
+    """``def name(x_0, ..., x_{d-1}): ... return (e_0, e_1, ...)``: ``exprs`` after
+    :func:`_rewrite`, common subexpressions shared (``t_k = ...``), printed by
+    ``printer_class`` (the Numba kernels' :class:`NumbaPrinter`, or its NumPy / PyTorch
+    variants); each returned value is ``wrap.format(value)``."""
     names = {v: f"x_{k}" for k, v in enumerate(variables)}
     rewritten = [_rewrite(sp.sympify(e)) for e in exprs]
     temps = sp.numbered_symbols("t_", real=True)
     replacements, reduced = sp.cse(rewritten, symbols=temps, order="none")
     for sym, _ in replacements:
         names[sym] = sym.name
-    printer = NumbaPrinter(names)
+    printer = printer_class(names)
     args = ", ".join(f"x_{k}" for k in range(len(variables)))
+    lines = [*decorators, f"def {name}({args}):"]
+    if doc is not None:
+        lines.append(f'    """{doc}"""')
+    for sym, value in replacements:
+        lines.append(f"    {sym.name} = {printer.doprint(value)}")
+    values = ", ".join(wrap.format(printer.doprint(r)) for r in reduced)
+    lines.append(f"    return ({values},)")
+    return "\n".join(lines)
+
+
+def _scalar_function(
+    name: str,
+    variables: Sequence[sp.Symbol],
+    exprs: Sequence[sp.Expr],
+    doc: str,
+) -> str:
+    """The kernel's scalar function ``name`` (:func:`printed_function`), inlined by Numba."""
     # inline="always": Numba inlines the function into the step loops itself; left to LLVM,
     # a body with log1p inlined exceeds its inline threshold, the call stays in the loop and
     # the loop over points is not vectorised (f1: 3.6x slower, docs/performance.md)
-    lines = ['@njit(inline="always", **_JIT)', f"def {name}({args}):", f'    """{doc}"""']
-    for sym, value in replacements:
-        lines.append(f"    {sym.name} = {printer.doprint(value)}")
-    values = ", ".join(printer.doprint(r) for r in reduced)
-    lines.append(f"    return ({values},)")
-    return "\n".join(lines)
+    return printed_function(name, variables, exprs, decorators=['@njit(inline="always", **_JIT)'],
+                            doc=doc)
 
 
 def _safe_function(name: str, d: int, n_values: int) -> str:

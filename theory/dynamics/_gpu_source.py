@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from theory.dynamics._codegen import _rewrite
+from theory.dynamics._codegen import printed_function
 from theory.dynamics._errors import CompileError
 from theory.dynamics._printer import NumbaPrinter
 
@@ -31,17 +31,8 @@ __all__ = ["TorchPrinter", "torch_functions", "torch_namespace", "torch_source"]
 class TorchPrinter(NumbaPrinter):
     """:class:`NumbaPrinter` whose conditionals work on tensors (element by element)."""
 
-    def _print_Piecewise(self, expr):
-        pieces = list(expr.args)
-        last_value, last_cond = pieces[-1]
-        if last_cond == sp.true:
-            out = self._print(last_value)
-            pieces = pieces[:-1]
-        else:
-            out = "math.nan"  # outside every piece: undefined, never silently a number
-        for value, cond in reversed(pieces):
-            out = f"_where({self._print(cond)}, {self._print(value)}, {out})"
-        return out
+    def _conditional(self, cond: str, value: str, otherwise: str) -> str:
+        return f"_where({cond}, {value}, {otherwise})"
 
     def _print_Not(self, expr):
         return f"_not({self._print(expr.args[0])})"
@@ -50,20 +41,7 @@ class TorchPrinter(NumbaPrinter):
 def _function_source(name: str, variables: Sequence[sp.Symbol], exprs: Sequence[sp.Expr],
                      doc: str) -> str:
     """``def name(x_0, ...): ...; return (e_0, ...)`` on tensors, subexpressions shared."""
-    names = {v: f"x_{k}" for k, v in enumerate(variables)}
-    rewritten = [_rewrite(sp.sympify(e)) for e in exprs]
-    temps = sp.numbered_symbols("t_", real=True)
-    replacements, reduced = sp.cse(rewritten, symbols=temps, order="none")
-    for sym, _ in replacements:
-        names[sym] = sym.name
-    printer = TorchPrinter(names)
-    args = ", ".join(f"x_{k}" for k in range(len(variables)))
-    lines = [f"def {name}({args}):", f'    """{doc}"""']
-    for sym, value in replacements:
-        lines.append(f"    {sym.name} = {printer.doprint(value)}")
-    values = ", ".join(printer.doprint(r) for r in reduced)
-    lines.append(f"    return ({values},)")
-    return "\n".join(lines)
+    return printed_function(name, variables, exprs, TorchPrinter, doc=doc)
 
 
 def torch_source(landscape) -> str:

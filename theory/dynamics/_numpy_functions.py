@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from theory.dynamics._codegen import _rewrite
+from theory.dynamics._codegen import printed_function
 from theory.dynamics._elementary import ELEMENTARY_NAMES
 from theory.dynamics._printer import _MATH_FUNCTIONS, NumbaPrinter
 
@@ -40,17 +40,8 @@ class _NumpyPrinter(NumbaPrinter):
 
     printmethod = "_numpycode"
 
-    def _print_Piecewise(self, expr):
-        pieces = list(expr.args)
-        last_value, last_cond = pieces[-1]
-        if last_cond == sp.true:
-            out = self._print(last_value)
-            pieces = pieces[:-1]
-        else:
-            out = "math.nan"
-        for value, cond in reversed(pieces):
-            out = f"np.where({self._print(cond)}, {self._print(value)}, {out})"
-        return out
+    def _conditional(self, cond: str, value: str, otherwise: str) -> str:
+        return f"np.where({cond}, {value}, {otherwise})"
 
     def _print_Not(self, expr):
         return f"np.logical_not({self._print(expr.args[0])})"
@@ -95,19 +86,7 @@ def _full(value, like):
 def _function_source(name: str, variables: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]
                      ) -> str:
     """``def name(x_0, ...): ... return (e_0, ...)``: the kernel's scalar function, on arrays."""
-    names = {v: f"x_{k}" for k, v in enumerate(variables)}
-    rewritten = [_rewrite(sp.sympify(e)) for e in exprs]
-    temps = sp.numbered_symbols("t_", real=True)
-    replacements, reduced = sp.cse(rewritten, symbols=temps, order="none")
-    for sym, _ in replacements:
-        names[sym] = sym.name
-    printer = _NumpyPrinter(names)
-    lines = [f"def {name}({', '.join(f'x_{k}' for k in range(len(variables)))}):"]
-    for sym, value in replacements:
-        lines.append(f"    {sym.name} = {printer.doprint(value)}")
-    values = ", ".join(f"_full({printer.doprint(r)}, x_0)" for r in reduced)
-    lines.append(f"    return ({values},)")
-    return "\n".join(lines)
+    return printed_function(name, variables, exprs, _NumpyPrinter, wrap="_full({}, x_0)")
 
 
 def _safe(function):

@@ -177,8 +177,13 @@ class NumbaPrinter(PythonCodePrinter):
         else:
             out = "math.nan"  # outside every piece: undefined, never silently a number
         for value, cond in reversed(pieces):
-            out = f"({self._print(value)} if {self._print(cond)} else {out})"
+            out = self._conditional(self._print(cond), self._print(value), out)
         return out
+
+    def _conditional(self, cond: str, value: str, otherwise: str) -> str:
+        """``value`` where ``cond`` holds, else ``otherwise`` (scalars; the NumPy and
+        PyTorch printers override it with their element-wise ``where``)."""
+        return f"({value} if {cond} else {otherwise})"
 
     def _print_Relational(self, expr):
         ops = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
