@@ -24,7 +24,14 @@ import warnings
 import torch
 
 from theory.dynamics._gpu_classify import chaos_classes, classify, renormalise, sample_recurrence
-from theory.dynamics._support import CONVERGED, DIVERGED, DIVERGED_MARK, PERIODIC, UNDECIDED
+from theory.dynamics._support import (
+    CONVERGED,
+    DIVERGED,
+    DIVERGED_MARK,
+    PERIODIC,
+    UNDECIDED,
+    segment_end,
+)
 
 __all__ = ["TorchSweepKernel"]
 
@@ -200,19 +207,9 @@ class TorchSweepKernel:
             do_lyap = lyap and t >= lyap_from
             recording = record_loss or (record_tail and t >= tail_from - 1)
             keep_hist = early_exit or t >= steps - H
-            t_next = steps
-            if seg < len(bounds):
-                t_next = min(t_next, bounds[seg])
-            if early_exit:
-                t_next = min(t_next, (t // H + 1) * H)
-            if do_lyap:
-                t_next = min(t_next, (t // RENORM + 1) * RENORM)
-            elif lyap:
-                t_next = min(t_next, lyap_from)
-            if record_tail and t < tail_from - 1:
-                t_next = min(t_next, tail_from - 1)
-            if not keep_hist:
-                t_next = min(t_next, steps - H)
+            t_next = segment_end.py_func(t, steps, bounds[seg] if seg < len(bounds) else steps,
+                                         early_exit, H, do_lyap, lyap, lyap_from, RENORM,
+                                         record_tail, tail_from, keep_hist)
             t_steps = range(t, t_next)
             if self.fused is not None and not recording:  # one launch for the segment
                 for name in ("X", "V", "E"):

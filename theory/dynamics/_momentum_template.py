@@ -44,6 +44,7 @@ from theory.dynamics._support import (
     classify_block,
     init_chaos_stats,
     sample_recurrence,
+    segment_end,
 )
 
 RENORM = 16
@@ -287,15 +288,8 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
         while t < steps and n_active > 0:
             do_lyap = lyap and t >= lyap_from
             keep_hist = early_exit or t >= steps - H
-            t_next = steps
-            if early_exit:
-                t_next = min(t_next, (t // H + 1) * H)
-            if do_lyap:
-                t_next = min(t_next, (t // RENORM + 1) * RENORM)
-            elif lyap:
-                t_next = min(t_next, lyap_from)
-            if not keep_hist:
-                t_next = min(t_next, steps - H)
+            t_next = segment_end(t, steps, steps, early_exit, H, do_lyap, lyap, lyap_from,
+                                 RENORM, False, 0, keep_hist)
             if nesterov:
                 nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
                                keep_hist)

@@ -38,6 +38,7 @@ from theory.dynamics._support import (
     init_chaos_stats,
     renormalise,
     sample_recurrence,
+    segment_end,
 )
 
 __all__ = ["NUMPY_BLOCK", "run"]
@@ -222,19 +223,9 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
         do_lyap = lyap and t >= lyap_from
         recording = record_loss or (record_tail and t >= tail_from - 1)
         keep_hist = early_exit or t >= steps - H
-        t_next = steps
-        if seg < n_bounds:
-            t_next = min(t_next, int(BOUNDS[seg]))
-        if early_exit:
-            t_next = min(t_next, (t // H + 1) * H)
-        if do_lyap:
-            t_next = min(t_next, (t // RENORM + 1) * RENORM)
-        elif lyap:
-            t_next = min(t_next, lyap_from)
-        if record_tail and t < tail_from - 1:
-            t_next = min(t_next, tail_from - 1)
-        if not keep_hist:
-            t_next = min(t_next, steps - H)
+        t_next = segment_end.py_func(t, steps, int(BOUNDS[seg]) if seg < n_bounds else steps,
+                                     early_exit, H, do_lyap, lyap, lyap_from, RENORM,
+                                     record_tail, tail_from, keep_hist)
         # the kernel stores the iterates not kept in a sink row, never read: storing them in
         # the ring (overwritten during the last H steps, before any read) is the same
         for s in range(t, t_next):

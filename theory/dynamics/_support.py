@@ -108,6 +108,29 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH
 
 
 @njit(**_JIT)
+def segment_end(t, steps, bound, early_exit, H, do_lyap, lyap, lyap_from, renorm,
+                record_tail, tail_from, keep_hist):
+    """The step at which the segment of steps starting at ``t`` ends: the next event of the
+    drivers' event loop (GD and momentum kernels, the NumPy and PyTorch engines), i.e. the
+    first of ``steps``, the schedule boundary ``bound``, the next history check (every ``H``
+    steps, early exit), the next renormalisation (every ``renorm`` steps in the Lyapunov
+    window) or the window's start ``lyap_from``, the start of the tail ``tail_from - 1``,
+    and ``steps - H`` where the history starts to be kept."""
+    t_next = min(steps, bound)
+    if early_exit:
+        t_next = min(t_next, (t // H + 1) * H)
+    if do_lyap:
+        t_next = min(t_next, (t // renorm + 1) * renorm)
+    elif lyap:
+        t_next = min(t_next, lyap_from)
+    if record_tail and t < tail_from - 1:
+        t_next = min(t_next, tail_from - 1)
+    if not keep_hist:
+        t_next = min(t_next, steps - H)
+    return t_next
+
+
+@njit(**_JIT)
 def history_rows(t, count, H, ROWS):
     """ROWS[a] = (t - a) % H for a < count: the history row that holds x_{t-a}.
 

@@ -57,6 +57,7 @@ from theory.dynamics._support import (
     init_chaos_stats,
     sample_recurrence,
     renormalise,
+    segment_end,
     swap_points,
 )
 
@@ -365,19 +366,9 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
             # step t computes x_{t+1}: record from step tail_from - 1 on
             recording = record_loss or (record_tail and t >= tail_from - 1)
             keep_hist = early_exit or t >= steps - H
-            t_next = steps
-            if seg < n_bounds:
-                t_next = min(t_next, BOUNDS[seg])
-            if early_exit:
-                t_next = min(t_next, (t // H + 1) * H)
-            if do_lyap:
-                t_next = min(t_next, (t // RENORM + 1) * RENORM)
-            elif lyap:
-                t_next = min(t_next, lyap_from)
-            if record_tail and t < tail_from - 1:
-                t_next = min(t_next, tail_from - 1)
-            if not keep_hist:
-                t_next = min(t_next, steps - H)
+            t_next = segment_end(t, steps, BOUNDS[seg] if seg < n_bounds else steps,
+                                 early_exit, H, do_lyap, lyap, lyap_from, RENORM,
+                                 record_tail, tail_from, keep_hist)
             if recording:
                 steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap,
                              tail_from)
