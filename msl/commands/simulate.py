@@ -193,5 +193,7 @@ def run(args: argparse.Namespace) -> int:
         shown = summary["attractor"][:12]
         more = "" if len(summary["attractor"]) <= 12 else f" ... ({len(summary['attractor'])})"
         print(f"attractor {shown}{more}")
+    for reason, count in summary["undecided_reasons"].items():
+        print(f"  undecided ({count}): {reason}")
     print(f"median Lyapunov exponent {summary['lyapunov_median']}")
     return 0

@@ -22,7 +22,9 @@ def test_simulate_json_for_f1_above_threshold(capsys):
     """Theorem 4.1: eta = 3 > 2, every x0 != 0 ends on {+-x_eta}; x0 = 0 stays (fixed)."""
     out = _json(capsys, ["simulate", "f1", "--eta", "3", "--x0", "-5:5:101", "--steps",
                          "1000", "--json"])
-    assert set(out) == {"counts", "periods", "attractor", "lyapunov_median"}
+    assert set(out) == {"counts", "periods", "attractor", "lyapunov_median",
+                        "undecided_reasons"}
+    assert out["undecided_reasons"] == {}
     assert out["counts"] == {"converged": 1, "periodic": 100, "chaotic": 0, "diverged": 0,
                              "undecided": 0, "drifting": 0}
     assert out["periods"] == {"2": 100}
@@ -37,6 +39,21 @@ def test_simulate_json_for_f2_is_chaotic(capsys):
                          "2000", "--json"])
     assert out["counts"]["chaotic"] == 40 and out["attractor"] == []
     assert out["lyapunov_median"] > 0
+
+
+def test_simulate_json_says_why_points_are_undecided(capsys):
+    """Issue 12: a transient (GD at eta = 0.01 from far out, 100 steps) is undecided with
+    its reason, and so is a chaotic orbit run for too few steps to test recurrence."""
+    from theory.dynamics import UNDECIDED_REASONS
+
+    out = _json(capsys, ["simulate", "f1", "--eta", "0.01", "--x0", "4:5:3", "--steps",
+                         "100", "--json"])
+    assert out["counts"]["undecided"] == 3
+    assert out["undecided_reasons"] == {UNDECIDED_REASONS[2]: 3}
+    out = _json(capsys, ["simulate", "f2", "--eta", "1.0", "--x0", "-3:3:4", "--steps",
+                         "20", "--json"])
+    assert out["undecided_reasons"] == {UNDECIDED_REASONS[3]: out["counts"]["undecided"]}
+    assert out["counts"]["undecided"] > 0
 
 
 def test_simulate_expression_and_two_dimensional_function(capsys):

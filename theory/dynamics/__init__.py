@@ -44,6 +44,7 @@ from theory.dynamics._plots import (
     save_figure,
     theory_curves,
 )
+from theory.dynamics._reasons import UNDECIDED_REASONS, undecided_reasons
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._sgd import SGDSweep, simulate_sgd
 from theory.dynamics._simulate import simulate
@@ -55,6 +56,7 @@ from theory.schedule import Schedule
 __all__ = [
     "CLASS_NAMES",
     "MOMENTUM_METHODS",
+    "UNDECIDED_REASONS",
     "CompileError",
     "CompiledLandscape",
     "DeviceError",
@@ -81,6 +83,7 @@ __all__ = [
     "simulate_sgd",
     "summarize",
     "theory_curves",
+    "undecided_reasons",
     "zero_one_statistic",
     "zero_one_test",
 ]

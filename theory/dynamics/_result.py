@@ -129,6 +129,20 @@ class SimulationResult:
         periods = self.period[self.classes == PERIODIC]
         return dict(sorted(Counter(int(p) for p in periods.ravel()).items()))
 
+    def undecided_reasons(self) -> np.ndarray:
+        """Why each undecided point is undecided: a code of
+        :data:`theory.dynamics.UNDECIDED_REASONS` per point (0: not undecided)."""
+        from theory.dynamics._reasons import undecided_reasons
+
+        return undecided_reasons(self)
+
+    def undecided_reason_counts(self) -> dict[str, int]:
+        """Reason text -> number of undecided points (only reasons that occur)."""
+        from theory.dynamics._reasons import UNDECIDED_REASONS
+
+        codes = Counter(int(c) for c in self.undecided_reasons().ravel() if c)
+        return {UNDECIDED_REASONS[c]: n for c, n in sorted(codes.items())}
+
     def lyapunov_median(self) -> float:
         """Median Lyapunov exponent over the points where it is defined (not nan)."""
         values = self.lyapunov[~np.isnan(self.lyapunov)]

@@ -52,11 +52,13 @@ def attractor_values(result: SimulationResult, landscape, decimals: int = 8) -> 
 
 def summarize(result: SimulationResult, landscape) -> dict:
     """``counts`` (five classes), ``periods`` (period -> count), ``attractor`` (distinct
-    periodic-orbit values, rounded to 1e-8), ``lyapunov_median``: the ``msl simulate`` JSON."""
+    periodic-orbit values, rounded to 1e-8), ``lyapunov_median``, ``undecided_reasons`` (reason
+    text -> count, :data:`theory.dynamics.UNDECIDED_REASONS`): the ``msl simulate`` JSON."""
     summary = result.summary()
     return {
         "counts": summary["counts"],
         "periods": summary["periods"],
         "attractor": attractor_values(result, landscape),
         "lyapunov_median": summary["lyapunov_median"],
+        "undecided_reasons": result.undecided_reason_counts(),
     }

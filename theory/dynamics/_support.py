@@ -72,6 +72,7 @@ __all__ = [
     "periods_block",
     "renormalise",
     "sample_recurrence",
+    "segment_end",
     "swap_points",
 ]
 
