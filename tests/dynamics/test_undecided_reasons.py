@@ -71,3 +71,15 @@ def test_decided_points_have_no_reason(f2, steps):
     r = simulate(f2, [0.2, 1.0, 2.0], np.linspace(-2, 2, 7), steps, progress=False)
     assert (r.classes == CHAOTIC).any()
     assert (r.undecided_reasons()[r.classes != UNDECIDED] == 0).all()
+
+
+def test_momentum_sweeps_get_reasons_too(f1):
+    """Heavy ball: 100 steps, window [50, 100], midpoint 75: segments end at 64 (first half),
+    80, 96, 100 (second): 1 sample in the first half, too few whatever the exponent."""
+    from theory.dynamics import simulate_momentum, undecided_reasons
+
+    r = simulate_momentum(f1, 0.01, 0.0, [5.0, -4.0], 100, progress=False)
+    assert recurrence_samples(r.metadata) == (1, 3)
+    assert (r.classes == UNDECIDED).all()
+    expected = np.where(r.lyapunov > r.metadata["chaos_threshold"], 3, 2)
+    np.testing.assert_array_equal(undecided_reasons(r), expected)

@@ -50,7 +50,7 @@ def recurrence_samples(metadata: dict) -> tuple[int, int]:
     lyap_from = int(metadata["transient"])
     early_exit = bool(metadata["early_exit"])
     H = int(metadata["history"])
-    momentum = "beta" in metadata or "optimizer" in metadata
+    momentum = "method" in metadata  # heavy ball / Nesterov: no schedule, no tail events
     bounds = [] if momentum else [int(b) for b in metadata["schedule"]["boundaries"]]
     keep_last = 0 if momentum else int(metadata.get("keep_last") or 0)
     tail_from = steps - keep_last + 1 if keep_last else steps + 1
