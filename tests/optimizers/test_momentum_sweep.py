@@ -121,3 +121,15 @@ def test_phase_diagram_draws_the_derived_threshold(f1, tmp_path):
     fig = plot_momentum_bifurcation(sweep, f1)
     fig.savefig(tmp_path / "bifurcation.png")
     assert (tmp_path / "phase.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov"])
+def test_beta_zero_finite_time_exponent_of_a_transient_is_gd_s(method):
+    """An orbit still converging after 100 steps (eta = 0.01, far out on f1) has the finite-
+    time exponent (1/50) sum log|1 - eta f1''(x_t)| < 0 over its window; with beta = 0 the
+    2-state's tangent must give it too (a start along (1, 0) added ln(sqrt 2) / 50 = +0.007)."""
+    gd = simulate("f1", 0.01, [5.0, -4.0], 100, progress=False)
+    sweep = simulate_momentum("f1", 0.01, [0.0], [5.0, -4.0], 100, method=method,
+                              progress=False)
+    assert (gd.lyapunov < 0).all()
+    np.testing.assert_allclose(sweep.lyapunov[0, 0], gd.lyapunov[0], rtol=0.05)

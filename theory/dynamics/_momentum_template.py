@@ -280,8 +280,10 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
             IDX[i] = gi
             X[0, i] = X0[flat % n_x0]
             X[1, i] = X0[flat % n_x0]
-            V[0, i] = 1.0
-            V[1, i] = 0.0
+            # (1, 1)/sqrt(2): the direction the 2-state's tangent takes after one step when
+            # eta f'' is small (x_{t-1} copies x_t); (1, 0) grew by sqrt(2) on that step
+            V[0, i] = 0.7071067811865476
+            V[1, i] = 0.7071067811865476
             HIST[0, 0, i] = X[0, i]
         n_active = n
         t = np.int64(0)
