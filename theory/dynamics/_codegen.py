@@ -19,7 +19,7 @@ from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
 
-__all__ = ["module_source", "printed_function"]
+__all__ = ["derivative_exprs", "module_source", "printed_function"]
 
 
 def _rewrite(expr: sp.Expr) -> sp.Expr:
@@ -28,6 +28,16 @@ def _rewrite(expr: sp.Expr) -> sp.Expr:
         return optimize(expr, [log1p_opt, expm1_opt])
     except Exception:  # pragma: no cover - sympy's rewriting is best effort
         return expr
+
+
+def derivative_exprs(expr: sp.Expr, gradient: Sequence[sp.Expr],
+                     hessian: Sequence[Sequence[sp.Expr]]) -> dict[str, list[sp.Expr]]:
+    """What the kernels' three scalar functions return, in order (the packing every backend
+    shares: Numba, NumPy, PyTorch, CUDA): ``loss`` (f), ``grad`` (grad f) and ``grad_hess``
+    (grad f, then the upper triangle of the Hessian row by row)."""
+    d = len(gradient)
+    upper = [hessian[j][k] for j in range(d) for k in range(d) if j <= k]
+    return {"loss": [expr], "grad": list(gradient), "grad_hess": [*gradient, *upper]}
 
 
 def printed_function(name: str, variables: Sequence[sp.Symbol], exprs: Sequence[sp.Expr],
@@ -185,20 +195,11 @@ def module_source(
 ) -> str:
     """The complete source of the kernel module of one landscape (deterministic text)."""
     d = len(variables)
-    upper = [hessian[j][k] for j in range(d) for k in range(d) if j <= k]
-    functions = [
-        _scalar_function("loss", variables, [expr], "f(x)."),
-        _scalar_function("grad", variables, list(gradient), "grad f(x), almost everywhere."),
-        _scalar_function(
-            "grad_hess",
-            variables,
-            [*gradient, *upper],
-            "(grad f(x), upper triangle of the Hessian, row by row).",
-        ),
-        _safe_function("loss", d, 1),
-        _safe_function("grad", d, d),
-        _safe_function("grad_hess", d, d + len(upper)),
-    ]
+    exprs = derivative_exprs(expr, gradient, hessian)
+    docs = {"loss": "f(x).", "grad": "grad f(x), almost everywhere.",
+            "grad_hess": "(grad f(x), upper triangle of the Hessian, row by row)."}
+    functions = [_scalar_function(name, variables, exprs[name], docs[name]) for name in exprs]
+    functions += [_safe_function(name, d, len(exprs[name])) for name in exprs]
     comment = textwrap.indent(textwrap.fill(f"landscape {name!r}: f = {sp.sstr(expr)}", 96), "# ")
     pieces = _hot_loop_pieces(d)
     text = "\n".join(

@@ -23,7 +23,7 @@ import os
 import re
 from types import ModuleType
 
-from theory.dynamics._codegen import _safe_function, _scalar_function
+from theory.dynamics._codegen import _safe_function, _scalar_function, derivative_exprs
 
 __all__ = ["FusedSteps", "fused_mode", "fused_source"]
 
@@ -138,15 +138,10 @@ def fused_source(landscape) -> str:
     """The CUDA module text: derivative device functions and the ``steps`` kernel."""
     d = landscape.dim
     variables = list(landscape.variables)
-    hessian = landscape.hessian_exprs
-    upper = [hessian[j][k] for j in range(d) for k in range(d) if j <= k]
-    functions = [
-        _scalar_function("grad", variables, list(landscape.gradient_exprs), "grad f(x)."),
-        _scalar_function("grad_hess", variables, [*landscape.gradient_exprs, *upper],
-                         "(grad f(x), upper Hessian triangle)."),
-        _safe_function("grad", d, d),
-        _safe_function("grad_hess", d, d + len(upper)),
-    ]
+    exprs = derivative_exprs(landscape.expr, landscape.gradient_exprs, landscape.hessian_exprs)
+    docs = {"grad": "grad f(x).", "grad_hess": "(grad f(x), upper Hessian triangle)."}
+    functions = [_scalar_function(name, variables, exprs[name], docs[name]) for name in docs]
+    functions += [_safe_function(name, d, len(exprs[name])) for name in docs]
     return "\n\n\n".join([_HEADER, *(_as_cuda(f, d) for f in functions)]) + _kernel(d)
 
 

@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from theory.dynamics._codegen import printed_function
+from theory.dynamics._codegen import derivative_exprs, printed_function
 from theory.dynamics._elementary import ELEMENTARY_NAMES
 from theory.dynamics._printer import _MATH_FUNCTIONS, NumbaPrinter
 
@@ -142,12 +142,8 @@ def numpy_functions(key: str, variables, expr, gradient, hessian) -> NumpyFuncti
         if key in _BY_KEY:
             return _BY_KEY[key]
     d = len(variables)
-    upper = [hessian[j][k] for j in range(d) for k in range(d) if j <= k]
-    source = "\n\n".join([
-        _function_source("loss", variables, [expr]),
-        _function_source("grad", variables, list(gradient)),
-        _function_source("grad_hess", variables, [*gradient, *upper]),
-    ])
+    exprs = derivative_exprs(expr, gradient, hessian)
+    source = "\n\n".join(_function_source(name, variables, exprs[name]) for name in exprs)
     namespace = _namespace()
     exec(compile(source, f"<numpy functions {key}>", "exec"), namespace)
     functions = NumpyFunctions(
