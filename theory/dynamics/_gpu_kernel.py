@@ -30,6 +30,7 @@ from theory.dynamics._support import (
     DIVERGED_MARK,
     PERIODIC,
     UNDECIDED,
+    history_window,
     segment_end,
 )
 
@@ -240,8 +241,7 @@ class TorchSweepKernel:
                 n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
-                m_div = min(H, t + 1)
-                m = min(m_div, t - last_b + 1) if t >= last_b else 0
+                m_div, m = history_window.py_func(t, H, last_b)
                 period = classify(HIST, t, m_div, m, bound, period_max, rtol, atol)
                 done = period != 0
                 if bool(done.any()):
@@ -256,8 +256,7 @@ class TorchSweepKernel:
                         S[name] = S[name][keep]
                     HIST = HIST[:, keep]
         if S["X"].shape[0] > 0:
-            m_div = min(H, steps + 1)
-            m = min(m_div, steps - last_b + 1)
+            m_div, m = history_window.py_func(steps, H, last_b)
             period = classify(HIST, steps, m_div, m, bound, period_max, rtol, atol)
             cls = torch.where(period == DIVERGED_MARK, DIVERGED,
                               torch.where(period == 1, CONVERGED, PERIODIC))

@@ -35,6 +35,7 @@ from theory.dynamics._support import (
     UNDECIDED,
     chaos_class,
     classify_block,
+    history_window,
     init_chaos_stats,
     renormalise,
     sample_recurrence,
@@ -245,8 +246,7 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
             n_second += 0 if first else 1
         t = t_next
         if early_exit and t % H == 0 and t < steps:
-            m_div = min(H, t + 1)
-            m = min(m_div, t - last_b + 1) if t >= last_b else 0
+            m_div, m = history_window.py_func(t, H, last_b)
             period = np.empty(blk.n, np.int64)
             classify_block(blk.HIST, np.int64(t), np.int64(m_div), np.int64(m),
                            np.int64(blk.n), float(bound), np.int64(period_max), float(rtol),
@@ -262,8 +262,7 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
                 blk.keep(~done)
     if blk.n == 0:
         return
-    m_div = min(H, steps + 1)
-    m = min(m_div, steps - last_b + 1)
+    m_div, m = history_window.py_func(steps, H, last_b)
     period = np.empty(blk.n, np.int64)
     classify_block(blk.HIST, np.int64(steps), np.int64(m_div), np.int64(m), np.int64(blk.n),
                    float(bound), np.int64(period_max), float(rtol), float(atol), period)

@@ -66,6 +66,7 @@ __all__ = [
     "diverged_block",
     "find_period",
     "history_rows",
+    "history_window",
     "init_chaos_stats",
     "is_diverged",
     "lyapunov_lower_bound",
@@ -106,6 +107,16 @@ RETURN_MIN_SAMPLES = 4
 STAT_LSQ, STAT_INSIDE = 0, 1
 
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
+
+
+@njit(**_JIT)
+def history_window(t, H, last_b):
+    """The history rows classified at step ``t`` (every event loop): ``m_div``, the last
+    ``min(H, t + 1)`` iterates, for the divergence test; ``m``, those of them since the
+    last schedule boundary ``last_b`` (0: none), for the period test (0 before it)."""
+    m_div = min(H, t + 1)
+    m = min(m_div, t - last_b + 1) if t >= last_b else 0
+    return m_div, m
 
 
 @njit(**_JIT)

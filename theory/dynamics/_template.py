@@ -54,6 +54,7 @@ from theory.dynamics._support import (
     UNDECIDED,
     chaos_class,
     classify_block,
+    history_window,
     init_chaos_stats,
     sample_recurrence,
     renormalise,
@@ -385,8 +386,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                 n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
-                m_div = min(H, t + 1)
-                m = min(m_div, t - last_b + 1) if t >= last_b else 0
+                m_div, m = history_window(t, H, last_b)
                 classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
                                PERIOD)
                 # downwards: a swap only moves the point at n_active - 1 (already looked at)
@@ -404,8 +404,7 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                         swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
-        m_div = min(H, steps + 1)
-        m = min(m_div, steps - last_b + 1)
+        m_div, m = history_window(steps, H, last_b)
         classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
         for i in range(n_active):
             cls = UNDECIDED
