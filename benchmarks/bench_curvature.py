@@ -222,23 +222,14 @@ def main() -> None:
     write(results)
 
 
-def cheapest(runs, tool, dtype, target):
+def best_run(runs, tool, dtype, error, by="seconds"):
+    """``tool``'s run in ``dtype`` with a relative error of at most ``error`` that is
+    fastest (``by="seconds"``, then fewest products) or uses the fewest products
+    (``by="products"``, then fastest); None when no run is that accurate."""
+    other = "products" if by == "seconds" else "seconds"
     ok = [r for r in runs if r["tool"] == tool and r["dtype"] == dtype
-          and r["rel_error"] <= target]
-    return min(ok, key=lambda r: (r["seconds"], r["products"])) if ok else None
-
-
-def fewest_products(runs, tool, dtype, target):
-    ok = [r for r in runs if r["tool"] == tool and r["dtype"] == dtype
-          and r["rel_error"] <= target]
-    return min(ok, key=lambda r: (r["products"], r["seconds"])) if ok else None
-
-
-def matched(runs, dtype, error):
-    """Our fewest-product run (then fastest) with a relative error of at most ``error``."""
-    ok = [r for r in runs if r["tool"] == "ours" and r["dtype"] == dtype
           and r["rel_error"] <= error]
-    return min(ok, key=lambda r: (r["products"], r["seconds"])) if ok else None
+    return min(ok, key=lambda r: (r[by], r[other])) if ok else None
 
 
 def write(results) -> None:
@@ -261,7 +252,7 @@ def write(results) -> None:
     for point, entry in results["points"].items():
         for dtype, target in results["targets"].items():
             for tool in tools:
-                r = cheapest(entry["runs"], tool, dtype, target)
+                r = best_run(entry["runs"], tool, dtype, target)
                 if r is None:
                     lines.append(f"| {point} | {dtype} | {target:g} | {tool} | not reached "
                                  "| | | | |")
@@ -279,10 +270,10 @@ def write(results) -> None:
     for point, entry in results["points"].items():
         for dtype, target in results["targets"].items():
             for tool in tools:
-                peer = fewest_products(entry["runs"], tool, dtype, target)
+                peer = best_run(entry["runs"], tool, dtype, target, by="products")
                 if tool == "ours" or peer is None:
                     continue
-                ours = matched(entry["runs"], dtype, peer["rel_error"])
+                ours = best_run(entry["runs"], "ours", dtype, peer["rel_error"], by="products")
                 if ours is None:
                     lines.append(f"| {point} | {dtype} | {tool} | {peer['rel_error']:.1e} | "
                                  f"{peer['products']} | {peer['seconds']:.2f} | not reached "
