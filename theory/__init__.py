@@ -17,6 +17,8 @@ so the command line's ``--help`` stays fast.  Importing :mod:`theory` never impo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from theory.lazy import lazy_exports
 
 __version__ = "0.1.0"
@@ -52,6 +54,37 @@ _SUBMODULES = (
 
 __all__ = sorted([*(n for names in _EXPORTS.values() for n in names), "__version__",
                   "catalog", "quasistatic"])
+
+
+if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from theory import (
+        catalog,
+        dynamics,
+        errors,
+        figures,
+        landscape,
+        plotting,
+        quasistatic,
+        resolver,
+        schedule,
+        subquadratic,
+        trajectory,
+        validation,
+    )
+    from theory._symbols import ETA, X_POS, X
+    from theory._sympy_utils import parse, time_limit
+    from theory.dynamics import SimulationOptions, SimulationResult, compile_landscape, simulate
+    from theory.errors import MslValueError
+    from theory.landscape import Landscape
+    from theory.resolver import (
+        FunctionLike,
+        as_landscape,
+        as_subquadratic,
+        resolve,
+        resolve_function,
+    )
+    from theory.schedule import Schedule
+    from theory.subquadratic import PeriodicOrbit, Subquadratic
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)
