@@ -38,6 +38,7 @@ one point.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -106,7 +107,7 @@ RETURN_MIN_SAMPLES = 4
 #: rows of the per-point chaos statistics (:func:`init_chaos_stats`)
 STAT_LSQ, STAT_INSIDE = 0, 1
 
-_JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
+_JIT: dict[str, Any] = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
 
 
 @njit(**_JIT)
