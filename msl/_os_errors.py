@@ -16,8 +16,8 @@ _CAUSES = OUTPUT_ERRNOS
 
 def output_problem(exc: OSError) -> str | None:
     """``cannot write 'PATH': CAUSE (strerror)`` for output-related errors, else None."""
-    cause = _CAUSES.get(exc.errno)
-    if cause is None:
+    cause = _CAUSES.get(exc.errno) if exc.errno is not None else None
+    if cause is None or exc.errno is None:
         return None
     path = exc.filename if exc.filename is not None else "?"
     return f"cannot write {str(path)!r}: {cause} ({os.strerror(exc.errno)})"
@@ -44,6 +44,7 @@ def check_output_folder(out) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        cause = _CAUSES.get(exc.errno, os.strerror(exc.errno) if exc.errno else str(exc))
+        cause = (_CAUSES.get(exc.errno, os.strerror(exc.errno)) if exc.errno is not None
+                 else str(exc))
         raise OutputFolderError(f"--out {str(out)!r}: cannot create the folder ({cause})") \
             from None

@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
             from theory import catalog
 
             names = list(catalog.names())
-        results = []
+        results: list = []
         for label, obj in resolve_targets(names):
-            claims = applicable_claims(obj)
+            claims = list(applicable_claims(obj))
             if args.claims:
                 claims = [c for c in claims if c in args.claims]
                 if not claims and args.functions:
