@@ -11,6 +11,7 @@ from proofs_check._budget import valid_budget, within_budget
 from proofs_check._inputs import CheckInputError, any_function
 from proofs_check._results import ClaimResult
 from proofs_check._separable import decomposition
+from proofs_check.claim_names import CLAIM_TITLES
 from proofs_check.lemma_4_1 import check_lemma_4_1
 from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
 from proofs_check.theorem_4_1 import check_theorem_4_1
@@ -21,11 +22,11 @@ from theory.catalog import Separable, Valley
 
 #: claim key -> (paper name, check function)
 CLAIMS: dict[str, tuple[str, Callable[..., ClaimResult]]] = {
-    "lemma_4_1": ("Lemma 4.1", check_lemma_4_1),
-    "theorem_4_1": ("Theorem 4.1", check_theorem_4_1),
-    "theorem_4_2": ("Theorem 4.2", check_theorem_4_2),
-    "theorem_4_3": ("Theorem 4.3", check_theorem_4_3),
-    "quasistatic_4_8": ("Quasistatic flow (4.8)", check_quasistatic_4_8),
+    "lemma_4_1": (CLAIM_TITLES["lemma_4_1"], check_lemma_4_1),
+    "theorem_4_1": (CLAIM_TITLES["theorem_4_1"], check_theorem_4_1),
+    "theorem_4_2": (CLAIM_TITLES["theorem_4_2"], check_theorem_4_2),
+    "theorem_4_3": (CLAIM_TITLES["theorem_4_3"], check_theorem_4_3),
+    "quasistatic_4_8": (CLAIM_TITLES["quasistatic_4_8"], check_quasistatic_4_8),
 }
 
 

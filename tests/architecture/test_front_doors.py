@@ -69,3 +69,28 @@ def test_every_lazy_name_resolves_to_its_typed_import(package: str) -> None:
         if package == "empirical":
             pytest.importorskip("torch")
         assert getattr(front, name) is getattr(importlib.import_module(module), name), name
+
+
+def test_msl_check_uses_the_claims_vocabulary() -> None:
+    """``msl check --claim`` offers exactly the claims of the table, in its order (the CLI
+    imports proofs_check.claim_names instead of copying the list)."""
+    from msl.cli import build_parser
+    from proofs_check import CLAIMS
+
+    assert tuple(CLAIMS) == tuple(_choices(build_parser(), "check", "--claim"))
+
+
+def _subparser(parser, name: str):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise AssertionError("no subcommands")
+
+
+def _choices(parser, command: str, flag: str) -> tuple[str, ...]:
+    for action in _subparser(parser, command)._actions:
+        if flag in action.option_strings:
+            return tuple(action.choices)
+    raise AssertionError(f"msl {command} has no {flag}")
