@@ -155,8 +155,8 @@ class SharpnessMonitor:
                       if full_batch is None else None)
         self.records: list[MonitorRecord] = []
         self.calls = 0
-        self._v0 = None
-        self._v0_pre = None
+        self._v0: torch.Tensor | None = None
+        self._v0_pre: torch.Tensor | None = None
         self._bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -166,9 +166,10 @@ class SharpnessMonitor:
     # -- measuring -------------------------------------------------------------------------
     def _check_batch(self, _optimizer, _args, _kwargs) -> None:
         """Step pre-hook, once: is the gradient about to be used the full-batch one?"""
-        self._hook.remove()
-        grads = [p.grad for p in self.params]
-        if any(g is None for g in grads):
+        if self._hook is not None:
+            self._hook.remove()
+        grads = [p.grad for p in self.params if p.grad is not None]
+        if len(grads) < len(self.params):
             self.full_batch = False
             return
         used = torch.cat([g.detach().reshape(-1).to(self.objective.dtype) for g in grads])

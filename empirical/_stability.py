@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -80,7 +81,7 @@ def own_step(optimizer) -> bool:
     return inspect.unwrap(type(optimizer).step) is not inspect.unwrap(base.step)
 
 
-def trained_group(optimizer, params: list[torch.Tensor]) -> dict:
+def trained_group(optimizer, params: Sequence[torch.Tensor]) -> dict:
     """The param group of ``params`` (all must share one group's settings)."""
     ids = {id(p) for p in params}
     groups = [g for g in optimizer.param_groups if ids & {id(p) for p in g["params"]}]
@@ -103,7 +104,7 @@ def _unknown(optimizer, group: dict, why: str) -> Rule:
                 "the sharpness is recorded without a threshold (NaN)")
 
 
-def stability(optimizer, params: list[torch.Tensor], *, full_batch: bool | None = None) -> Rule:
+def stability(optimizer, params: Sequence[torch.Tensor], *, full_batch: bool | None = None) -> Rule:
     """The :class:`Rule` of ``optimizer`` for ``params`` (module docstring); plain SGD is
     ``"gd"`` when the gradient is known to be the full-batch one, else ``"sgd"``."""
     group = trained_group(optimizer, params)
@@ -149,7 +150,7 @@ def _over(numerator: float, lr: float) -> float:
     return math.inf if lr == 0 or math.isinf(numerator) else numerator / lr
 
 
-def preconditioner(optimizer, params: list[torch.Tensor], rule: str,
+def preconditioner(optimizer, params: Sequence[torch.Tensor], rule: str,
                    dtype: torch.dtype) -> torch.Tensor | None:
     """``diag(P)^-1/2`` of Adam / RMSprop at the optimizer's current state (``None`` before
     its first step)."""
