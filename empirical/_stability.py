@@ -87,10 +87,13 @@ def trained_group(optimizer, params: Sequence[torch.Tensor]) -> dict:
     groups = [g for g in optimizer.param_groups if ids & {id(p) for p in g["params"]}]
     if not groups:
         raise ExperimentError("optimizer: updates none of the monitored parameters")
-    first = {k: groups[0].get(k) for k in _KEYS}
-    if any({k: g.get(k) for k in _KEYS} != first for g in groups[1:]):
-        raise ExperimentError("optimizer: the monitored parameters are in param groups with "
-                              "different settings; monitor one group (params=...)")
+    differ = [k for k in _KEYS if any(g.get(k) != groups[0].get(k) for g in groups[1:])]
+    if differ:
+        values = "; ".join(f"{k}: {', '.join(str(g.get(k)) for g in groups)}"
+                           for k in differ)
+        raise ExperimentError(f"optimizer: the monitored parameters are in param groups with "
+                              f"different settings ({values}), so no one threshold applies; "
+                              "monitor one group (params=...)")
     return groups[0]
 
 

@@ -82,6 +82,10 @@ CLEAN = [
     (lambda: empirical.SharpnessMonitor(LINEAR, nn.MSELoss(), (X, X), torch.optim.SGD(
         LINEAR.parameters(), lr=0.1), full_batch="yes", progress=False), ExperimentError,
      r"full_batch='yes'"),
+    (lambda: empirical.SharpnessMonitor(LINEAR, nn.MSELoss(), (X, X), torch.optim.SGD(
+        [{"params": [LINEAR.weight], "weight_decay": 0.1}, {"params": [LINEAR.bias]}],
+        lr=0.1), progress=False), ExperimentError,
+     r"different settings \(weight_decay: 0.1, 0\).*params="),
 ]
 
 
