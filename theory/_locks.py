@@ -12,6 +12,7 @@ cut) is stale and taken over by the next writer:
 * on POSIX, the lock file is also held with ``flock`` while the folder is in use: the
   kernel drops it when the holder dies, and two runs that find the same stale lock at once
   are serialised by it (one takes the folder over, the other is refused);
+* taking over a dead run's lock removes its ``.tmp-*`` files in the folder;
 * within one process the lock is re-entrant (``msl phase-diagram --out D`` locks ``D``
   and then its chunk store, the same folder).
 
@@ -184,6 +185,10 @@ def _take(fd: int, path: Path, folder: Path, argument: str) -> None:
     holder = _read(fd)
     if holder is not None and holder.get("pid") != os.getpid() and holder_alive(holder):
         raise FolderLockedError(refusal.format(who=_describe(holder), path=repr(str(path))))
+    if holder is not None:  # a dead run's lock: its half-written temporaries go too
+        from theory.files import remove_stray_temporaries
+
+        remove_stray_temporaries(folder)
     text = json.dumps(_identity(), sort_keys=True).encode("utf-8")
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
