@@ -103,9 +103,13 @@ def check_bounds(args: argparse.Namespace) -> None:
                     seconds_scale=width**2 * max(1, steps or 1))
     n_random = getattr(args, "n_random", None)
     n_radii = getattr(args, "n_radii", None)
-    for flag, value, scale in (("--n-points", getattr(args, "n_points", None), 1),
-                               ("--n-random", n_random, n_radii or 1),
-                               ("--n-radii", n_radii, (n_random or 0) + 1)):
+    sizes = (("--n-points", getattr(args, "n_points", None), 1),
+             ("--n-random", n_random, n_radii or 1),
+             ("--n-radii", n_radii, (n_random or 0) + 1))
+    for flag, value, _ in sizes:  # each alone first, so that the message names the culprit
+        if isinstance(value, int) and value > 0:
+            check_bound(flag, value)
+    for flag, value, scale in sizes:  # then together (radii x directions)
         if isinstance(value, int) and value > 0:
             check_bound(flag, value, bytes_scale=scale, seconds_scale=scale)
 
