@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -248,10 +249,12 @@ main(ARGV)
         np.testing.assert_array_equal(data["classes"], fresh.classes)
 
 
-@pytest.mark.parametrize("damage", ["torn", "chunk file deleted", "metadata damaged"])
-def test_zarr_store_killed_mid_chunk_heals(tmp_path, fresh, damage):
+@pytest.fixture(scope="module")
+def torn_zarr(tmp_path_factory):
+    """A Zarr store whose sweep was killed -9 halfway through the outputs of chunk 3."""
     pytest.importorskip("zarr")
-    store = tmp_path / "f1.zarr"
+    folder = tmp_path_factory.mktemp("torn")
+    store = folder / "f1.zarr"
     child = _start("""
         import numpy as np
         from theory.dynamics import _zarr_store, simulate
@@ -267,9 +270,15 @@ def test_zarr_store_killed_mid_chunk_heals(tmp_path, fresh, damage):
         _zarr_store.ZarrChunkStore.save = save
         simulate("f1", eta=np.linspace(1.0, 3.0, 4), x0=np.linspace(0.1, 1.0, 5),
                  steps=50, chunk_size=4, progress=False, store=STORE)
-    """, tmp_path / "torn",
-        STORE=str(store))
+    """, folder / "torn", STORE=str(store))
     _kill(child)
+    return store
+
+
+@pytest.mark.parametrize("damage", ["torn", "chunk file deleted", "metadata damaged"])
+def test_zarr_store_killed_mid_chunk_heals(tmp_path, fresh, torn_zarr, damage):
+    store = tmp_path / "f1.zarr"
+    shutil.copytree(torn_zarr, store)
     if damage == "chunk file deleted":  # the issue: read back as fill values (converged)
         chunk_files = sorted(p for p in (store / "classes").rglob("*") if p.is_file()
                              and p.name != "zarr.json")
