@@ -116,7 +116,7 @@ class Bound:
 
     def maximum(self, bytes_scale: float = 1.0, seconds_scale: float = 1.0) -> int:
         """The largest accepted value at these scales."""
-        limits = []
+        limits: list[float] = []
         if self.per_core:
             limits.append(self.per_core * cores())
         if self.bytes_per_unit:
