@@ -182,6 +182,8 @@ def _take(fd: int, path: Path, folder: Path, argument: str) -> None:
         except BlockingIOError:
             raise FolderLockedError(refusal.format(who=_describe(_read(fd)),
                                                    path=repr(str(path)))) from None
+        except OSError:  # a file system without flock: the pid/host check alone
+            pass
     holder = _read(fd)
     if holder is not None and holder.get("pid") != os.getpid() and holder_alive(holder):
         raise FolderLockedError(refusal.format(who=_describe(holder), path=repr(str(path))))
