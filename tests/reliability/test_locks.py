@@ -294,6 +294,27 @@ def test_zarr_store_killed_mid_chunk_heals(tmp_path, fresh, torn_zarr, damage):
     _same(simulate("f1", **GRID, store=store), fresh)
 
 
+def test_reproduce_killed_mid_summary_write_heals(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["reproduce", "--only", "fig6.1", "--no-progress", "--out", str(out)]
+    child = _start(_HANG_AT_RENAME + """
+from msl.cli import main
+main(ARGV)
+""", tmp_path / "mid-summary", SUFFIX="summary.json", AFTER=1, ARGV=argv)
+    strays = list((out / "fig6.1").glob(".tmp-*"))
+    assert len(strays) == 1 and not (out / "fig6.1" / "summary.json").exists()
+    _kill(child)
+    assert main(argv) == 0
+    assert "Fig. 6.1" in capsys.readouterr().err  # redone, not "done before; skipped"
+    assert not any(p.exists() for p in strays)
+    from theory.files import artefact_intact
+
+    assert artefact_intact(out / "fig6.1" / "fig_6_1.png")
+    report = json.loads((out / "report.json").read_text())
+    claims = [c for stage in report["stages"] for c in stage["claims"]]
+    assert claims and all(c["verdict"] == "confirmed" for c in claims)
+
+
 def test_monitor_killed_mid_write_heals(tmp_path, tiny_monitor):
     torch = pytest.importorskip("torch")
     out = tmp_path / "mon"
