@@ -91,9 +91,9 @@ def cores() -> int:
 
 
 def format_seconds(t: float) -> str:
-    """``90000`` -> ``'25 h'``."""
+    """``90000`` -> ``'25 h'``, ``864000`` -> ``'10 days'`` (a unit from two of them on)."""
     for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
-        if t >= size:
+        if t >= 2 * size or (unit == "min" and t >= size):
             return f"{t / size:.3g} {unit}"
     return f"{t:.2g} s"
 
