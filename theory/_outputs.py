@@ -4,7 +4,8 @@
   folder itself, ...) and non-empty folders that are not msl output folders; an msl output
   folder is recognised by its marker file ``.msl-output`` (written when msl first uses a
   folder), or, for folders written before the marker existed, by an msl file in it
-  (``run.json``, ``manifest.json``, ``result.npz``, ``report.json``).
+  (``run.json``, ``manifest.json``, ``result.npz``, ``report.json``, ``sweep.npz``, the
+  JSON of an experiment command such as ``eos.json``, or a ``*.ckpt.pt`` checkpoint).
 * :func:`artefact_intact` checks a finished file before it is trusted: not empty, and for a
   PNG its signature and its final ``IEND`` chunk, for a PDF ``%PDF-`` and ``%%EOF``, for
   JSON that it parses, for ``.npz`` that its zip directory reads.
@@ -23,7 +24,10 @@ from theory.errors import MslValueError
 MARKER_NAME = ".msl-output"
 #: files whose presence marks a folder written by msl before the marker existed
 _LEGACY = ("run.json", "manifest.json", "result.npz", "report.json", "zarr.json", ".zgroup",
-           ".msl-lock")
+           ".msl-lock", "sweep.npz", "eos.json", "geometry.json", "homogeneity.json",
+           "lr_decay.json", "scales.json", "slice.json")
+#: suffix of the empirical checkpoints (another sign of an older msl folder)
+_CHECKPOINT = ".ckpt.pt"
 #: folders no run may write into (their subfolders are refused too where listed below)
 SYSTEM_FOLDERS = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
                   "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
@@ -57,7 +61,9 @@ def system_folder(path) -> str | None:
 
 def is_msl_folder(folder: Path) -> bool:
     """Whether ``folder`` carries the msl marker (or an msl file of an older version)."""
-    return any((folder / name).exists() for name in (MARKER_NAME, *_LEGACY))
+    if any((folder / name).exists() for name in (MARKER_NAME, *_LEGACY)):
+        return True
+    return any(True for _ in folder.glob(f"*{_CHECKPOINT}"))
 
 
 def claim_output_folder(path, argument: str = "--out", *, create: bool = True) -> Path:

@@ -204,6 +204,12 @@ def test_empty_and_msl_folders_are_accepted(tmp_path, finished):
     (legacy / "run.json").write_text("{}")
     (legacy / "notes.txt").write_text("x")
     assert claim_output_folder(legacy) == legacy
+    for name in ("eos.json", "eos.ckpt.pt", "sweep.npz"):  # experiment and momentum runs
+        older = tmp_path / name.replace(".", "_")
+        older.mkdir()
+        (older / name).write_bytes(b"x")
+        (older / "figure.png").write_bytes(b"x")
+        assert claim_output_folder(older) == older
 
 
 def test_monitor_folder_that_is_a_file_is_one_clean_error(tmp_path, tiny_monitor, capsys):
