@@ -39,6 +39,7 @@ reached the threshold (not merely its band, e.g. 0.92 of it).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -263,14 +264,15 @@ class SharpnessMonitor:
         compared sharpness with its threshold) into ``out_dir``; returns their paths."""
         if not self.records:
             raise ExperimentError("records: nothing measured yet (call step() first)")
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        from theory.files import atomic_write_bytes, folder_lock, output_directory
+
+        out = output_directory(out_dir, "out_dir", shared=True)  # a file there: OutputError
         paths = {"csv": out / f"{name}.csv", "png": out / f"{name}.png"}
-        with paths["csv"].open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            for r in self.records:
-                writer.writerow(asdict(r))
+        table = io.StringIO(newline="")
+        writer = csv.DictWriter(table, fieldnames=COLUMNS)
+        writer.writeheader()
+        for r in self.records:
+            writer.writerow(asdict(r))
         from empirical._plots import _plt
 
         plt = _plt()
@@ -293,6 +295,10 @@ class SharpnessMonitor:
         ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], fontsize=8,
                   loc="center right")
         fig.tight_layout()
-        fig.savefig(paths["png"], dpi=120)
+        image = io.BytesIO()
+        fig.savefig(image, format="png", dpi=120)
         plt.close(fig)
+        with folder_lock(out, "out_dir"):  # one writer; atomic files, no symlink followed
+            atomic_write_bytes(paths["csv"], table.getvalue().encode("utf-8"))
+            atomic_write_bytes(paths["png"], image.getvalue())
         return paths

@@ -28,8 +28,9 @@ class OutputFolderError(MslValueError):
 
 
 def check_output_folder(out) -> None:
-    """Refuse an ``--out`` that is empty, a file, under a file, or cannot be created
-    (read-only, ``/proc/x``), before any work; create it otherwise."""
+    """Refuse an ``--out`` that is empty, a file, under a file, a system folder, a
+    non-empty folder that is not an msl output folder, or cannot be created (read-only),
+    before any work; create and mark it otherwise (:func:`theory.files.claim_output_folder`)."""
     if not str(out).strip():
         raise OutputFolderError(f"--out {str(out)!r} is empty; give an output folder")
     folder = Path(out)
@@ -41,6 +42,9 @@ def check_output_folder(out) -> None:
                 raise OutputFolderError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a "
                                         "folder")
             break
+    from theory.files import claim_output_folder
+
+    claim_output_folder(folder, "--out", create=False)  # system / someone else's folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -48,3 +52,4 @@ def check_output_folder(out) -> None:
                  else str(exc))
         raise OutputFolderError(f"--out {str(out)!r}: cannot create the folder ({cause})") \
             from None
+    claim_output_folder(folder, "--out")  # marks it as an msl output folder

@@ -16,6 +16,7 @@ from empirical.figures import Setting
 from msl.reproduction.beyond_gd import BEYOND_GD_FULL, BEYOND_GD_QUICK, BeyondGDSizes
 from theory.errors import MslValueError
 from theory.figures.phase_diagrams import Sweep
+from theory.limits import SET_BOUNDS, check_bound
 
 
 class PresetError(MslValueError):
@@ -93,6 +94,8 @@ class Preset:
                 raise PresetError(f"--set {item!r}: {text!r} is not a valid "
                                   f"{kind.__name__}") from None
             try:
+                if key in SET_BOUNDS:  # refused up front, with the estimate
+                    check_bound(SET_BOUNDS[key], value, name=key)
                 preset = preset._set(target, value)
             except MslValueError as exc:
                 raise PresetError(f"--set {item!r}: {exc}") from None

@@ -79,8 +79,10 @@ def _check(ctx: Context) -> StageOutput:
 
     report = check_catalog(progress=ctx.progress)
     ctx.out.mkdir(parents=True, exist_ok=True)
-    (ctx.out / "table.txt").write_text(report.table() + "\n")
-    (ctx.out / "results.json").write_text(json.dumps(report.to_dict(), indent=1))
+    from theory.files import atomic_write_text
+
+    atomic_write_text(ctx.out / "table.txt", report.table() + "\n")
+    atomic_write_text(ctx.out / "results.json", json.dumps(report.to_dict(), indent=1))
     return StageOutput(report.claims(), [], (ctx.out / "table.txt", ctx.out / "results.json"))
 
 

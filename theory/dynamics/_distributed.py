@@ -95,6 +95,9 @@ def check_scheduler(scheduler, *, device: str = "cpu", engine: str = "auto"
                 raise SchedulerError(
                     f"scheduler={scheduler!r}: in 'local:N', N must be a whole number of "
                     f"worker processes from 1 to {_MAX_LOCAL}")
+            from theory.limits import check_bound
+
+            check_bound("--scheduler local:N", int(n), name=f"scheduler={scheduler!r}: N")
             _import_distributed(scheduler)
             return "local", int(n)
         if not _ADDRESS.match(text):

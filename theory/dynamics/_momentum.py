@@ -105,8 +105,10 @@ class MomentumSweep:
 
     def save(self, path) -> Path:
         """``.npz`` arrays plus the metadata as JSON inside (readable with numpy alone)."""
+        from theory.files import atomic_savez
+
         path = Path(path)
-        np.savez(path, eta=self.eta, beta=self.beta, x0=self.x0, final_state=self.final_state,
+        atomic_savez(path, eta=self.eta, beta=self.beta, x0=self.x0, final_state=self.final_state,
                  classes=self.classes, period=self.period, lyapunov=self.lyapunov,
                  decided_step=self.decided_step,
                  metadata=np.array(json.dumps(json_safe(self.metadata))))

@@ -27,7 +27,7 @@ from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
 from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._store import open_store
+from theory.dynamics._store import open_store, released_on_error
 from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError
 
@@ -251,11 +251,13 @@ def simulate(
         if chunk_store.result_path.exists():
             finished = _load_finished(chunk_store.result_path, metadata, eta_grid, x0_grid)
             if finished is not None:
+                chunk_store.close()
                 return finished
 
     chunk_size = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
-    with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done:
+    with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done, \
+            released_on_error(chunk_store):
         if scheduler is not None:
             from theory.dynamics._distributed import run_on_cluster
 
