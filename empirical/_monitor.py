@@ -284,7 +284,7 @@ class SharpnessMonitor:
         ax.set_xlabel("step")
         ax.set_ylabel("full-batch loss", color="tab:blue")
         ax2 = ax.twinx()
-        label = ("preconditioned sharpness" if self.records[-1].rule == "adam"
+        label = ("preconditioned sharpness" if self.records[-1].rule in PRECONDITIONED
                  else "sharpness")
         ax2.plot(s["step"], compared, color="tab:orange", lw=1.5, label=label)
         ax2.plot(s["step"], s["threshold"], color="tab:orange", ls="--", lw=1,
