@@ -7,6 +7,8 @@ direct iteration of the GD map (NumPy) or theory.dynamics.simulate.
 
 from __future__ import annotations
 
+import itertools
+
 import mpmath
 import numpy as np
 import pytest
@@ -138,3 +140,47 @@ def test_bad_arguments_are_named():
         find_cycles(CUBIC, 2.2, 0)
     with pytest.raises(BifurcationError, match="variables"):
         find_cycles("x**2 + y**2", 2.2, 2)
+
+
+# logistic map x -> r x (1 - x) with r = 1 + eta (the GD map of CUBIC, conjugate by an affine
+# change of x): its doublings r_k = 3, 1 + sqrt 6, 3.5440903596, 3.5644072661, 3.5687594195
+# and accumulation r_inf = 3.5699456718 (Feigenbaum 1978; Briggs 1991)
+LOGISTIC_FLIPS = (2.0, 6**0.5, 2.5440903596, 2.5644072661, 2.5687594195)
+LOGISTIC_ACCUMULATION = 2.5699456718
+
+
+def test_cascade_of_the_cubic_is_the_logistic_cascade_certified():
+    from theory.bifurcation import continue_cascade
+    cascade = continue_cascade(CUBIC, (1.5, 2.6), doublings=5)
+    flips = cascade.flips
+    assert [p.period for p in flips] == [1, 2, 4, 8, 16]
+    for point, ref in zip(flips, LOGISTIC_FLIPS, strict=True):
+        lo, hi = point.eta_enclosure
+        assert lo - 1e-9 <= ref <= hi + 1e-9 and hi - lo < 1e-12
+    assert flips[0].eta_enclosure[0] <= 2.0 <= flips[0].eta_enclosure[1]
+    assert abs(cascade.feigenbaum_ratios[-1] / 4.669201609 - 1) < 0.05
+    assert cascade.accumulation == pytest.approx(LOGISTIC_ACCUMULATION, rel=1e-5)
+    # stability along the branches: each cycle is stable between its birth and its flip
+    for branch, (born, dies) in zip(cascade.branches[1:], itertools.pairwise(flips), strict=False):
+        inside = (branch.eta > born.eta + 1e-6) & (branch.eta < dies.eta - 1e-6)
+        assert inside.any() and branch.stable[inside].all()
+
+
+def test_subcritical_flip_gives_an_unstable_cycle_below_the_threshold():
+    from theory.bifurcation import continue_cascade
+    cascade = continue_cascade("x**2/2 + x**4/4", (1.0, 3.0), doublings=2)
+    (two,) = [b for b in cascade.branches if b.period == 2]
+    assert np.all(two.eta <= 2.0 + 1e-9) and not two.stable.any()
+    # even f: the 2-cycle is {x, -x} with eta (1 + x^2) = 2
+    x = two.points[:, 0]
+    assert np.allclose(two.eta * (1 + x**2), 2.0, atol=1e-9)
+
+
+def test_lyapunov_onset_agrees_with_the_accumulation_point():
+    from theory.bifurcation import continue_cascade, lyapunov_onset
+    cascade = continue_cascade(CUBIC, (1.5, 2.6), doublings=4)
+    last = cascade.flips[-1].eta
+    top = cascade.accumulation + (cascade.accumulation - last)
+    scan = lyapunov_onset(CUBIC, last, top, points=201, steps=12000)
+    assert scan.onset is not None
+    assert abs(scan.onset - cascade.accumulation) <= 1e-3 * cascade.accumulation

@@ -19,6 +19,11 @@ _EXPORTS = {
     "theory.bifurcation._errors": ("BifurcationError",),
     "theory.bifurcation._flip": ("FlipCriterion", "flip_criterion", "flip_quantity"),
     "theory.bifurcation._maps": ("GDMap", "gd_map"),
+    "theory.bifurcation._continuation": ("BifurcationPoint", "Branch", "Cascade",
+                                          "ContinuationOptions", "continue_branch",
+                                          "continue_cascade"),
+    "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
+    "theory.bifurcation._certify": ("enclose_bifurcation",),
     "theory.bifurcation._cycles": ("Cycle", "CycleEnclosure", "enclose_cycle", "find_cycles"),
 }
 

@@ -29,6 +29,18 @@ _UNARY: dict[type, Callable[[arb], arb]] = {
 }
 
 
+def _power(ball: arb, n: int) -> arb:
+    """ball ** n by repeated squaring (arb's ** is nan on a ball holding 0)."""
+    result, base = arb(1), ball
+    while n:
+        if n & 1:
+            result = result * base
+        n >>= 1
+        if n:
+            base = base * base
+    return result
+
+
 def precision(bits: int = PRECISION) -> AbstractContextManager:
     """Context manager: arb arithmetic at ``bits`` bits inside."""
     return ctx.workprec(bits)
@@ -78,8 +90,8 @@ def _compile(expr: sp.Expr, index: dict[sp.Symbol, int]) -> Callable[[Sequence[a
         if e.is_Integer:
             n = int(e)
             if n >= 0:
-                return lambda v: base(v) ** n
-            return lambda v: 1 / (base(v) ** (-n))
+                return lambda v: _power(base(v), n)
+            return lambda v: 1 / _power(base(v), -n)
         if e == sp.Rational(1, 2):
             return lambda v: base(v).sqrt()
         if e == sp.Rational(-1, 2):
