@@ -247,7 +247,7 @@ def continue_branch(gmap: GDMap, period: int, start: tuple[float, float], direct
 def _switch(gmap: GDMap, flip: BifurcationPoint, spacing: float) -> tuple[float, float, float]:
     """A point (x, eta) of the 2p-cycle born at ``flip`` and the side (+-1) it lies on."""
     p2 = 2 * flip.period
-    for scale in 0.05 * 0.5 ** np.arange(14):
+    for scale in 0.01 * 0.5 ** np.arange(16):
         for side in (1.0, -1.0):
             x = flip.x + side * float(scale) * (1 + abs(flip.x))
             eta = flip.eta
@@ -264,7 +264,7 @@ def _switch(gmap: GDMap, flip: BifurcationPoint, spacing: float) -> tuple[float,
                     break
             else:
                 continue
-            if not math.isfinite(eta) or abs(eta - flip.eta) > 0.1 * spacing:
+            if not math.isfinite(eta) or abs(eta - flip.eta) > 0.02 * spacing:
                 continue
             try:
                 jet = gmap.jet(x, eta, p2)
@@ -275,6 +275,14 @@ def _switch(gmap: GDMap, flip: BifurcationPoint, spacing: float) -> tuple[float,
                 return x, eta, side
     raise BifurcationError(f"no 2p-cycle found at the flip eta={flip.eta} (period "
                            f"{flip.period})")
+
+
+def _from_flip(gmap: GDMap, branch: Branch, flip: BifurcationPoint) -> Branch:
+    """``branch`` (the 2p-cycle) with the flip point, where it is born, put first."""
+    jet = gmap.jet(flip.x, flip.eta, branch.period)
+    return Branch(period=branch.period, eta=np.concatenate([[flip.eta], branch.eta]),
+                  points=np.vstack([np.asarray(jet.orbit, float), branch.points]),
+                  multiplier=np.concatenate([[jet.d_x], branch.multiplier]))
 
 
 def continue_cascade(function, eta=(0.5, 3.0), *, minimum=None,
@@ -298,7 +306,7 @@ def continue_cascade(function, eta=(0.5, 3.0), *, minimum=None,
             notes.append(str(exc))
             break
         branch, events = continue_branch(gmap, 2 * current.period, (x, e), side, opts)
-        branches.append(branch)
+        branches.append(_from_flip(gmap, branch, current))
         points.extend(events)
         chain = [p for p in events if p.kind == "flip"]
         if not chain:
