@@ -1,0 +1,40 @@
+"""``msl bifurcation``: JSON contract, files written, bad input (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from msl.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_and_files_for_the_logistic_like_cubic(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "bifurcation", "x**2/2 + x**3/2", "--eta", "1.5:2.56",
+                             "--doublings", "3", "--json", "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    record = json.loads(out)
+    assert record["criterion"]["quantity"] == 27.0  # 3 * 3^2 - 1 * 0
+    assert record["criterion"]["verdict"] == "supercritical"
+    flips = record["cascade"]["flips"]
+    assert [p["period"] for p in flips] == [1, 2, 4]
+    lo, hi = flips[1]["eta_enclosure"]
+    assert lo <= 6**0.5 <= hi  # logistic r = 1 + sqrt 6, r = 1 + eta
+    assert (tmp_path / "bifurcation.png").is_file()
+    assert json.loads((tmp_path / "bifurcation.json").read_text())["function"]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (("f1", "--eta", "1:3"), "four times differentiable"),
+    (("x**2", "--eta", "3:1"), "--eta='3:1'"),
+    (("x**2", "--eta", "a:b"), "--eta='a:b'"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, argv, needle):
+    code, out, err = run_cli(capsys, "bifurcation", *argv)
+    assert code == 2 and out == "" and needle in err and err.count("\n") == 1
