@@ -22,6 +22,7 @@ w = D^3 f[v,v,.] (equal to the 1-D Q when d = 1).  See docs/bifurcation.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -29,7 +30,12 @@ from flint import arb
 
 from theory._sympy_utils import derivative
 from theory.bifurcation._errors import BifurcationError
-from theory.bifurcation._intervals import arb_constant, arb_function, precision, to_float
+from theory.bifurcation._intervals import (
+    arb_constant,
+    precision,
+    taylor_derivatives,
+    to_float,
+)
 from theory.resolver import as_landscape
 
 __all__ = ["FlipCriterion", "flip_criterion", "flip_quantity"]
@@ -81,9 +87,13 @@ class FlipCriterion:
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Piecewise, sp.Max, sp.Min, sp.Heaviside)
 
 
+@lru_cache(maxsize=256)
 def _derivatives(expr: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, ...]:
     """The first four derivatives (almost everywhere: kinks are checked by _smooth_at)."""
-    return tuple(derivative(expr, *([x] * k)) for k in (1, 2, 3, 4))
+    out, smooth = [expr], not expr.has(*_NONSMOOTH)
+    for _ in range(4):
+        out.append(sp.diff(out[-1], x) if smooth else derivative(out[-1], x))
+    return tuple(out[1:])
 
 
 def _smooth_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> None:
@@ -120,19 +130,39 @@ def _bounds(ball: arb) -> tuple[float, float]:
     return (float(lo.mid()) - float(lo.rad()), float(hi.mid()) + float(hi.rad()))
 
 
+def _exact(value: sp.Expr) -> sp.Expr:
+    """A constant expression, simplified only when it is not already a rational (sympy's
+    simplify costs ~0.1 s; the Taylor data of most functions evaluate to rationals)."""
+    value = sp.sympify(value)
+    return value if value.is_Rational else sp.simplify(value)
+
+
+def _taylor(expr: sp.Expr, x: sp.Symbol, point: arb) -> list[arb]:
+    """Balls of f, f', f'', f''', f'''' at (or over) the ball ``point``."""
+    return taylor_derivatives(expr, x, point, 4)
+
+
+def _proven_zero(ball: arb) -> bool:
+    return ball.is_exact() and ball.is_zero()
+
+
 def _exact_minimum(expr: sp.Expr, x: sp.Symbol, guess: float | None) -> sp.Expr | None:
-    """An exact minimiser: 0 when f'(0) = 0, else a real root of a polynomial f'."""
-    d1, d2 = _derivatives(expr, x)[:2]
-    if guess is None and sp.simplify(d1.subs(x, 0)) == 0 and \
-            sp.simplify(d2.subs(x, 0)).is_positive:
-        return sp.S.Zero
+    """An exact minimiser: 0 (or the rational ``guess``) where f' is exactly 0 and f'' > 0,
+    else the real root of a polynomial f' nearest the guess; None when there is none."""
+    candidate = sp.S.Zero if guess is None else sp.nsimplify(guess, rational=True)
+    with precision():
+        try:
+            t = _taylor(expr, x, arb_constant(candidate))
+        except BifurcationError:
+            t = None
+        if t is not None and _proven_zero(t[1]) and t[2] > 0:
+            return candidate
     if not expr.is_polynomial(x):
-        if guess is not None:
-            exact = sp.nsimplify(guess)
-            if exact.is_Rational and sp.simplify(d1.subs(x, exact)) == 0:
-                return exact
         return None
-    roots = [r for r in sp.Poly(d1, x).real_roots() if (d2.subs(x, r)).is_positive]
+    poly = sp.Poly(expr, x)
+    d1, d2 = poly.diff(x), poly.diff(x).diff(x)
+    roots = [r for r in d1.real_roots() if d2.as_expr().subs(x, r).is_positive] \
+        if d1.degree() > 0 else []
     if not roots:
         raise BifurcationError(f"function={sp.sstr(expr)[:60]!r} has no non-degenerate "
                                "minimum (f' = 0 with f'' > 0)")
@@ -142,63 +172,54 @@ def _exact_minimum(expr: sp.Expr, x: sp.Symbol, guess: float | None) -> sp.Expr 
 
 def _enclose_minimum(expr: sp.Expr, x: sp.Symbol, guess: float) -> arb:
     """A ball holding the unique zero of f' near ``guess`` (Newton, then Krawczyk)."""
-    e1, e2 = _derivatives(expr, x)[:2]
-    d1 = sp.lambdify(x, e1, "mpmath")
-    d2 = sp.lambdify(x, e2, "mpmath")
-    import mpmath
-    with mpmath.workprec(200):
-        m = mpmath.mpf(guess)
-        for _ in range(100):
-            step = d1(m) / d2(m)
-            m -= step
-            if abs(step) < mpmath.mpf(2) ** -180 * (1 + abs(m)):
-                break
-        centre = float(m)
-    F1 = arb_function(e1, [x])
-    F2 = arb_function(e2, [x])
     with precision():
-        mid = arb(mpmath.nstr(m, 60))
+        mid = arb(guess)
+        for _ in range(60):
+            t = _taylor(expr, x, mid)
+            step = t[1] / t[2]
+            if not step.is_finite():
+                break
+            mid = arb((mid - step).mid())
+        centre = to_float(mid)
         for radius in (1e-40, 1e-30, 1e-20, 1e-12, 1e-8):
             box = arb(mid.mid(), radius * (1 + abs(centre)))
-            slope = F2(mid).mid()
-            krawczyk = mid - F1(mid) / slope + (1 - F2(box) / slope) * (box - mid)
+            at_mid, over_box = _taylor(expr, x, mid), _taylor(expr, x, box)
+            slope = at_mid[2].mid()
+            krawczyk = mid - at_mid[1] / slope + (1 - over_box[2] / slope) * (box - mid)
             if box.contains_interior(krawczyk):
                 return krawczyk.intersection(box)
     raise BifurcationError(f"minimum={guess!r}: no certified zero of f' near it")
 
 
 def _one_dimensional(expr: sp.Expr, x: sp.Symbol, guess: float | None) -> FlipCriterion:
+    if expr.has(*_NONSMOOTH):  # a kink at the minimum: refuse before Taylor arithmetic
+        _smooth_at(expr, x, sp.S.Zero if guess is None
+                   else sp.nsimplify(guess, rational=True))
     exact_min = _exact_minimum(expr, x, guess)
-    q_expr = flip_quantity(expr, x)
-    _, d2, d3, d4 = _derivatives(expr, x)
     with precision():
         if exact_min is not None:
-            exact_q = sp.nsimplify(sp.simplify(q_expr.subs(x, exact_min))) \
-                if exact_min.is_Rational else sp.simplify(q_expr.subs(x, exact_min))
-            lam_ball = arb_constant(d2.subs(x, exact_min))
-            q_ball = arb_constant(exact_q)
             point = arb_constant(exact_min)
-            certified_by = "exact" if exact_q.is_number and (exact_q.is_zero or
-                                                             exact_q.is_Rational) else "interval"
         else:
-            start = 0.0 if guess is None else float(guess)
-            point = _enclose_minimum(expr, x, start)
-            lam_ball = arb_function(d2, [x])(point)
-            q_ball = arb_function(q_expr, [x])(point)
-            exact_q, certified_by = None, "interval"
-        _smooth_at(expr, x, exact_min if exact_min is not None
-                   else sp.nsimplify(to_float(point), rational=True))
-        if not lam_ball > 0:
+            point = _enclose_minimum(expr, x, 0.0 if guess is None else float(guess))
+        _, _, f2, f3, f4 = _taylor(expr, x, point)
+        if not f2 > 0:
             raise BifurcationError(f"function={sp.sstr(expr)[:60]!r}: f''(x*) > 0 does not "
                                    f"hold at the minimum x* = {to_float(point)} (no flip)")
+        q_ball = 3 * f3 * f3 - f2 * f4
+        exact_q = None
+        if _proven_zero(q_ball):
+            exact_q = sp.S.Zero
+        elif exact_min is not None and not (q_ball > 0 or q_ball < 0):
+            exact_q = _exact(flip_quantity(expr, x).subs(x, exact_min))  # sympy decides
+            q_ball = arb_constant(exact_q)
         verdict, zero = _verdict(q_ball, exact_q)
-        derivs = tuple(to_float(arb_function(d, [x])(point)) for d in (d2, d3, d4))
-        lam = to_float(lam_ball)
+        exact = exact_min is not None and q_ball.is_exact() and f2.is_exact()
         return FlipCriterion(
-            expression=sp.sstr(expr), minimum=(to_float(point),), curvature=lam,
-            threshold=to_float(2 / lam_ball), quantity=to_float(q_ball),
-            quantity_enclosure=_bounds(q_ball), verdict=verdict, certified_by=certified_by,
-            exact_zero=zero, direction=(1.0,), derivatives=derivs)
+            expression=sp.sstr(expr), minimum=(to_float(point),), curvature=to_float(f2),
+            threshold=to_float(2 / f2), quantity=to_float(q_ball),
+            quantity_enclosure=_bounds(q_ball), verdict=verdict,
+            certified_by="exact" if exact else "interval", exact_zero=zero,
+            direction=(1.0,), derivatives=tuple(to_float(b) for b in (f2, f3, f4)))
 
 
 def _n_dimensional(expr: sp.Expr, variables: tuple, point: tuple) -> FlipCriterion:

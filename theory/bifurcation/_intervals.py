@@ -17,7 +17,8 @@ from flint import arb, ctx
 
 from theory.bifurcation._errors import BifurcationError
 
-__all__ = ["arb_constant", "arb_function", "precision", "to_float", "width"]
+__all__ = ["arb_constant", "arb_function", "precision", "taylor_derivatives", "to_float",
+           "width"]
 
 #: working precision (bits) of every certificate
 PRECISION = 160
@@ -46,7 +47,9 @@ def precision(bits: int = PRECISION) -> AbstractContextManager:
     return ctx.workprec(bits)
 
 
-def _compile(expr: sp.Expr, index: dict[sp.Symbol, int]) -> Callable[[Sequence[arb]], arb]:
+def _compile(expr: sp.Expr, index: dict[sp.Symbol, int], unary: dict | None = None
+             ) -> Callable[[Sequence[arb]], arb]:
+    unary = _UNARY if unary is None else unary
     if expr.is_Symbol:
         if expr not in index:
             raise BifurcationError(f"expression has a free symbol {expr} the certificate "
@@ -68,8 +71,8 @@ def _compile(expr: sp.Expr, index: dict[sp.Symbol, int]) -> Callable[[Sequence[a
     if expr is sp.E:
         return lambda v: arb.const_e()
     if isinstance(expr, sp.Piecewise):
-        return _piecewise(expr, index)
-    args = [_compile(a, index) for a in expr.args]
+        return _piecewise(expr, index, unary)
+    args = [_compile(a, index, unary) for a in expr.args]
     if expr.is_Add:
         def add(v: Sequence[arb]) -> arb:
             total = args[0](v)
@@ -97,7 +100,7 @@ def _compile(expr: sp.Expr, index: dict[sp.Symbol, int]) -> Callable[[Sequence[a
         if e == sp.Rational(-1, 2):
             return lambda v: base(v).rsqrt()
         return lambda v: (exponent(v) * base(v).log()).exp()
-    for kind, fn in _UNARY.items():
+    for kind, fn in unary.items():
         if isinstance(expr, kind):
             (inner,) = args
             return lambda v, fn=fn: fn(inner(v))
@@ -105,9 +108,10 @@ def _compile(expr: sp.Expr, index: dict[sp.Symbol, int]) -> Callable[[Sequence[a
                            "arithmetic")
 
 
-def _piecewise(expr: sp.Piecewise, index: dict[sp.Symbol, int]) -> Callable:
+def _piecewise(expr: sp.Piecewise, index: dict[sp.Symbol, int], unary: dict) -> Callable:
     """The branch whose condition holds on the whole ball (else: undecided, an error)."""
-    branches = [(_compile(value, index), _condition(cond, index)) for value, cond in expr.args]
+    branches = [(_compile(value, index, unary), _condition(cond, index, unary))
+                for value, cond in expr.args]
 
     def evaluate(v: Sequence[arb]) -> arb:
         for value, cond in branches:
@@ -120,17 +124,18 @@ def _piecewise(expr: sp.Piecewise, index: dict[sp.Symbol, int]) -> Callable:
     return evaluate
 
 
-def _condition(cond, index: dict[sp.Symbol, int]) -> Callable[[Sequence[arb]], bool | None]:
+def _condition(cond, index: dict[sp.Symbol, int], unary: dict
+               ) -> Callable[[Sequence[arb]], bool | None]:
     """True / False when ``cond`` holds / fails on the whole ball, None when undecided."""
     if cond is sp.true:
         return lambda v: True
     if isinstance(cond, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan,
                          sp.GreaterThan)):
-        diff = _compile(cond.lhs - cond.rhs, index)
+        diff = _compile(cond.lhs - cond.rhs, index, _UNARY)  # on the point (constant terms)
         below = isinstance(cond, (sp.StrictLessThan, sp.LessThan))
 
         def relation(v: Sequence[arb]) -> bool | None:
-            d = diff(v)
+            d = diff([_constant_term(a) for a in v])
             if d < 0:
                 return below
             if d > 0:
@@ -138,6 +143,61 @@ def _condition(cond, index: dict[sp.Symbol, int]) -> Callable[[Sequence[arb]], b
             return None
         return relation
     raise BifurcationError(f"cannot decide the condition {cond} in ball arithmetic")
+
+
+def _constant_term(value):
+    """The ball itself, or the constant coefficient of a power series."""
+    return value if isinstance(value, arb) else value.coeffs()[0]
+
+
+def _series_abs(s):
+    c = _constant_term(s)
+    if c > 0:
+        return s
+    if c < 0:
+        return -s
+    raise BifurcationError("|u| at u = 0 has no Taylor series")
+
+
+def _series_sign(s):
+    c = _constant_term(s)
+    if c > 0 or c < 0:
+        return arb(1) if c > 0 else arb(-1)
+    raise BifurcationError("sign(u) at u = 0 has no Taylor series")
+
+
+def _series_tanh(s):
+    return 1 - 2 / ((2 * s).exp() + 1)
+
+
+#: the elementary functions on arb_series (Taylor arithmetic)
+_SERIES: dict[type, Callable] = {
+    sp.exp: lambda s: s.exp(), sp.log: lambda s: s.log(), sp.sin: lambda s: s.sin(),
+    sp.cos: lambda s: s.cos(), sp.tan: lambda s: s.tan(), sp.atan: lambda s: s.atan(),
+    sp.erf: lambda s: s.erf(), sp.tanh: _series_tanh,
+    sp.cosh: lambda s: (s.exp() + (-s).exp()) / 2, sp.sinh: lambda s: (s.exp() - (-s).exp()) / 2,
+    sp.sech: lambda s: 2 / (s.exp() + (-s).exp()),
+    sp.asinh: lambda s: (s + (s * s + 1).sqrt()).log(), sp.Abs: _series_abs,
+    sp.sign: _series_sign,
+}
+
+
+def taylor_derivatives(expr: sp.Expr, symbol: sp.Symbol, point: arb, order: int) -> list[arb]:
+    """Balls holding f(point), f'(point), ..., f^(order)(point) (Taylor arithmetic on
+    python-flint's arb_series: no symbolic differentiation)."""
+    from flint import arb_series
+
+    body = _compile(sp.sympify(expr), {symbol: 0}, _SERIES)
+    value = body([arb_series([point, 1], prec=order + 1)])
+    if isinstance(value, arb):
+        coeffs = [value] + [arb(0)] * order
+    else:
+        coeffs = list(value.coeffs()) + [arb(0)] * (order + 1)
+    out, factorial = [], 1
+    for k in range(order + 1):
+        factorial *= max(k, 1)
+        out.append(coeffs[k] * factorial)
+    return out
 
 
 def arb_function(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., arb]:
