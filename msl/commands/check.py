@@ -16,7 +16,8 @@ import argparse
 import json
 import sys
 
-CLAIM_KEYS = ("lemma_4_1", "theorem_4_1", "theorem_4_2", "theorem_4_3", "quasistatic_4_8")
+CLAIM_KEYS = ("lemma_4_1", "theorem_4_1", "theorem_4_2", "theorem_4_3", "quasistatic_4_8",
+              "lemma_4_1_generalised")
 
 
 def register(subparsers) -> None:
