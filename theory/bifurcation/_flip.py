@@ -155,7 +155,8 @@ def _exact_minimum(expr: sp.Expr, x: sp.Symbol, guess: float | None) -> sp.Expr 
             t = _taylor(expr, x, arb_constant(candidate))
         except BifurcationError:
             t = None
-        if t is not None and _proven_zero(t[1]) and t[2] > 0:
+        if t is not None and t[2] > 0 and (_proven_zero(t[1]) or (
+                t[1].contains(0) and _exact(derivative(expr, x).subs(x, candidate)) == 0)):
             return candidate
     if not expr.is_polynomial(x):
         return None
