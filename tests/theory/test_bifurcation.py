@@ -184,3 +184,20 @@ def test_lyapunov_onset_agrees_with_the_accumulation_point():
     scan = lyapunov_onset(CUBIC, last, top, points=201, steps=12000)
     assert scan.onset is not None
     assert abs(scan.onset - cascade.accumulation) <= 1e-3 * cascade.accumulation
+
+
+def test_phase_diagram_overlay_draws_every_continued_cycle():
+    from theory.bifurcation import continue_cascade
+    from theory.dynamics import plot_bifurcation, simulate
+
+    result = simulate(CUBIC, np.linspace(1.5, 2.5, 40), [0.05], 500, engine="numpy",
+                      progress=False, keep_last=8)
+    plain = len(plot_bifurcation(result).axes[0].lines)
+    cascade = continue_cascade(CUBIC, (1.5, 2.5), doublings=2)
+    ax = plot_bifurcation(result, branches=cascade).axes[0]
+    # two flips located: branches of periods 1 and 2, two lines (stable, unstable) for
+    # every point of every cycle
+    assert [b.period for b in cascade.branches] == [1, 2]
+    assert len(ax.lines) - plain == 2 * (1 + 2)
+    drawn = {tuple(np.round(line.get_xdata()[:3], 12)) for line in ax.lines}
+    assert tuple(np.round(cascade.branches[1].eta[:3], 12)) in drawn

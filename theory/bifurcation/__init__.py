@@ -22,6 +22,7 @@ _EXPORTS = {
     "theory.bifurcation._continuation": ("BifurcationPoint", "Branch", "Cascade",
                                           "ContinuationOptions", "continue_branch",
                                           "continue_cascade"),
+    "theory.bifurcation._draw": ("draw_branches",),
     "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
     "theory.bifurcation._certify": ("enclose_bifurcation",),
     "theory.bifurcation._cycles": ("Cycle", "CycleEnclosure", "enclose_cycle", "find_cycles"),

@@ -277,6 +277,20 @@ def _switch(gmap: GDMap, flip: BifurcationPoint, spacing: float) -> tuple[float,
                            f"{flip.period})")
 
 
+def _minimiser(gmap: GDMap, guess: float) -> float:
+    """Newton on f' from ``guess`` (floats; f'' > 0 required)."""
+    x = guess
+    d1, d2 = gmap._float[0], gmap._float[1]
+    for _ in range(100):
+        step = d1(x) / d2(x)
+        x -= step
+        if abs(step) <= 1e-15 * (1 + abs(x)):
+            break
+    if not d2(x) > 0:
+        raise BifurcationError(f"minimum={guess!r}: no minimum of f found near it")
+    return x
+
+
 def _from_flip(gmap: GDMap, branch: Branch, flip: BifurcationPoint) -> Branch:
     """``branch`` (the 2p-cycle) with the flip point, where it is born, put first."""
     jet = gmap.jet(flip.x, flip.eta, branch.period)
@@ -292,13 +306,19 @@ def continue_cascade(function, eta=(0.5, 3.0), *, minimum=None,
     ``settings`` are :class:`ContinuationOptions` fields."""
     opts = options if options is not None else ContinuationOptions(eta=eta, **settings)
     gmap = function if isinstance(function, GDMap) else gd_map(function)
-    crit = flip_criterion(gmap.expr, minimum=minimum)
-    xstar = crit.minimum[0]
+    notes: list[str] = []
+    try:
+        crit = flip_criterion(gmap.expr, minimum=minimum)
+        xstar, threshold, verdict = crit.minimum[0], crit.threshold, crit.verdict
+    except BifurcationError as exc:  # e.g. a kink at x* (f1): continue without a verdict
+        xstar = _minimiser(gmap, 0.0 if minimum is None else float(minimum))
+        threshold, verdict = 2.0 / gmap._float[1](xstar), "not decided"
+        notes.append(f"flip criterion: {exc}")
     branch, events = continue_branch(gmap, 1, (xstar, opts.eta[0]), 1.0, opts)
-    branches, points, notes = [branch], list(events), []
+    branches, points = [branch], list(events)
     chain = [e for e in events if e.kind == "flip"]
     current = chain[0] if chain else None
-    spacing, found = crit.threshold - opts.eta[0], 1 if current else 0
+    spacing, found = threshold - opts.eta[0], 1 if current else 0
     while current is not None and found < opts.doublings:
         try:
             x, e, side = _switch(gmap, current, max(spacing, 1e-12))
@@ -313,4 +333,4 @@ def continue_cascade(function, eta=(0.5, 3.0), *, minimum=None,
             break
         spacing, current, found = abs(chain[0].eta - current.eta), chain[0], found + 1
     return Cascade(function=gmap.name, options=opts, branches=tuple(branches),
-                   points=tuple(points), verdict=crit.verdict, notes=tuple(notes))
+                   points=tuple(points), verdict=verdict, notes=tuple(notes))

@@ -27,6 +27,7 @@ from theory.bifurcation import (
     FlipCriterion,
     LyapunovScan,
     continue_cascade,
+    draw_branches,
     flip_criterion,
     lyapunov_onset,
 )
@@ -102,13 +103,6 @@ def compute(function="x**2/2 + x**3/2", eta=(1.5, 2.6), *, doublings: int = 5,
                            scan=scan)
 
 
-def _joined(mask: np.ndarray) -> np.ndarray:
-    """``mask`` widened by one point after each run, so the pieces meet at a transition."""
-    out = mask.copy()
-    out[1:] |= mask[:-1]
-    return out
-
-
 def plot(data: BifurcationData, out_dir: str | Path, *, pdf: bool = False,
          stem: str = "bifurcation") -> list[Path]:
     fig, ax = pyplot().subplots(figsize=(7.0, 4.4))
@@ -118,14 +112,8 @@ def plot(data: BifurcationData, out_dir: str | Path, *, pdf: bool = False,
     ax.plot(eta[ok], pts[ok], ".", color="0.6", ms=0.8, alpha=0.7)
     ax.plot([], [], ".", color="0.55", label="simulated attractors")
     colours = pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, branch in enumerate(data.cascade.branches):
-        colour = colours[k % len(colours)]
-        solid, dashed = _joined(branch.stable), _joined(~branch.stable)
-        for i in range(branch.points.shape[1]):
-            y = branch.points[:, i]
-            ax.plot(branch.eta, np.where(solid, y, np.nan), "-", color=colour, lw=1.3,
-                    label=f"period {branch.period}" if i == 0 else None)
-            ax.plot(branch.eta, np.where(dashed, y, np.nan), "--", color=colour, lw=0.9)
+    for handle in draw_branches(ax, data.cascade, colours=colours):
+        ax.plot([], [], color=handle.get_color(), label=handle.get_label())
     for p in data.cascade.flips:
         ax.axvline(p.eta, color="k", lw=0.4, alpha=0.5)
     acc = data.cascade.accumulation
