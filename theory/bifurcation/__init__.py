@@ -8,7 +8,10 @@
   proving existence, uniqueness and minimal period, their multiplier and stability;
 * :func:`continue_cascade` -- natural continuation with predictor-corrector and step control
   of the fixed point, the 2-cycle and each doubling, flips and folds detected, each flip
-  point certified (:func:`enclose_flip`), the Feigenbaum ratios.
+  point certified (:func:`enclose_bifurcation`), the Feigenbaum ratios;
+* :func:`period_four_window`, :func:`fold_curve` -- heavy-ball / Nesterov 4-cycles
+  continued in eta (2-state map), the fold where they are born, followed in beta
+  (numerical, not certified).
 
 Internals: theory/bifurcation/README.md; the derivation: docs/bifurcation.md.
 """
@@ -22,6 +25,9 @@ _EXPORTS = {
     "theory.bifurcation._continuation": ("BifurcationPoint", "Branch", "Cascade",
                                           "ContinuationOptions", "continue_branch",
                                           "continue_cascade"),
+    "theory.bifurcation._momentum": ("MomentumBranch", "MomentumMap", "continue_momentum_cycle",
+                                     "fold_curve", "fold_point", "momentum_map",
+                                     "period_four_window"),
     "theory.bifurcation._draw": ("draw_branches",),
     "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
     "theory.bifurcation._certify": ("enclose_bifurcation",),
