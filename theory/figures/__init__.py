@@ -24,8 +24,8 @@ import importlib
 
 from theory.figures._claims import Claim, ClaimError, Verdict
 
-_FIGURES = ("bifurcation", "fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "momentum_phase",
-            "phase_diagrams", "remark_4_1", "remark_4_2")
+_FIGURES = ("bifurcation", "fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "momentum_cycles",
+            "momentum_phase", "phase_diagrams", "remark_4_1", "remark_4_2")
 
 __all__ = ["Claim", "ClaimError", "Verdict", *_FIGURES]
 
