@@ -43,3 +43,20 @@ def test_fold_crosses_the_threshold_between_beta_075_and_080():
     start = fold_point(momentum_map("f1", "momentum", 0.85), branch.fold_states[0])
     curve = dict(fold_curve("f1", "momentum", [0.85, 0.8, 0.75], start))
     assert curve[0.8] < 2 * 1.8 and curve[0.75] > 2 * 1.75
+
+
+def test_region_claim_counts_simulated_cycles_left_of_the_fold():
+    from theory.figures.momentum_cycles import MomentumCycles, claims
+
+    eta, beta = np.linspace(1.0, 5.0, 5), np.array([0.8, 0.9])
+    fold_beta, fold_eta = np.array([0.8, 0.9]), np.array([3.0, 2.0])  # crosses 2(1+b)? no
+    four = np.zeros((5, 2))
+    four[3:, 0] = 0.2  # eta 4, 5 at beta 0.8: right of the fold 3
+    four[2:, 1] = 0.3  # eta 3, 4, 5 at beta 0.9: right of the fold 2
+    data = MomentumCycles("momentum", fold_beta, fold_eta, eta, beta, four)
+    region, crossing = claims(data)
+    assert region.confirmed and region.numbers["left_of_fold"] == 0
+    assert crossing.numbers["crossing_beta"] is None  # 3 < 3.6 and 2 < 3.8: never crosses
+    four[0, 0] = 0.1  # eta 1 at beta 0.8: two steps left of the fold
+    region, _ = claims(MomentumCycles("momentum", fold_beta, fold_eta, eta, beta, four))
+    assert not region.confirmed and region.numbers["left_of_fold"] == 1
