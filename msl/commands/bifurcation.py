@@ -30,8 +30,12 @@ def register(subparsers) -> None:
                         help="flips to follow (default 5)")
     parser.add_argument("--minimum", type=float, default=None, metavar="X",
                         help="approximate minimiser (default: 0, or the polynomial's nearest)")
-    parser.add_argument("--optimizer", choices=("gd",), default="gd",
-                        help="gd (4.1); momentum and Nesterov continuation: not yet")
+    parser.add_argument("--optimizer", choices=("gd", "momentum", "nesterov"), default="gd",
+                        help="gd (4.1, default); momentum / nesterov (with --beta): the "
+                        "4-cycle found by the simulator continued in eta, with its folds "
+                        "(numerical, not certified)")
+    parser.add_argument("--beta", type=float, default=None, metavar="B",
+                        help="momentum coefficient in [0, 1) (momentum, nesterov)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="write bifurcation.png and bifurcation.json there")
@@ -91,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     from theory.validation import json_safe
 
     window = _window(args.eta)
+    if args.optimizer != "gd" or args.beta is not None:
+        return _momentum(args, window)
     data = figure.compute(args.function, window, doublings=args.doublings,
                           minimum=args.minimum)
     rows = figure.claims(data)
@@ -105,4 +111,37 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(record)))
     else:
         _print(data, rows)
+    return 0
+
+
+def _momentum(args: argparse.Namespace, window: tuple[float, float]) -> int:
+    from theory.bifurcation import BifurcationError, period_four_window
+    from theory.validation import json_safe
+
+    if args.optimizer == "gd" or args.beta is None:
+        raise BifurcationError(f"--optimizer={args.optimizer!r} with --beta={args.beta!r}: "
+                               "--beta goes with --optimizer momentum or nesterov")
+    branch = period_four_window(args.function, args.optimizer, args.beta, window,
+                                probe_eta=0.5 * sum(window))
+    record = {"function": args.function, "optimizer": args.optimizer, "beta": args.beta,
+              "eta": list(window), "threshold": None, "period_4": None}
+    if branch is not None:
+        stable = branch.eta[branch.stable]
+        record["period_4"] = {
+            "folds": list(branch.folds),
+            "stable_eta": [float(stable.min()), float(stable.max())] if stable.size else None,
+            "eta": branch.eta.tolist(), "points": branch.points.tolist(),
+            "radius": branch.radius.tolist()}
+    if args.json:
+        print(json.dumps(json_safe(record)))
+    elif branch is None:
+        print(f"{args.optimizer} beta={args.beta}: no 4-cycle found at eta={0.5 * sum(window)}")
+    else:
+        print(f"{args.optimizer} beta={args.beta}: 4-cycle continued over eta "
+              f"[{branch.eta.min():.6g}, {branch.eta.max():.6g}]")
+        for fold in branch.folds:
+            print(f"  fold (4-cycles born / die) at eta = {fold:.8g}")
+        if record["period_4"]["stable_eta"]:
+            lo, hi = record["period_4"]["stable_eta"]
+            print(f"  stable on eta [{lo:.6g}, {hi:.6g}]")
     return 0

@@ -52,3 +52,14 @@ def test_reproduce_stage_confirms_its_four_claims_from_numbers(tmp_path):
     assert abs(feigenbaum["last_ratio"] / 4.669201609 - 1) < 0.05  # Feigenbaum (1978)
     onset = claims[3]["numbers"]
     assert abs(onset["accumulation"] / 2.5699456718 - 1) < 1e-5  # logistic r_inf - 1
+
+
+def test_heavy_ball_four_cycle_fold_on_f1(capsys):
+    code, out, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--optimizer",
+                             "momentum", "--beta", "0.85", "--json")
+    assert code == 0 and err == ""
+    folds = json.loads(out)["period_4"]["folds"]
+    # direct iteration (tests/theory/test_bifurcation_momentum.py): born between 2.71 and 2.72
+    assert len(folds) == 1 and 2.71 < folds[0] < 2.72
+    code, _, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--beta", "0.5")
+    assert code == 2 and "--beta" in err
