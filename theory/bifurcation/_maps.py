@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -31,11 +32,11 @@ __all__ = ["GDMap", "Jet", "gd_map"]
 class Jet:
     """g^p at (x0, eta) with its derivatives (floats or balls); ``orbit`` x0 .. x_{p-1}."""
 
-    value: object
-    d_x: object
-    d_eta: object
-    d_xx: object
-    d_xeta: object
+    value: Any
+    d_x: Any
+    d_eta: Any
+    d_xx: Any
+    d_xeta: Any
     orbit: tuple
 
 
