@@ -34,6 +34,7 @@ COMMANDS = (
     "homogeneity",
     "geometry",
     "reproduce",
+    "bifurcation",
 )
 
 

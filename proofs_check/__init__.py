@@ -38,6 +38,7 @@ _EXPORTS = {
     "_results": ("Check", "ClaimResult", "Constant", "Status"),
     "_table": ("format_table",),
     "lemma_4_1": ("check_lemma_4_1",),
+    "lemma_4_1_generalised": ("check_lemma_4_1_generalised",),
     "momentum_4_1": ("check_lemma_4_1_momentum", "simulate_theorem_4_1_momentum"),
     "quasistatic_4_8": ("check_quasistatic_4_8",),
     "theorem_4_1": ("check_theorem_4_1",),

@@ -16,6 +16,7 @@ CLAIM_TITLES: dict[str, str] = {
     "theorem_4_2": "Theorem 4.2",
     "theorem_4_3": "Theorem 4.3",
     "quasistatic_4_8": "Quasistatic flow (4.8)",
+    "lemma_4_1_generalised": "Lemma 4.1 generalised (beyond the paper)",
 }
 CLAIM_KEYS: tuple[str, ...] = tuple(CLAIM_TITLES)
 

@@ -22,7 +22,9 @@ One-dimensional functions (:class:`theory.Subquadratic`):
 * :func:`violating_exactly_one` -- functions violating exactly one hypothesis of Lemma 4.1 /
   Theorem 4.1 (and the stronger ones it implies), for negative tests;
 * :func:`theorem_4_1_functions`, :func:`violating_functions` -- the draws the package's own
-  suite uses (kept stable so that its derandomized CI examples do not change).
+  suite uses (kept stable so that its derandomized CI examples do not change);
+* :func:`asymmetric_flip_functions` -- beyond the paper (issue 21): asymmetric functions with
+  a shifted minimum whose flip direction is known by construction (:class:`FlipCase`).
 
 Learning rates and landscapes: :func:`learning_rates` (relative to a function's threshold),
 :func:`theorem_4_1_cases`; :func:`valleys` and :func:`slow_valleys` -- F(x, y) = f(h(x) y)
@@ -56,6 +58,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without hypothes
                       "the 'test' extra of multiscale-landscapes)") from exc
 
 from proofs_check import families as fam
+from proofs_check._bifurcation_strategies import FlipCase, asymmetric_flip_functions  # noqa: F401
 from proofs_check.families import PROFILES, SCALES, SIMPLE_SCALES
 from theory import Subquadratic, catalog
 from theory.catalog import Separable, Valley

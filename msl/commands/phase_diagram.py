@@ -32,6 +32,9 @@ def register(subparsers) -> None:
         help="iterates per orbit drawn in the bifurcation diagram (default 32)",
     )
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.add_argument("--branches", action="store_true",
+                        help="draw the cycles continued from the minimum through their "
+                        "period doublings over the bifurcation diagram (1-D; issue 21)")
     from msl._optimizer_args import add_optimizer_arguments
 
     add_optimizer_arguments(parser, beta_grid=True)
@@ -67,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
     written += save_figure(
         plot_class_map(result, function, component=component), out / "class_map", pdf=args.pdf
     )
-    written += save_figure(plot_bifurcation(result, function), out / "bifurcation", pdf=args.pdf)
+    branches = None
+    if args.branches and result.dim == 1:
+        from theory.bifurcation import continue_cascade
+
+        branches = continue_cascade(function, (float(result.eta.min()), float(result.eta.max())))
+    written += save_figure(plot_bifurcation(result, function, branches=branches),
+                           out / "bifurcation", pdf=args.pdf)
     written += save_figure(
         plot_lyapunov_map(result, function, component=component), out / "lyapunov_map", pdf=args.pdf
     )

@@ -20,7 +20,7 @@ from msl.cli import main
 REDUCED = ["--set", "eos_steps=1000", "--set", "fig_4_2_steps=5000"]
 STAGE_NAMES = ["fig2.1", "fig3.1", "fig3.2", "fig2.1-right", "fig3.2-right",
                "fig3.2-multiscale", "fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase",
-               "momentum", "remark4.2", "remark4.1", "check"]
+               "momentum", "remark4.2", "remark4.1", "bifurcation", "check"]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,8 @@ def test_every_stage_and_figure_is_there(quick):
     figures = [f for s in report["stages"] for f in s["figures"]]
     # 7 paper figures + 2 x (class map, bifurcation) + momentum 2 x (phase, bifurcation)
     # + Remark 4.2 + Remark 4.1 + Fig. 2.1 right, Fig. 3.2 right, Fig. 3.2 on Section 6 data
-    assert len(figures) == 20
+    # + the cascade of the bifurcation stage (issue 21)
+    assert len(figures) == 21
     for f in figures:
         image = mpimg.imread(out / f)
         assert image.shape[0] > 200 and image.std() > 0.02, f  # a drawn figure, not blank

@@ -31,6 +31,7 @@ NAV = (
     ("Distributed sweeps", "distributed.md"),
     ("Performance", "performance.md"),
     ("Proofs", "proofs.md"),
+    ("Flip bifurcations (beyond the paper)", "bifurcation.md"),
     ("Empirical", "empirical.md"),
     ("Reliability", "reliability.md"),
     ("Test your own conjecture", "conjectures.md"),
