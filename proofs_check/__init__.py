@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
     from proofs_check._results import Check, ClaimResult, Constant, Status
     from proofs_check._table import format_table
     from proofs_check.lemma_4_1 import check_lemma_4_1
+    from proofs_check.lemma_4_1_generalised import check_lemma_4_1_generalised
     from proofs_check.momentum_4_1 import check_lemma_4_1_momentum, simulate_theorem_4_1_momentum
     from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
     from proofs_check.theorem_4_1 import check_theorem_4_1
