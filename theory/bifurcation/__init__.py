@@ -16,6 +16,10 @@
 Internals: theory/bifurcation/README.md; the derivation: docs/bifurcation.md.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from theory.lazy import lazy_exports
 
 _EXPORTS = {
@@ -35,5 +39,31 @@ _EXPORTS = {
 }
 
 __all__ = sorted(n for names in _EXPORTS.values() for n in names)
+
+if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from theory.bifurcation._certify import enclose_bifurcation
+    from theory.bifurcation._chaos import LyapunovScan, lyapunov_onset
+    from theory.bifurcation._continuation import (
+        BifurcationPoint,
+        Branch,
+        Cascade,
+        ContinuationOptions,
+        continue_branch,
+        continue_cascade,
+    )
+    from theory.bifurcation._cycles import Cycle, CycleEnclosure, enclose_cycle, find_cycles
+    from theory.bifurcation._draw import draw_branches
+    from theory.bifurcation._errors import BifurcationError
+    from theory.bifurcation._flip import FlipCriterion, flip_criterion, flip_quantity
+    from theory.bifurcation._maps import GDMap, gd_map
+    from theory.bifurcation._momentum import (
+        MomentumBranch,
+        MomentumMap,
+        continue_momentum_cycle,
+        fold_curve,
+        fold_point,
+        momentum_map,
+        period_four_window,
+    )
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
