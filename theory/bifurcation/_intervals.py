@@ -103,7 +103,7 @@ def _compile(expr: sp.Expr, index: dict[sp.Symbol, int], unary: dict | None = No
     for kind, fn in unary.items():
         if isinstance(expr, kind):
             (inner,) = args
-            return lambda v, fn=fn: fn(inner(v))
+            return lambda v, fn=fn: fn(inner(v))  # type: ignore[misc]
     raise BifurcationError(f"cannot enclose {type(expr).__name__} ({str(expr)[:60]}) in ball "
                            "arithmetic")
 
@@ -188,7 +188,8 @@ def taylor_derivatives(expr: sp.Expr, symbol: sp.Symbol, point: arb, order: int)
     from flint import arb_series
 
     body = _compile(sp.sympify(expr), {symbol: 0}, _SERIES)
-    value = body([arb_series([point, 1], prec=order + 1)])
+    value = body([arb_series([point, 1], prec=order + 1)])  # type: ignore[list-item]
+    coeffs: list
     if isinstance(value, arb):
         coeffs = [value] + [arb(0)] * order
     else:

@@ -168,11 +168,13 @@ def continue_momentum_cycle(mmap: MomentumMap, period: int, z0, eta0: float,
     eta = np.array([w[2] for w, _ in rows])
     points = np.array([_orbit(mmap, w, period) for w, _ in rows])
     radius = np.array([max(abs(np.linalg.eigvals(j))) for _, j in rows])
-    folds, states = [], []
+    folds: list[float] = []
+    states: list[tuple[float, float, float]] = []
     for i in range(1, len(eta) - 1):
         if (eta[i] - eta[i - 1]) * (eta[i + 1] - eta[i]) < 0:
             folds.append(_vertex(eta[i - 1:i + 2], [p[0] for p in points[i - 1:i + 2]]))
-            states.append(tuple(float(v) for v in rows[i][0]))
+            x, y, e = (float(v) for v in rows[i][0])
+            states.append((x, y, e))
     return MomentumBranch(period, eta, points, radius, tuple(folds), tuple(states))
 
 

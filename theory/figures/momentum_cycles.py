@@ -61,12 +61,14 @@ def compute(method: str = "momentum", etas=(1.0, 8.0, 57), betas=(0.6, 0.95, 15)
     if branch is None or not branch.fold_states:
         raise ValueError(f"no 4-cycle of {method} on f1 at beta={start_beta}")
     start = fold_point(momentum_map("f1", method, start_beta), branch.fold_states[0])
+    if start is None:
+        raise ValueError(f"no fold point of {method} on f1 at beta={start_beta}")
     down = fold_curve("f1", method, np.round(np.arange(start_beta, 0.55, -0.005), 4), start)
     up = fold_curve("f1", method, np.round(np.arange(start_beta, 0.995, 0.005), 4), start)
     curve = sorted(set(down + up))
-    eta = np.linspace(*etas[:2], int(etas[2]))
-    beta = np.linspace(*betas[:2], int(betas[2]))
-    sweep = simulate_momentum("f1", eta, beta, np.linspace(*x0[:2], int(x0[2])), steps,
+    eta = np.linspace(etas[0], etas[1], int(etas[2]))
+    beta = np.linspace(betas[0], betas[1], int(betas[2]))
+    sweep = simulate_momentum("f1", eta, beta, np.linspace(x0[0], x0[1], int(x0[2])), steps,
                               method=method)
     four = sweep.fraction("periodic", period=4)
     return MomentumCycles(method, np.array([b for b, _ in curve]),
