@@ -20,7 +20,7 @@ from string import Template
 import numpy as np
 
 from theory import validation
-from theory.dynamics import _elementary, _support
+from theory.dynamics import _elementary, _settings, _support
 from theory.dynamics._compile import (
     _source_hash,
     _write_once,
@@ -32,6 +32,7 @@ from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import class_counts
+from theory.dynamics._settings import KernelOutputs, kernel_settings
 from theory.dynamics._support import CLASS_NAMES
 from theory.errors import GridError
 from theory.validation import json_safe
@@ -41,6 +42,9 @@ __all__ = ["MOMENTUM_METHODS", "MomentumSweep", "momentum_kernel", "simulate_mom
 MOMENTUM_METHODS = ("momentum", "nesterov")
 _LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}
+#: the record's tail and loss (momentum sweeps record neither)
+_NO_TAIL = np.empty((0, 0, 2))
+_NO_LOSS = np.empty((0, 0))
 
 
 def momentum_kernel(compiled):
@@ -48,7 +52,8 @@ def momentum_kernel(compiled):
     gd_name = compiled.path.stem
     text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name)
     key = _source_hash(text, Path(_support.__file__).read_text(),
-                       Path(_elementary.__file__).read_text())
+                       Path(_elementary.__file__).read_text(),
+                       Path(_settings.__file__).read_text())
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -155,13 +160,11 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     with chunk_progress(progress, n_points, n_chunks, f"{method} {compiled.name}") as done:
         for c in range(n_chunks):
             start, stop = c * chunk, min(n_points, (c + 1) * chunk)
-            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", np.int64(start),
-                       np.int64(stop), np.int64(opts.steps), np.int64(opts.block),
-                       np.int64(opts.history), np.int64(opts.period_max), float(opts.rtol),
-                       float(opts.atol), float(opts.bound), bool(opts.lyapunov),
-                       np.int64(opts.transient), bool(opts.early_exit),
-                       float(opts.chaos_threshold), out_x[start:stop], out_class[start:stop],
-                       out_period[start:stop], out_lyap[start:stop], out_step[start:stop])
+            settings = kernel_settings(opts, 1, start, stop, 0)
+            outputs = KernelOutputs(out_x[start:stop], out_class[start:stop],
+                                    out_period[start:stop], out_lyap[start:stop],
+                                    out_step[start:stop], _NO_TAIL, _NO_LOSS)
+            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
             done(c, stop - start)
     shape = (n_eta, n_beta, n_x0)
     metadata = {"function": compiled.name, "expression": str(compiled.expr), "method": method,

@@ -244,11 +244,28 @@ def cycle_exponent(x, p_prev, e, b, period, nesterov):
 
 
 @njit(parallel=True, **_JIT)
-def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol, atol, bound,
-        lyap, lyap_from, early_exit, chaos_threshold, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP,
-        OUT_STEP):
-    """Momentum on the flat points start..stop-1 of ETA x BETA x X0
-    (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0)."""
+def run(X0, ETA, BETA, nesterov, S, OUT):
+    """Momentum on the flat points S.start..S.stop-1 of ETA x BETA x X0
+    (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0); S, OUT: the settings and output
+    records of theory.dynamics._settings (no schedule, tail or loss)."""
+    start = S.start
+    stop = S.stop
+    steps = S.steps
+    block = S.block
+    H = S.history
+    period_max = S.period_max
+    rtol = S.rtol
+    atol = S.atol
+    bound = S.bound
+    lyap = S.lyapunov
+    lyap_from = S.lyap_from
+    early_exit = S.early_exit
+    chaos_threshold = S.chaos_threshold
+    OUT_X = OUT.final_state
+    OUT_CLASS = OUT.classes
+    OUT_PERIOD = OUT.period
+    OUT_LYAP = OUT.lyapunov
+    OUT_STEP = OUT.decided_step
     n_x0 = X0.shape[0]
     n_beta = BETA.shape[0]
     total = stop - start
