@@ -39,7 +39,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    from msl._optimizer_args import single_state
+
+    if not single_state(args):
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)

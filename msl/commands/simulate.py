@@ -32,7 +32,8 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
         help="initial points: N points from A to B (or one number)",
     )
     parser.add_argument(
-        "--steps", required=True, type=int, metavar="T", help="number of GD steps (>= 1)"
+        "--steps", type=int, default=1000, metavar="T",
+        help="number of steps of the optimizer (>= 1; default 1000)"
     )
     parser.add_argument(
         "--period-max",
@@ -97,9 +98,11 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
     ``--store``, else ``store``; on ``--scheduler`` if given)."""
     import numpy as np
 
+    from msl._optimizer_args import map_settings
     from msl._theory_args import parse_grid, resolve_cli_function
     from theory.dynamics import InitialPointError, compile_landscape, simulate
 
+    optimizer = map_settings(args)  # a bad hyperparameter fails before any work
     eta = parse_grid(args.eta, "--eta")
     s = parse_grid(args.x0, "--x0")
     function = resolve_cli_function(args.function)
@@ -135,6 +138,7 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
         device=args.device,
+        **optimizer,
     )
     return function, result
 
@@ -165,7 +169,9 @@ def check_gd_device(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    from msl._optimizer_args import single_state
+
+    if not single_state(args):
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)

@@ -85,10 +85,10 @@ class SimulationOptions:
     early_exit : stop a point once its fate is known (off: every point runs all T steps).
     chunk_size : points per kernel call (progress and resume unit; default from the work).
     block : points per block (the inner loop of a step).
-    optimizer : the map iterated (a name of :data:`theory.optimizers.MAPS` with one state,
-        e.g. ``"gd"`` (default), ``"gd-wd"``, ``"normalized-gd"``; momentum and SGD have
-        sweeps of their own); its hyperparameters in ``params`` (a mapping, e.g.
-        ``{"weight_decay": 0.5}``, kept as sorted ``(name, value)`` pairs in the map's order).
+    optimizer : the map iterated: ``"gd"`` (default) or another name of
+        :data:`theory.optimizers.MAPS` with a single-state step (momentum and SGD have sweeps
+        of their own); its hyperparameters in ``params`` (a mapping, kept as
+        ``(name, value)`` pairs in the map's order).
     engine : ``"auto"`` (default), ``"numba"`` (the function's compiled kernel) or
         ``"numpy"`` (whole-array NumPy, nothing to compile, ~10-30x slower): ``"auto"``
         runs small sweeps (points x steps <= 2e8 per function and process) of a function

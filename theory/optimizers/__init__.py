@@ -21,7 +21,7 @@ from theory.lazy import lazy_exports
 #: registry without loading sympy)
 _EXPORTS = {
     "theory.optimizers._maps": ("MAPS", "OPTIMIZER_NAMES", "Hyper", "IteratedMap", "get_map",
-                                "hyper_values", "optimizer_files"),
+                                "hyper_values", "learning_rate_threshold", "optimizer_files"),
     "theory.optimizers._orbit": ("MomentumOrbit", "effective_learning_rate", "orbit_jacobian",
                                  "periodic_orbit", "periodic_point_array",
                                  "periodic_point_expr", "sharpness_threshold",

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from theory.optimizers._values import OptimizerError
 
 __all__ = ["MAPS", "OPTIMIZER_NAMES", "Hyper", "IteratedMap", "get_map", "hyper_values",
-           "optimizer_files"]
+           "learning_rate_threshold", "optimizer_files"]
 
 #: the text of row k of Hess f(x) v (an engine's choice: inline sum, or a name)
 HV = Callable[[int], str]
@@ -238,3 +238,26 @@ def hyper_values(name: str, given: dict[str, float] | None = None) -> tuple[tupl
         values.append((h.name, validation.real(h.name, given[h.name], minimum=h.minimum,
                                                error=OptimizerError)))
     return tuple(values)
+
+
+def learning_rate_threshold(name: str, curvature: float,
+                            params: dict[str, float] | None = None) -> float | None:
+    """The largest learning rate at which a minimum of curvature ``curvature`` (f''(0), or
+    the top Hessian eigenvalue) is a stable fixed point of map ``name``: the root eta of
+    ``sharpness_threshold(eta) = curvature`` (GD 2/c; gd-wd 2/(c + wd); heavy ball
+    (2 + 2 beta)/c), solved by sympy; None where the map has no threshold."""
+    import sympy as sp
+
+    m = get_map(name)
+    if m.sharpness_threshold is None:
+        return None
+    eta = sp.Symbol("eta", positive=True)
+    names = {h: sp.Symbol(h, real=True) for h in m.hyper_names}
+    expr = sp.sympify(m.sharpness_threshold, locals={"eta": eta, **names})
+    values = dict(params or {})
+    missing = sorted(set(m.hyper_names) - set(values))
+    if missing:
+        raise OptimizerError(f"optimizer={m.name!r} needs {', '.join(missing)} for its threshold")
+    expr = expr.subs({names[k]: sp.Float(values[k]) for k in m.hyper_names})
+    roots = [r for r in sp.solve(sp.Eq(expr, sp.Float(curvature)), eta) if r.is_positive]
+    return float(roots[0]) if len(roots) == 1 else None
