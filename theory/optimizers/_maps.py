@@ -145,6 +145,18 @@ def _ngd_tangent(k: int, d: int, hv: HV) -> str:
     return f"v_{k} - e * inv * (({hv(k)}) - g_{k} * ghv)"
 
 
+def _two_state(name: str, summary: str, threshold: str, reference: str,
+               aliases: tuple[str, ...] = ()) -> IteratedMap:
+    """A momentum method on (x_t, x_{t-1}): its own kernels (no single-state step)."""
+    return IteratedMap(
+        name, summary, aliases=aliases, state_dim=2,
+        hyper=(Hyper("beta", "--beta", help="momentum coefficient in [0, 1)"),),
+        sharpness_threshold=threshold, capabilities=frozenset({"numba"}),
+        files=(*_CORE, "theory/dynamics/_momentum.py", "theory/dynamics/_momentum_template.py",
+               "theory/optimizers/_values.py", "theory/optimizers/_symbolic.py"),
+        reference=reference)
+
+
 #: the registry: every optimizer of the package, by name
 MAPS: dict[str, IteratedMap] = {
     m.name: m
@@ -154,25 +166,10 @@ MAPS: dict[str, IteratedMap] = {
             update=_gd_update, tangent=_gd_tangent, sharpness_threshold="2/eta",
             capabilities=_SWEEP | {"cuda"}, files=_CORE,
             reference="Section 4.1"),
-        IteratedMap(
-            "momentum", "heavy ball x <- x - eta f'(x) + beta (x - x_prev)",
-            aliases=("heavy-ball",), state_dim=2,
-            hyper=(Hyper("beta", "--beta", help="momentum coefficient in [0, 1)"),),
-            sharpness_threshold="(2 + 2*beta)/eta", capabilities=frozenset({"numba"}),
-            files=(*_CORE, "theory/dynamics/_momentum.py",
-                   "theory/dynamics/_momentum_template.py", "theory/optimizers/_values.py",
-                   "theory/optimizers/_symbolic.py"),
-            reference="Polyak 1964; Remark 4.1"),
-        IteratedMap(
-            "nesterov", "Nesterov z = x + beta (x - x_prev), x <- z - eta f'(z)",
-            state_dim=2,
-            hyper=(Hyper("beta", "--beta", help="momentum coefficient in [0, 1)"),),
-            sharpness_threshold="2*(1 + beta)/((1 + 2*beta)*eta)",
-            capabilities=frozenset({"numba"}),
-            files=(*_CORE, "theory/dynamics/_momentum.py",
-                   "theory/dynamics/_momentum_template.py", "theory/optimizers/_values.py",
-                   "theory/optimizers/_symbolic.py"),
-            reference="Nesterov 1983"),
+        _two_state("momentum", "heavy ball x <- x - eta f'(x) + beta (x - x_prev)",
+                   "(2 + 2*beta)/eta", "Polyak 1964; Remark 4.1", ("heavy-ball",)),
+        _two_state("nesterov", "Nesterov z = x + beta (x - x_prev), x <- z - eta f'(z)",
+                   "2*(1 + beta)/((1 + 2*beta)*eta)", "Nesterov 1983"),
         IteratedMap(
             "sgd", "GD plus seeded gradient noise (replicas per grid point)",
             hyper=(Hyper("sigma", "--sigma", help="gradient-noise scale >= 0"),),
