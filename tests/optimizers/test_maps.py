@@ -207,3 +207,26 @@ def test_numba_kernel_text_has_the_maps_step():
     tree = ast.parse(text)
     run = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run")
     assert [a.arg for a in run.args.args] == ["X0", "ETA", "S", "OUT"]
+
+
+def test_momentum_takes_a_schedule():
+    """Heavy ball on f1 (f''(0) = 1, beta = 0.2: threshold (2 + 2 beta) = 2.4) at eta = 3
+    does not converge; halving the rate at step 200 (eta 1.5 < 2.4) makes it converge, and
+    the final states follow the heavy-ball rule iterated in plain Python with the schedule."""
+    from theory.dynamics import CLASS_NAMES, SimulationOptions, simulate_momentum
+    from theory.schedule import Schedule
+
+    fprime = _f1_prime()
+    x0 = np.array([-1.3, 0.4, 2.2])
+    steps = 600
+    for factor, converges in ((0.5, True), (0.95, False)):
+        options = SimulationOptions(steps, schedule=Schedule.step_decay(200, factor))
+        r = simulate_momentum("f1", [3.0], [0.2], x0, options=options)
+        conv = r.classes[0, 0] == CLASS_NAMES.index("converged")
+        assert conv.all() if converges else not conv.any()
+        for j, x in enumerate(x0):
+            x, prev = float(x), float(x)
+            for t in range(steps):
+                e = 3.0 * (1.0 if t < 200 else factor)
+                x, prev = x - e * float(fprime(x)) + 0.2 * (x - prev), x
+            np.testing.assert_allclose(r.final_state[0, 0, j, 0], x, rtol=1e-8, atol=1e-9)

@@ -4,9 +4,10 @@
 :mod:`._momentum_template`) on a 1-D function from every x0 with every (eta, beta), and
 classifies each orbit of the 2-state (x_t, x_{t-1}) with GD's rules (converged / period p /
 chaotic / diverged / undecided / drifting; :mod:`._support`), with Lyapunov exponents of the 2-state
-map.  Settings come from :class:`~theory.dynamics.SimulationOptions` (schedules, tails and
-loss records are GD-only).  With beta = 0 the classes, periods, decision steps and final
-states are GD's (:func:`~theory.dynamics.simulate`) bit for bit.
+map.  Settings come from :class:`~theory.dynamics.SimulationOptions`, learning-rate
+schedules included (tails and loss records are for the single-state maps only).  With
+beta = 0 the classes, periods, decision steps and final states are GD's
+(:func:`~theory.dynamics.simulate`) bit for bit.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
         raise GridError(f"options={options!r} must be a theory.dynamics.SimulationOptions")
     elif steps is not None:
         options = options.replace(steps=steps)
-    if options.keep_last or options.record_loss or options.schedule.boundaries:
-        raise GridError("momentum sweeps take no schedule, keep_last or record_loss (GD only)")
+    if options.keep_last or options.record_loss:
+        raise GridError("momentum sweeps take no keep_last or record_loss (single-state maps "
+                        "only)")
     if options.engine == "numpy":
         raise GridError("engine='numpy' is for GD sweeps (simulate); momentum sweeps are "
                         "compiled (engine='auto' or 'numba')")

@@ -42,6 +42,7 @@ from theory.dynamics._support import (
     STAT_LSQ,
     chaos_class,
     classify_block,
+    history_window,
     init_chaos_stats,
     sample_recurrence,
     segment_end,
@@ -193,7 +194,7 @@ def renormalise2(V, LSUM, STATS, n, length):
 
 
 @njit(**_JIT)
-def swap2(i, j, X, V, E, B, LSUM, STATS, IDX, HIST):
+def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
     """Exchange active points i and j of a block (2-state, 1-component history)."""
     if i == j:
         return
@@ -201,6 +202,7 @@ def swap2(i, j, X, V, E, B, LSUM, STATS, IDX, HIST):
         X[k, i], X[k, j] = X[k, j], X[k, i]
         V[k, i], V[k, j] = V[k, j], V[k, i]
     E[i], E[j] = E[j], E[i]
+    E0[i], E0[j] = E0[j], E0[i]
     B[i], B[j] = B[j], B[i]
     LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
     for r in range(STATS.shape[0]):
@@ -247,7 +249,12 @@ def cycle_exponent(x, p_prev, e, b, period, nesterov):
 def run(X0, ETA, BETA, nesterov, S, OUT):
     """Momentum on the flat points S.start..S.stop-1 of ETA x BETA x X0
     (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0); S, OUT: the settings and output
-    records of theory.dynamics._settings (no schedule, tail or loss)."""
+    records of theory.dynamics._settings (with the learning-rate schedule S.bounds,
+    S.factors as in the GD kernels; no tail or loss)."""
+    BOUNDS = S.bounds
+    FACTORS = S.factors
+    n_bounds = BOUNDS.shape[0]
+    last_b = BOUNDS[n_bounds - 1] if n_bounds > 0 else 0
     start = S.start
     stop = S.stop
     steps = S.steps
@@ -276,6 +283,7 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
         X = np.empty((2, n))
         V = np.empty((2, n))
         E = np.empty(n)
+        E0 = np.empty(n)
         B = np.empty(n)
         LSUM = np.zeros(n)
         STATS = np.empty((6, n))  # chaos_class statistics of the 2-state (x_t, x_{t-1})
@@ -292,7 +300,8 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
         for i in range(n):
             gi = lo + i
             flat = start + gi
-            E[i] = ETA[flat // (n_beta * n_x0)]
+            E0[i] = ETA[flat // (n_beta * n_x0)]
+            E[i] = E0[i] * FACTORS[0]
             B[i] = BETA[(flat // n_x0) % n_beta]
             IDX[i] = gi
             X[0, i] = X0[flat % n_x0]
@@ -303,12 +312,18 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
             V[1, i] = 0.7071067811865476
             HIST[0, 0, i] = X[0, i]
         n_active = n
+        seg = 0
         t = np.int64(0)
         while t < steps and n_active > 0:
+            while seg < n_bounds and t >= BOUNDS[seg]:
+                seg += 1
+                for i in range(n_active):
+                    E[i] = E0[i] * FACTORS[seg]
             do_lyap = lyap and t >= lyap_from
             keep_hist = early_exit or t >= steps - H
-            t_next = segment_end(t, steps, steps, early_exit, H, do_lyap, lyap, lyap_from,
-                                 RENORM, False, 0, keep_hist)
+            t_next = segment_end(t, steps, BOUNDS[seg] if seg < n_bounds else steps,
+                                 early_exit, H, do_lyap, lyap, lyap_from, RENORM, False, 0,
+                                 keep_hist)
             if nesterov:
                 nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
                                keep_hist)
@@ -324,8 +339,9 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                 n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
-                m = min(H, t + 1)
-                classify_block(HIST, t, m, m, n_active, bound, period_max, rtol, atol, PERIOD)
+                m_div, m = history_window(t, H, last_b)
+                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
+                               PERIOD)
                 i = n_active - 1
                 while i >= 0:
                     per = PERIOD[i]
@@ -347,11 +363,11 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                             OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
                             OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
                                                           nesterov)
-                        swap2(i, n_active - 1, X, V, E, B, LSUM, STATS, IDX, HIST)
+                        swap2(i, n_active - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
-        m = min(H, steps + 1)
-        classify_block(HIST, steps, m, m, n_active, bound, period_max, rtol, atol, PERIOD)
+        m_div, m = history_window(steps, H, last_b)
+        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
         for i in range(n_active):
             gi = IDX[i]
             per = PERIOD[i]
