@@ -84,13 +84,16 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
 
 
 def check_gd_only(args: argparse.Namespace) -> None:
-    """--scheduler and --store run GD sweeps only (not the --optimizer branches)."""
+    """--scheduler and --store run the single-state maps only (not the momentum and SGD
+    branches)."""
     from theory.errors import GridError
+    from theory.optimizers import MAPS
 
+    single = ", ".join(name for name, m in MAPS.items() if m.single_state)
     for flag in ("scheduler", "store"):
         if getattr(args, flag, None) is not None:
-            raise GridError(f"--{flag} works with plain GD sweeps only (--optimizer gd, "
-                            f"no --beta/--sigma); got --optimizer {args.optimizer}")
+            raise GridError(f"--{flag} works with the single-state optimizers only "
+                            f"({single}; no --beta/--sigma); got --optimizer {args.optimizer}")
 
 
 def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
@@ -158,12 +161,12 @@ def register(subparsers) -> None:
 
 
 def check_gd_device(args: argparse.Namespace) -> None:
-    """--device other than cpu is for GD sweeps only (momentum and SGD run on the CPU)."""
+    """--device other than cpu runs the single-state maps (momentum and SGD: on the CPU)."""
     if args.device.strip().lower() != "cpu":
         from theory.dynamics import DeviceError
 
         raise DeviceError(
-            f"--device {args.device!r}: GPU sweeps are GD only; --optimizer "
+            f"--device {args.device!r}: GPU sweeps run the single-state optimizers; --optimizer "
             f"{args.optimizer}{' with --beta/--sigma' if args.optimizer == 'gd' else ''} "
             "runs on the CPU (drop --device)")
 
