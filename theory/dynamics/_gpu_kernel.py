@@ -27,11 +27,9 @@ import torch
 from theory.dynamics._gpu_classify import chaos_classes, classify, renormalise, sample_recurrence
 from theory.dynamics._support import (
     CONVERGED,
-    DIVERGED,
-    DIVERGED_MARK,
     PERIODIC,
-    UNDECIDED,
     history_window,
+    period_classes,
     segment_end,
 )
 
@@ -262,8 +260,7 @@ class TorchSweepKernel:
                 if bool(done.any()):
                     sel = torch.nonzero(done).flatten()
                     p = period[sel]
-                    cls = torch.where(p == DIVERGED_MARK, DIVERGED,
-                                      torch.where(p == 1, CONVERGED, PERIODIC))
+                    cls = period_classes(p, torch.where)
                     nan = torch.full(sel.shape, math.nan, dtype=_F64, device=dev)
                     self._finish(S, HIST, out, sel, t, cls, p.clamp_min(0), nan, fin)
                     keep = ~done
@@ -273,9 +270,7 @@ class TorchSweepKernel:
         if S["X"].shape[0] > 0:
             m_div, m = history_window.py_func(steps, H, last_b)
             period = classify(HIST, steps, m_div, m, bound, period_max, rtol, atol)
-            cls = torch.where(period == DIVERGED_MARK, DIVERGED,
-                              torch.where(period == 1, CONVERGED, PERIODIC))
-            cls = torch.where(period == 0, UNDECIDED, cls)
+            cls = period_classes(period, torch.where)
             lam = torch.full(period.shape, math.nan, dtype=_F64, device=dev)
             if lyap:
                 window = steps - lyap_from

@@ -44,6 +44,7 @@ from theory.dynamics._support import (
     classify_block,
     history_window,
     init_chaos_stats,
+    period_class,
     sample_recurrence,
     segment_end,
 )
@@ -350,13 +351,10 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                         OUT_STEP[gi] = t
                         OUT_X[gi, 0] = X[0, i]
                         OUT_X[gi, 1] = X[1, i]
-                        if per == DIVERGED_MARK:
-                            OUT_CLASS[gi] = DIVERGED
-                            OUT_PERIOD[gi] = 0
-                            OUT_LYAP[gi] = np.nan
-                        else:
-                            OUT_CLASS[gi] = CONVERGED if per == 1 else PERIODIC
-                            OUT_PERIOD[gi] = per
+                        OUT_CLASS[gi] = period_class(per)
+                        OUT_PERIOD[gi] = max(per, 0)
+                        OUT_LYAP[gi] = np.nan
+                        if per > 0:
                             # the state at time `steps` read off the cycle
                             a = t - ((t - steps) % per)
                             OUT_X[gi, 0] = HIST[a % H, 0, i]
@@ -376,13 +374,10 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
             OUT_X[gi, 1] = X[1, i]
             OUT_LYAP[gi] = np.nan
             OUT_PERIOD[gi] = max(per, 0)
-            if per == DIVERGED_MARK:
-                OUT_CLASS[gi] = DIVERGED
-            elif per > 0:
-                OUT_CLASS[gi] = CONVERGED if per == 1 else PERIODIC
+            OUT_CLASS[gi] = period_class(per)
+            if per > 0:
                 OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per, nesterov)
-            else:
-                OUT_CLASS[gi] = UNDECIDED
+            elif per == 0:
                 if lyap:
                     lam = LSUM[i] / (steps - lyap_from)
                     OUT_LYAP[gi] = lam

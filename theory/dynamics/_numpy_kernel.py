@@ -32,14 +32,12 @@ from theory.dynamics._options import RENORM
 from theory.dynamics._settings import KernelOutputs, KernelSettings
 from theory.dynamics._support import (
     CONVERGED,
-    DIVERGED,
-    DIVERGED_MARK,
     PERIODIC,
-    UNDECIDED,
     chaos_class,
     classify_block,
     history_window,
     init_chaos_stats,
+    period_classes,
     renormalise,
     sample_recurrence,
     segment_end,
@@ -275,8 +273,7 @@ def _run_block(fn, mp: ArrayStep, X0, ETA, S: KernelSettings, gidx, OUT: KernelO
             if done.any():
                 sel = np.flatnonzero(done)
                 p = period[sel]
-                cls = np.where(p == DIVERGED_MARK, DIVERGED,
-                               np.where(p == 1, CONVERGED, PERIODIC))
+                cls = period_classes(p, np.where)
                 _finish(fn, mp, blk, sel, t, cls, np.maximum(p, 0),
                         np.full(sel.size, np.nan), S, OUT)
                 blk.keep(~done)
@@ -286,11 +283,8 @@ def _run_block(fn, mp: ArrayStep, X0, ETA, S: KernelSettings, gidx, OUT: KernelO
     period = np.empty(blk.n, np.int64)
     classify_block(blk.HIST, np.int64(steps), np.int64(m_div), np.int64(m), np.int64(blk.n),
                    float(bound), np.int64(period_max), float(rtol), float(atol), period)
-    cls = np.full(blk.n, UNDECIDED, np.int64)
+    cls = period_classes(period, np.where)
     lam = np.full(blk.n, np.nan)
-    cls[period == DIVERGED_MARK] = DIVERGED
-    cls[period == 1] = CONVERGED
-    cls[period > 1] = PERIODIC
     open_ = period == 0
     if lyap:
         window = steps - lyap_from

@@ -56,6 +56,7 @@ from theory.dynamics._support import (
     classify_block,
     history_window,
     init_chaos_stats,
+    period_class,
     sample_recurrence,
     renormalise,
     segment_end,
@@ -419,9 +420,7 @@ def run(X0, ETA, S, OUT):
                 while i >= 0:
                     p = PERIOD[i]
                     if p != 0:
-                        cls = DIVERGED
-                        if p != DIVERGED_MARK:
-                            cls = CONVERGED if p == 1 else PERIODIC
+                        cls = period_class(p)
                         finish_point(i, t, cls, max(p, 0), np.nan, S, X, E, IDX, HIST, OUT)
                         swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
                         n_active -= 1
@@ -430,15 +429,11 @@ def run(X0, ETA, S, OUT):
         classify_block(HIST, steps, m_div, m, n_active, S.bound, S.period_max, S.rtol, S.atol,
                        PERIOD)
         for i in range(n_active):
-            cls = UNDECIDED
             p = PERIOD[i]
+            cls = period_class(p)
+            p = max(p, 0)
             lam = np.nan
-            if p == DIVERGED_MARK:
-                cls = DIVERGED
-                p = 0
-            elif p > 0:
-                cls = CONVERGED if p == 1 else PERIODIC
-            elif lyap:
+            if cls == UNDECIDED and lyap:
                 lam = LSUM[i] / (steps - lyap_from)
                 if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
                     cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
