@@ -18,12 +18,14 @@ def _json(capsys, argv: list[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("engine", [["--engine", "numpy"],
-                                    ["--device", "torch-cpu", "--steps", "64"]])
-def test_simulate_new_maps(capsys, engine):
+@pytest.mark.parametrize(("engine", "points"), [
+    (["--engine", "numpy"], 2000),
+    (["--device", "torch-cpu", "--eta", "0.1:2:10", "--x0=-3:3:10"], 100),
+])
+def test_simulate_new_maps(capsys, engine, points):
     wd = _json(capsys, ["simulate", "f1", "--optimizer", "gd-wd", "--weight-decay", "0.5",
                         *GRID, "--json", *engine])
-    assert sum(wd["counts"].values()) == 2000
+    assert sum(wd["counts"].values()) == points
     # f1''(0) = 1: converged below eta = 2/(1 + 0.5), period 2 above
     assert wd["counts"]["converged"] > 0 and wd["periods"].get("2", 0) > 0
     ngd = _json(capsys, ["simulate", "f1", "--optimizer", "normalized-gd", *GRID, "--json",
