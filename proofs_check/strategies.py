@@ -31,12 +31,10 @@ Learning rates and landscapes: :func:`learning_rates` (relative to a function's 
 (Section 4.4); :func:`separable_landscapes` and :func:`separable_cases` -- (4.4) along random
 orthonormal bases (Theorem 4.2).
 
-**Extension point: optimizers.**  The claims of Section 4 are about plain GD (4.1), the only
-optimizer the package implements today; :func:`optimizers` draws from :data:`OPTIMIZERS`.
-When momentum or SGD exist (``theory.dynamics``), add their names to :data:`OPTIMIZERS` and a
-strategy ``<name>_hyperparameters(f)`` here drawing their settings relative to the
-function's threshold (as :func:`learning_rates` does for GD), so that a conjecture written
-against :func:`optimizers` covers them without changing.
+**Extension point: optimizers.**  :data:`OPTIMIZERS` is the package's optimizer vocabulary
+(the registry :data:`theory.optimizers.MAPS`); :func:`optimizers` draws a name from it and
+:func:`optimizer_settings` a name with its hyperparameters, so an optimizer added to the
+registry is covered here without a change.
 
 This module needs Hypothesis (``pip install 'multiscale-landscapes[test]'``); importing
 :mod:`proofs_check` itself does not import it.
@@ -63,9 +61,10 @@ from proofs_check.families import PROFILES, SCALES, SIMPLE_SCALES
 from theory import Subquadratic, catalog
 from theory.catalog import Separable, Valley
 from theory.errors import MslValueError
+from theory.optimizers import MAPS, OPTIMIZER_NAMES
 
-#: optimizers a conjecture can be stated for (see the extension point above)
-OPTIMIZERS = ("gd",)
+#: optimizers a conjecture can be stated for: the registry's names (extension point above)
+OPTIMIZERS: tuple[str, ...] = OPTIMIZER_NAMES
 #: eta / threshold ranges of :func:`learning_rates` (above 3 the orbit of bounded-gradient
 #: profiles such as log cosh attracts too slowly to be observed)
 BELOW_THRESHOLD = (0.05, 0.95)
@@ -175,8 +174,18 @@ def theorem_4_1_cases(draw, side: str | None = None) -> tuple[Subquadratic, floa
 
 
 def optimizers() -> SearchStrategy[str]:
-    """The optimizers of :data:`OPTIMIZERS` (GD today; see the module's extension point)."""
+    """The optimizers of :data:`OPTIMIZERS` (the registry; shrinks to ``"gd"``)."""
     return st.sampled_from(OPTIMIZERS)
+
+
+@composite
+def optimizer_settings(draw, names: tuple[str, ...] | None = None
+                       ) -> tuple[str, dict[str, float]]:
+    """(name, hyperparameters): an optimizer of ``names`` (default :data:`OPTIMIZERS`) and
+    each of its registry hyperparameters drawn from [minimum, minimum + 0.9] (beta < 1)."""
+    name = draw(st.sampled_from(names or OPTIMIZERS))
+    params = {h.name: draw(st.floats(h.minimum, h.minimum + 0.9)) for h in MAPS[name].hyper}
+    return name, params
 
 
 # ---------------------------------------------------------------------------- other classes

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("theory", "theory.bifurcation", "proofs_check", "empirical")
+PACKAGES = ("theory", "theory.bifurcation", "theory.optimizers", "proofs_check", "empirical")
 
 
 def _module_assignment(tree: ast.Module, name: str) -> object:

@@ -121,4 +121,7 @@ def engine_run(compiled: CompiledLandscape, engine: str):
     landscape = compiled.landscape
     functions = numpy_functions(compiled.key, landscape.variables, landscape.expr,
                                 landscape.gradient_exprs, landscape.hessian_exprs)
-    return partial(_numpy_kernel.run, functions)
+    from theory.dynamics._map_step import array_step
+
+    return partial(_numpy_kernel.run, functions,
+                   array_step(compiled.optimizer, compiled.dim, "numpy"))
