@@ -15,6 +15,10 @@
   :mod:`theory.optimizers.valley_contrast` -- Remark 4.1 (GD vs SGD on the Fig. 4.2 valley).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from theory.lazy import lazy_exports
 
 #: defining module -> the public names it defines (imported on first use: the CLI reads the
@@ -34,5 +38,55 @@ _EXPORTS = {
 _SUBMODULES = ("label_noise", "noise_drift", "valley_contrast")
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
+
+if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from theory.optimizers import (
+        label_noise,
+        noise_drift,
+        valley_contrast,
+    )
+    from theory.optimizers._maps import (
+        MAPS,
+        OPTIMIZER_NAMES,
+        Hyper,
+        IteratedMap,
+        get_map,
+        hyper_values,
+        learning_rate_threshold,
+        optimizer_files,
+    )
+    from theory.optimizers._orbit import (
+        MomentumOrbit,
+        effective_learning_rate,
+        orbit_jacobian,
+        periodic_orbit,
+        periodic_point_array,
+        periodic_point_expr,
+        sharpness_threshold,
+        spectral_radius,
+        threshold,
+        threshold_expr,
+    )
+    from theory.optimizers._symbolic import (
+        AMPLITUDE,
+        BETA,
+        CURVATURE,
+        D2,
+        FPRIME,
+        X_PREV,
+        X_T,
+        OptimizerDerivation,
+        derive,
+        step_expr,
+    )
+    from theory.optimizers._values import (
+        GD,
+        NOISE_MODELS,
+        SGD,
+        HeavyBall,
+        Nesterov,
+        OptimizerError,
+        make_optimizer,
+    )
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)
