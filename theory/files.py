@@ -103,7 +103,8 @@ def output_directory(path, argument: str = "--out", *, shared: bool = False) -> 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        cause = OUTPUT_ERRNOS.get(exc.errno) or os.strerror(exc.errno or 0)
+        cause = (OUTPUT_ERRNOS.get(exc.errno) if exc.errno is not None else None) \
+            or os.strerror(exc.errno or 0)
         raise OutputError(f"{argument} {str(path)!r}: cannot create the folder ({cause})") \
             from None
     if not shared:
@@ -169,7 +170,8 @@ def atomic_savez(path, **arrays: np.ndarray) -> Path:
     """``numpy.savez`` to ``path`` atomically (the file name keeps its ``.npz``)."""
     import numpy as np
 
-    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays),  # type: ignore[arg-type]
+                        suffix=".npz")
 
 
 def read_json_dict(path, required: tuple[str, ...] = ()) -> dict | None:

@@ -158,6 +158,8 @@ def import_generated(name: str, path: Path):
     """Import the generated kernel module at ``path`` as ``name`` (left out of
     ``sys.modules`` if executing it fails, so a retry starts clean)."""
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the generated kernel {str(path)!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

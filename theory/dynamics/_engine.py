@@ -119,6 +119,7 @@ def engine_run(compiled: CompiledLandscape, engine: str):
     from theory.dynamics._numpy_functions import numpy_functions
 
     landscape = compiled.landscape
+    assert landscape is not None  # the NumPy engine is chosen only with one
     functions = numpy_functions(compiled.key, landscape.variables, landscape.expr,
                                 landscape.gradient_exprs, landscape.hessian_exprs)
     from theory.dynamics._map_step import array_step

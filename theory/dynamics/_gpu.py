@@ -138,7 +138,7 @@ def device_kernels(function, compiled: CompiledLandscape, device: str) -> Compil
                                   optimizer=compiled.optimizer)
         module = SimpleNamespace(run=kernel.run, kernel=kernel, source=source,
                                  __name__=f"msl_torch_{key}")
-        cached = replace(compiled, key=key, module=module)
+        cached = replace(compiled, key=key, module=module)  # type: ignore[arg-type]
         with _LOCK:
             _KERNELS[cache_key] = cached
     if (cached.name, cached.expr, cached.variables) != (compiled.name, compiled.expr,

@@ -160,6 +160,7 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     out_lyap = np.empty(n_points)
     out_step = np.empty(n_points, np.int32)
     chunk = opts.chunk_size
+    assert chunk is not None  # resolved above
     n_chunks = -(-n_points // chunk)
     with chunk_progress(progress, n_points, n_chunks, f"{method} {compiled.name}") as done:
         for c in range(n_chunks):

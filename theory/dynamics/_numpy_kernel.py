@@ -52,12 +52,13 @@ NUMPY_BLOCK = 16384
 
 def _hv(h: tuple, d: int, v: np.ndarray, k: int) -> np.ndarray:
     """Row k of Hess f(x) v, from the upper triangle ``h`` (row by row) and v (d, n)."""
-    total = None
+    total: np.ndarray | None = None
     for j in range(d):
         a, b = min(k, j), max(k, j)
         idx = a * d - a * (a - 1) // 2 + (b - a)
         term = h[idx] * v[j]
         total = term if total is None else total + term
+    assert total is not None  # d >= 1
     return total
 
 

@@ -246,6 +246,7 @@ def simulate(
 
     fingerprint = _fingerprint(description, eta_grid, x0_grid)
     chunk_store = None
+    assert opts.chunk_size is not None  # resolved above
     if store is not None:
         chunk_store = open_store(store, fingerprint, description, out, opts.chunk_size,
                                  {"eta": eta_grid, "x0": x0_grid})
@@ -255,7 +256,7 @@ def simulate(
                 chunk_store.close()
                 return finished
 
-    chunk_size = opts.chunk_size
+    chunk_size: int = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
     with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done, \
             released_on_error(chunk_store):
