@@ -71,6 +71,7 @@ _EXPORTS = {
     "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
     "_central_flow": ("CentralFlowResult", "CentralFlowSettings", "central_flow",
         "run_central_flow"),
+    "_central_flow_output": ("plot_central_flow", "write_central_flow_series"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)

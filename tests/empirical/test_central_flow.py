@@ -117,3 +117,18 @@ def test_digits_mlp_tracks_gd_at_a_tiny_size(tiny_problem):
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ExperimentError):
         CentralFlowSettings(**kwargs)
+
+
+def test_cli_writes_series_figure_and_summary(tmp_path, capsys):
+    from msl.cli import main
+
+    out = tmp_path / "cf"
+    code = main(["central-flow", "--n-train", "20", "--width", "4", "--dtype", "float64",
+                 "--lr", "0.5", "--steps", "6", "--out", str(out)])
+    assert code == 0
+    for name in ("central_flow.json", "central_flow.png", "central_flow_flow.csv",
+                 "central_flow_gd_sharpness.csv", "central_flow_series.json"):
+        assert (out / name).is_file()
+    assert "series:" in capsys.readouterr().out
+    assert main(["central-flow", "--substeps", "0", "--steps", "2", "--n-train", "20",
+                 "--out", str(out)]) == 2
