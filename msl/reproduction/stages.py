@@ -199,7 +199,7 @@ STAGES = STAGES[:-1] + _beyond_gd_stages(Stage, _theory_stage) + STAGES[-1:]
 GROUPS = {
     "empirical": tuple(s.name for s in STAGES if s.empirical),
     "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase", "momentum", "remark4.2",
-               "remark4.1"),
-    "beyond-gd": ("momentum", "remark4.2", "remark4.1"),
+               "remark4.1", "central-flow"),
+    "beyond-gd": ("momentum", "remark4.2", "remark4.1", "central-flow"),
     "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
 }
