@@ -10,6 +10,10 @@ that no critical eigenvalue exceeds 2/eta: the complementarity problem of
 authors' code: ``substeps`` Euler substeps per step).  Its predicted time average of GD's
 loss is L(w) + 1/2 sum_i X_i lambda_i (= L + tr(Sigma)/eta on the edge).
 
+With ``momentum`` beta (torch.optim.SGD's heavy ball) the same flow moves at the momentum
+sum's rate eta/(1 - beta) and holds the critical eigenvalues at SharpnessMonitor's
+threshold (2 + 2 beta)/eta: the heavy-ball rule of ``theory.central_flow``.
+
 Eigenpairs come from warm-started Lanczos (:func:`empirical.lanczos`): every eigenvalue
 above ``track`` x 2/eta (the authors' 1.5/eta) is tracked, plus one more to see the next
 one coming; grad lambda_i by double backward (:mod:`empirical._third`).  GD runs beside it
@@ -43,6 +47,7 @@ class CentralFlowSettings:
     sharpness_every: int = 10
     average_window: int = 10
     seed: int = 0
+    momentum: float = 0.0
 
     def __post_init__(self):
         e = ExperimentError
@@ -54,6 +59,19 @@ class CentralFlowSettings:
         v.whole_number("sharpness_every", self.sharpness_every, minimum=1, error=e)
         v.whole_number("average_window", self.average_window, minimum=1, error=e)
         v.seed(self.seed, error=e)
+        beta = v.real("momentum", self.momentum, minimum=0.0, error=e)
+        if beta >= 1:
+            raise e(f"momentum={self.momentum!r} must be in [0, 1)")
+
+    def threshold(self, lr: float) -> float:
+        """The stability threshold on the sharpness: 2/eta for GD, (2 + 2 beta)/eta for
+        heavy ball (SharpnessMonitor's rule, undampened torch.optim.SGD momentum)."""
+        return (2 + 2 * self.momentum) / lr
+
+    def drift_rate(self, lr: float) -> float:
+        """The rate of the time average: eta for GD, eta / (1 - beta) for heavy ball (the
+        momentum buffer sums the gradients geometrically)."""
+        return lr / (1 - self.momentum)
 
 
 class EigenTracker:
@@ -129,9 +147,13 @@ class CentralFlowResult:
     settings: CentralFlowSettings
 
     @property
+    def threshold(self) -> float:
+        return self.settings.threshold(self.lr)
+
+    @property
     def eos_step(self) -> int | None:
-        """First step at which GD's sharpness reached 2/eta (None: never)."""
-        hit = np.nonzero(self.gd_sharpness >= 2 / self.lr)[0]
+        """First step at which GD's sharpness reached the threshold (None: never)."""
+        hit = np.nonzero(self.gd_sharpness >= self.threshold)[0]
         return int(self.gd_sharpness_steps[hit[0]]) if hit.size else None
 
     def summary(self, start: int | None = None) -> dict:
@@ -146,7 +168,7 @@ class CentralFlowResult:
             "from_step": int(first),
             "max_distance": float(np.max(self.distance[window])) if window.any() else None,
             "max_predicted_loss_error": float(np.max(loss_error)) if window.any() else None,
-            "max_cf_sharpness_ratio": (float(np.nanmax(self.cf_sharpness) * self.lr / 2)
+            "max_cf_sharpness_ratio": (float(np.nanmax(self.cf_sharpness) / self.threshold)
                                        if np.isfinite(self.cf_sharpness).any() else None),
             "final_sigma2": float(self.cf_sigma2[-1]),
             "final_gd_loss_average": float(self.gd_loss_average[-1]),
@@ -177,7 +199,7 @@ def _gd(objective: Objective, theta0: torch.Tensor, lr: float, steps: int,
                       device=theta0.device)
     losses = np.full(steps + 1, np.nan)
     sharp_steps, sharp = [], []
-    theta, vector = theta0.clone(), None
+    theta, vector, buffer = theta0.clone(), None, torch.zeros_like(theta0)
     for t in range(steps + 1):
         if not torch.isfinite(theta).all():
             break
@@ -191,7 +213,8 @@ def _gd(objective: Objective, theta0: torch.Tensor, lr: float, steps: int,
             vector = est.eigenvectors[0]
             sharp_steps.append(t)
             sharp.append(float(est.eigenvalues[0]))
-        theta = theta - lr * grad
+        buffer = settings.momentum * buffer + grad  # torch.optim.SGD's heavy ball
+        theta = theta - lr * buffer
     return path, losses, np.array(sharp_steps, dtype=int), np.array(sharp)
 
 
@@ -203,7 +226,8 @@ def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
     steps = v.whole_number("steps", steps, minimum=1, maximum=10_000_000, error=ExperimentError)
     theta0 = objective.check_vector("theta0", theta0).detach().clone()
     gd_path, gd_loss, sharp_steps, sharp = _gd(objective, theta0, lr, steps, settings)
-    floor = settings.track * 2 / lr
+    threshold, rate = settings.threshold(lr), settings.drift_rate(lr)
+    floor = settings.track * threshold
     tracker = EigenTracker(objective.dim, theta0.dtype, theta0.device, floor,
                            settings.max_tracked, settings.lanczos_iter, settings.lanczos_tol,
                            settings.seed)
@@ -226,8 +250,8 @@ def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
             x = np.zeros(0)
             if len(values):
                 jac_np = jac.double().cpu().numpy()
-                q = (2 / lr - values) / dt + lr * jac_np @ grad.double().cpu().numpy()
-                x = solve_lcp(0.5 * lr * jac_np @ jac_np.T, q)
+                q = (threshold - values) / dt + rate * jac_np @ grad.double().cpu().numpy()
+                x = solve_lcp(0.5 * rate * jac_np @ jac_np.T, q)
             if sub == 0:
                 top = float(values[0]) if len(values) else np.nan
                 rows[t] = (loss, loss + 0.5 * float(np.dot(x, values)), top, x.sum(), len(values))
@@ -237,7 +261,7 @@ def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
             if t < steps:
                 step = grad + 0.5 * (torch.as_tensor(x, dtype=jac.dtype, device=jac.device)
                                      @ jac) if len(x) else grad
-                theta = theta - dt * lr * step
+                theta = theta - dt * rate * step
     window = settings.average_window
     cumulative = np.concatenate([[0.0], np.cumsum(gd_loss)])
     counts = np.minimum(np.arange(1, steps + 2), window)

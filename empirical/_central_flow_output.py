@@ -49,7 +49,7 @@ def plot_central_flow(result, path_stem, *, pdf: bool = False) -> list[Path]:
     ax = axes[1]
     ax.plot(result.gd_sharpness_steps, result.gd_sharpness, ".", ms=3, color="C0", label="GD")
     ax.plot(t, result.cf_sharpness, color="C3", label="central flow")
-    ax.axhline(2 / result.lr, color="k", ls=":", label="2/eta")
+    ax.axhline(result.threshold, color="k", ls=":", label="threshold")
     ax.set_xlabel("step")
     ax.set_title("sharpness")
     ax.legend(fontsize=7)

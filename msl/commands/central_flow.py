@@ -24,6 +24,8 @@ def register(subparsers) -> None:
                    help="track eigenvalues above this fraction of 2/eta (default 0.75)")
     p.add_argument("--sharpness-every", type=int, default=10,
                    help="GD's sharpness every N steps")
+    p.add_argument("--momentum", type=float, default=0.0,
+                   help="heavy-ball momentum beta (threshold (2 + 2 beta)/eta; default 0: GD)")
     add_output_arguments(p, "central-flow")
     p.set_defaults(run=run)
 
@@ -41,7 +43,8 @@ def run(args) -> int:
     )
 
     settings = CentralFlowSettings(substeps=args.substeps, track=args.track,
-                                   sharpness_every=args.sharpness_every)
+                                   sharpness_every=args.sharpness_every,
+                                   momentum=args.momentum)
     problem = build_problem(spec_from_args(args))
     result = run_central_flow(problem.loss, problem.theta0, args.lr, args.steps, settings)
     out = Path(args.out)
@@ -49,8 +52,8 @@ def run(args) -> int:
     series = write_central_flow_series(out, result)
     s = result.summary()
     lines = [
-        f"GD reaches 2/eta = {2 / args.lr:.4g} at step {s['eos_step']}"
-        if s["eos_step"] is not None else "GD does not reach 2/eta in this run",
+        f"GD reaches its threshold {result.threshold:.4g} at step {s['eos_step']}"
+        if s["eos_step"] is not None else "GD does not reach its threshold in this run",
         f"from step {s['from_step']}: ||w_GD - w_CF|| / ||w_GD - w_0|| <= "
         f"{_fmt(s['max_distance'])}; |predicted loss / 10-step mean of GD's - 1| <= "
         f"{_fmt(s['max_predicted_loss_error'])}",

@@ -94,6 +94,18 @@ def test_central_flow_holds_the_edge_on_a_closed_form():
     assert len(tables["flow"]["step"]) == 61
 
 
+def test_heavy_ball_flow_holds_the_momentum_threshold():
+    """With momentum beta the flow holds S at (2 + 2 beta)/eta (SharpnessMonitor's rule):
+    x* = ((2 + 2 beta)/eta - a - 0.1)/b, again with Sigma = 2c/b."""
+    objective = FunctionObjective(_sharpening, dim=3)
+    theta0 = torch.tensor([0.0, 1e-3, 1e-3], dtype=torch.float64)
+    settings = CentralFlowSettings(sharpness_every=50, lanczos_tol=1e-10, momentum=0.5)
+    result = run_central_flow(objective, theta0, ETA, 40, settings)
+    assert result.threshold == pytest.approx(3.0 / ETA)
+    assert result.cf_sharpness[-1] == pytest.approx(3.0 / ETA, rel=1e-6)
+    assert result.cf_sigma2[-1] == pytest.approx(2 * C / B, rel=1e-4)
+
+
 def test_digits_mlp_tracks_gd_at_a_tiny_size(tiny_problem):
     """The CI-sized check: 2 x 6 tanh MLP on 40 digits, float64, eta = 0.5, whose sharpness
     reaches 2/eta near step 200: from GD's step 190 the flow follows GD into the edge."""
@@ -112,7 +124,8 @@ def test_digits_mlp_tracks_gd_at_a_tiny_size(tiny_problem):
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"substeps": 0}, {"track": 1.5}, {"max_tracked": 0}, {"lanczos_tol": 2.0}, {"seed": -1},
+    {"substeps": 0}, {"track": 1.5}, {"momentum": 1.0}, {"max_tracked": 0},
+    {"lanczos_tol": 2.0}, {"seed": -1},
 ])
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ExperimentError):
