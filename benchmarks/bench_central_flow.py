@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                               CentralFlowSettings())
     seconds = time.perf_counter() - start
     summary = result.summary()
+    summary.update(loss_statistics(result, summary["from_step"]))
     passed = (summary["eos_step"] is not None and summary["max_distance"] <= WEIGHT_LIMIT
               and summary["max_predicted_loss_error"] <= LOSS_LIMIT)
     report = {
@@ -97,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{_fmt(summary['max_predicted_loss_error'])} | {LOSS_LIMIT} |",
         f"| max central-flow sharpness x eta/2 | {_fmt(summary['max_cf_sharpness_ratio'])} | |",
         f"| final tr(Sigma) | {_fmt(summary['final_sigma2'])} | |",
+        f"| median |predicted / MA10 - 1| from there | "
+        f"{_fmt(summary['median_predicted_loss_error'])} | |",
+        f"| fraction of steps within 5% / 10% | {_fmt(summary['within_5'])} / "
+        f"{_fmt(summary['within_10'])} | |",
+        f"| mean predicted loss / mean GD loss - 1 over the edge | "
+        f"{_fmt(summary['mean_loss_gap'])} | |",
         "",
         f"Verdict: {'PASS' if passed else 'FAIL'}.",
         "",
@@ -105,6 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     plot_central_flow(result, args.figure)
     print("\n".join(lines))
     return 0 if passed else 1
+
+
+def loss_statistics(result, start: int) -> dict:
+    """Beyond the maximum: the median error, the fractions within 5% and 10%, and the gap
+    between the two losses averaged over the whole edge-of-stability phase."""
+    window = result.steps >= max(start, result.settings.average_window)
+    error = result.cf_predicted_loss[window] / result.gd_loss_average[window] - 1
+    return {"median_predicted_loss_error": float(np.median(np.abs(error))),
+            "within_5": float(np.mean(np.abs(error) <= 0.05)),
+            "within_10": float(np.mean(np.abs(error) <= 0.10)),
+            "mean_loss_gap": float(result.cf_predicted_loss[window].mean()
+                                   / result.gd_loss[window].mean() - 1)}
 
 
 def _fmt(value) -> str:
