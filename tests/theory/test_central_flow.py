@@ -106,7 +106,7 @@ def test_two_critical_eigenvalues_by_the_complementarity_problem():
 
 @pytest.fixture(scope="module")
 def comparison():
-    return valley_comparison(catalog.fig_4_2(), ETA, (1.0, 1.0), 1200)
+    return valley_comparison(catalog.fig_4_2(), ETA, (1.0, 1.0), 800)
 
 
 def test_secant_flow_is_4_8_and_gd_on_the_fig_4_2_valley(comparison):

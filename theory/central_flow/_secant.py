@@ -102,7 +102,7 @@ def secant_flow(function, eta, w0, steps: int, *, rtol: float = 1e-9,
     if point.shape != (landscape.dim,) or not np.all(np.isfinite(point)):
         raise GridError(f"w0={w0!r} must be {landscape.dim} finite coordinate(s)")
 
-    last = [None]
+    last: list[float | None] = [None]
 
     def field(_t: float, w: np.ndarray) -> np.ndarray:
         sigma, u = secant_width(derivatives, w, eta, last[0])
@@ -119,7 +119,7 @@ def secant_flow(function, eta, w0, steps: int, *, rtol: float = 1e-9,
     path = solution.y.T
     sigmas = np.empty(len(path))
     predicted = np.empty(len(path))
-    guess = None
+    guess: float | None = None
     for i, w in enumerate(path):
         sigma, u = secant_width(derivatives, w, eta, guess)
         guess = sigma or None
