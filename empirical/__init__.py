@@ -26,7 +26,9 @@ Experiments (each a function returning a frozen result, a CLI command and a figu
    :func:`decay_from_run` / :func:`run_eos_decay` -- the same, branched off a run of
    :func:`run_eos`;
 5. :func:`check_homogeneity`, :func:`input_rescaling` -- Section 6 on real networks;
-6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c.
+6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c;
+7. :func:`central_flow` / :func:`run_central_flow` -- GD's central flow (Cohen et al. 2024)
+   on your network: predicted time-averaged loss and sharpness beside GD's.
 
 Names are imported lazily, so ``import empirical`` (and the CLI's ``--help``) does not
 load torch until something is used.
@@ -69,12 +71,22 @@ _EXPORTS = {
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
     "_series": ("write_series", "result_tables"),
     "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
+    "_central_flow": ("CentralFlowResult", "CentralFlowSettings", "central_flow",
+        "run_central_flow"),
+    "_central_flow_output": ("plot_central_flow", "write_central_flow_series"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
 
 
 if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from empirical._central_flow import (
+        CentralFlowResult,
+        CentralFlowSettings,
+        central_flow,
+        run_central_flow,
+    )
+    from empirical._central_flow_output import plot_central_flow, write_central_flow_series
     from empirical._data import (
         Dataset,
         load_cifar10_arrays,

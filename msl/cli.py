@@ -33,6 +33,7 @@ COMMANDS = (
     "lr_decay",
     "homogeneity",
     "geometry",
+    "central_flow",
     "reproduce",
     "bifurcation",
 )

@@ -5,6 +5,8 @@
 * :class:`Landscape` -- multi-dimensional landscapes with exact gradient and Hessian;
 * :mod:`theory.catalog` -- the paper's functions and landscapes (Sections 4-6);
 * :mod:`theory.quasistatic` -- the quasistatic flow (4.8) along a valley of minima;
+* :mod:`theory.central_flow` -- central flows (Cohen et al. 2024), their multiscale (secant)
+  version and the self-stabilization map (Damian et al. 2023);
 * :mod:`theory.dynamics` -- compiled GD sweeps over (eta x x0) grids (:func:`simulate`);
 * :mod:`theory.figures` -- Figs. 4.1-6.1 and the phase diagrams, with their claims;
 * :mod:`theory.validation` -- the input validators every package uses;
@@ -39,6 +41,7 @@ _EXPORTS = {
 #: submodules reachable as attributes (``theory.catalog``) and by ``from theory import ...``
 _SUBMODULES = (
     "catalog",
+    "central_flow",
     "dynamics",
     "errors",
     "figures",
@@ -59,6 +62,7 @@ __all__ = sorted([*(n for names in _EXPORTS.values() for n in names), "__version
 if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
     from theory import (
         catalog,
+        central_flow,
         dynamics,
         errors,
         figures,

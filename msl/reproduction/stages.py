@@ -204,7 +204,7 @@ STAGES = (*STAGES[:-1], _bifurcation_stage(Stage, _theory_stage), *STAGES[-1:])
 GROUPS = {
     "empirical": tuple(s.name for s in STAGES if s.empirical),
     "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase", "momentum", "remark4.2",
-               "remark4.1", "bifurcation"),
-    "beyond-gd": ("momentum", "remark4.2", "remark4.1", "bifurcation"),
+               "remark4.1", "central-flow", "bifurcation"),
+    "beyond-gd": ("momentum", "remark4.2", "remark4.1", "central-flow", "bifurcation"),
     "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
 }

@@ -36,6 +36,7 @@ NAV = (
     ("Reliability", "reliability.md"),
     ("Test your own conjecture", "conjectures.md"),
     ("Your own network", "own_network.md"),
+    ("Central flows", "central_flow.md"),
 )
 
 
