@@ -100,7 +100,7 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
                 for t in range(steps):
                     xi = np.concatenate([r.standard_normal(n) for r, n in zip(rngs, sizes,
                                                                                strict=True)])
-                    scale = optimizer.sigma
+                    scale: float | np.ndarray = optimizer.sigma
                     if noise == "interpolation":
                         scale = scale * np.sqrt(2 * np.maximum(f.f(x) - float(f.f(0.0)), 0.0))
                     elif noise == "label":
