@@ -16,10 +16,17 @@ from pathlib import Path
 
 from msl.reproduction.stages import STAGES
 from theory.errors import MslValueError
+from theory.files import atomic_write_text
 
 
 class GalleryError(MslValueError):
     """A run folder without report.json."""
+
+
+#: the docs test (tests/docs/test_code_blocks.py) parses these commands; running them is
+#: tests/cli/test_reproduce.py's job (every stage, at reduced sizes)
+DOCS_TEST_MARKER = ("<!-- docs-test: parse-only tests/cli/test_reproduce.py runs every stage "
+                    "(at reduced sizes) -->")
 
 
 def command(stage_name: str) -> str:
@@ -46,7 +53,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
         "msl.reproduction.gallery msl-output docs` remakes it.", "",
     ]
     for stage in STAGES:
-        lines += [f"## {stage.title}", "", stage.caption, "", "```bash",
+        lines += [f"## {stage.title}", "", stage.caption, "", DOCS_TEST_MARKER, "```bash",
                   command(stage.name), "```", ""]
         done = stages.get(stage.name)
         if done is None:
@@ -64,7 +71,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
                 lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
             lines.append("")
     page = docs_dir / "gallery.md"
-    page.write_text("\n".join(lines))
+    atomic_write_text(page, "\n".join(lines))
     return page
 
 
