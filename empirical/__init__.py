@@ -67,6 +67,7 @@ _EXPORTS = {
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
     "_series": ("write_series", "result_tables"),
     "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
+    "_threads": ("library_threads", "torch_threads"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
