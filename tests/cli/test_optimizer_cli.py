@@ -65,8 +65,10 @@ def test_simulate_sgd_json(capsys):
                            "--steps", "400", "--optimizer", "sgd", "--sigma", "0.2",
                            "--replicas", "64", "--json")
     record = json.loads(out)
-    assert code == 0 and record["diverged_fraction"] == [[0.0]]
-    assert record["rms"][0][0] == pytest.approx((0.5 * 0.04 / 1.5) ** 0.5, rel=0.1)
+    assert code == 0 and record["counts"] == {"bounded": 64, "diverged": 0}
+    per_point = record["per_point"]  # GD's keys first, the per-point arrays under per_point
+    assert per_point["diverged_fraction"] == [[0.0]]
+    assert per_point["rms"][0][0] == pytest.approx((0.5 * 0.04 / 1.5) ** 0.5, rel=0.1)
 
 
 def test_phase_diagram_over_eta_and_beta(capsys, tmp_path):
@@ -106,8 +108,9 @@ def test_simulate_sgd_with_label_noise_on_section_6_data(capsys):
                            "--steps", "200", "--optimizer", "sgd", "--sigma", "0.1",
                            "--noise", "label", "--data", "1,2,3", "--replicas", "64", "--json")
     record = json.loads(out)
-    assert code == 0 and record["metadata"]["noise"] == "label"
-    assert record["metadata"]["data"] == [1.0, 2.0, 3.0] and record["rms"][0][0] > 0
+    per_point = record["per_point"]
+    assert code == 0 and per_point["metadata"]["noise"] == "label"
+    assert per_point["metadata"]["data"] == [1.0, 2.0, 3.0] and per_point["rms"][0][0] > 0
     code, _, err = run_cli(capsys, "simulate", "f2", "--eta", "0.01", "--x0", "0.01",
                            "--steps", "10", "--optimizer", "sgd", "--sigma", "0.1",
                            "--noise", "label")
