@@ -20,12 +20,12 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     from msl._optimizer_args import add_optimizer_arguments
 
-    add_optimizer_arguments(parser)
+    add_optimizer_arguments(parser, stochastic=False)  # sgd has no periodic orbit
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    if args.optimizer != "gd" or args.beta is not None:
         from msl.commands._optimizer_runs import periodic_point
 
         return periodic_point(args)
