@@ -35,6 +35,8 @@ from tests.docs._blocks import ROOT, Block, blocks, pages, shell_commands
 
 PAGES = pages()
 SHELL_TIMEOUT = 600
+#: seconds per shell command of the last page (printed with -s: where the test's time goes)
+COMMAND_SECONDS: dict[str, float] = {}
 
 
 def _normal(text: str) -> str:
@@ -156,7 +158,9 @@ def _run_lines(script: str, folder: Path, env: dict[str, str]) -> subprocess.Com
     for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        start = time.perf_counter()
         done = _msl_in_process(line) or _bash(line, folder, env)
+        COMMAND_SECONDS[line.split("#")[0].strip()[:60]] = round(time.perf_counter() - start, 1)
         out.append(done.stdout)
         err.append(done.stderr)
         if done.returncode != 0:
@@ -254,7 +258,8 @@ def test_every_block_of_the_page_runs_as_copied(page, tmp_path, monkeypatch):
         else:
             run_shell(block, code, tmp_path, env)
         seconds[block.label] = round(time.perf_counter() - start, 1)
-    print("seconds per block:", seconds)
+    print("seconds per block:", seconds, "per command:", COMMAND_SECONDS)
+    COMMAND_SECONDS.clear()
 
 
 def test_markers_say_why():
