@@ -74,6 +74,7 @@ _EXPORTS = {
     "_central_flow": ("CentralFlowResult", "CentralFlowSettings", "central_flow",
         "run_central_flow"),
     "_central_flow_output": ("plot_central_flow", "write_central_flow_series"),
+    "_threads": ("library_threads", "torch_threads"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
@@ -143,6 +144,7 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
     from empirical._slice import SliceResult, fit_growth_exponent, gradient_slice
     from empirical._spec import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
     from empirical._spectral import SpectralDensity, TraceEstimate
+    from empirical._threads import library_threads, torch_threads
     from empirical._user_objective import UserObjective
 
 

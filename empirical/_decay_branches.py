@@ -26,6 +26,7 @@ from empirical._gd import GDTrace, run_gd
 from empirical._lr_decay import LrDecayResult, path_pca
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -106,6 +107,7 @@ def decay_from_run(run: EosResult, *, decay_steps: tuple[int, int], factor: floa
                          (branches[0], branches[1]), pca)
 
 
+@with_library_threads
 def run_eos_decay(spec: ProblemSpec | None = None, *, lr: float, steps: int,
                   sharpness_every: int, decay_at=(1 / 3, 2 / 3), factor: float = 0.1,
                   run_dir=None, progress: bool = True) -> LrDecayResult:

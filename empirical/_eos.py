@@ -18,6 +18,7 @@ from empirical._checkpoint import checkpoint_path
 from empirical._gd import GDTrace, run_gd
 from empirical._problem import Problem, build_problem
 from empirical._spec import DEFAULT_LR, DEFAULT_STEPS, ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -165,6 +166,7 @@ def eos_config(spec: ProblemSpec, lr: float, sharpness_every: int, snapshot_ever
             "sharpness_every": sharpness_every, "snapshot_every": snapshot_every}
 
 
+@with_library_threads
 def run_eos(
     spec: ProblemSpec | None = None,
     *,

@@ -17,6 +17,7 @@ from empirical._problem import Problem, build_problem
 from empirical._scales import ScalesResult, radius_range, separate_scales
 from empirical._slice import SliceResult, gradient_slice, slice_grid_size
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -52,6 +53,7 @@ class SliceExperiment:
                 "eos": self.run.verdict.edge_of_stability, **self.slice.summary()}
 
 
+@with_library_threads
 def run_slice(
     spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
     sharpness_every: int = 20, at_step: int | None = None, radius: float | None = None,
@@ -83,6 +85,7 @@ class ScalesExperiment:
                 "at_step": self.step, **self.scales.summary()}
 
 
+@with_library_threads
 def run_scales(
     spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
     sharpness_every: int = 20, at_step: int | None = None, n_random: int = 2,
@@ -117,6 +120,7 @@ class GeometryExperiment:
                 **self.geometry.summary()}
 
 
+@with_library_threads
 def run_geometry(
     spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
     sharpness_every: int = 20, refine_factor: float = 0.1, refine_steps: int = 500,

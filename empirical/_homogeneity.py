@@ -31,6 +31,7 @@ from empirical._gd import run_gd
 from empirical._models import mlp
 from empirical._problem import build_problem
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -94,6 +95,7 @@ def _scaled_copy(net, layer_factors: list[float]):
     return twin
 
 
+@with_library_threads
 def check_homogeneity(
     *, depth: int = 3, width: int = 32, ks: tuple[float, ...] = (10.0, 100.0),
     n_examples: int = 64, dtype: str = "float64", seed: int = 0,
@@ -226,6 +228,7 @@ def _measure(spec: ProblemSpec, steps: int, level: float, progress: bool) -> Res
                            radii, np.array(rises), level, float(trace.losses[-1]))
 
 
+@with_library_threads
 def input_rescaling(
     spec: ProblemSpec | None = None, *, scales: tuple[float, ...] = (1.0, 10.0, 100.0),
     steps: int = 300, level: float = 0.1, progress: bool = True,

@@ -22,6 +22,7 @@ from empirical._checkpoint import checkpoint_path
 from empirical._gd import GDTrace, run_gd
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -119,6 +120,7 @@ def _concat(traces: list[GDTrace]) -> GDTrace:
     return GDTrace(**out, snapshots=torch.cat(snaps), final_theta=traces[-1].final_theta)
 
 
+@with_library_threads
 def run_lr_decay(
     spec: ProblemSpec | None = None,
     *,

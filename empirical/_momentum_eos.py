@@ -22,6 +22,7 @@ from empirical._eos import EosVerdict
 from empirical._optimizer_eos import OptimizerEosResult, plot_optimizer_eos, run_optimizer_eos
 from empirical._problem import Problem
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -55,6 +56,7 @@ class MomentumEosResult:
                 "final_loss": float(self.losses[-1])}
 
 
+@with_library_threads
 def run_momentum_eos(spec: ProblemSpec | None = None, *, lr: float = 0.3, beta: float = 0.5,
                      steps: int = 3000, sharpness_every: int = 20, band: float = 0.1,
                      progress: bool = True, problem: Problem | None = None

@@ -29,6 +29,7 @@ from empirical._eos import EosVerdict, detect_eos
 from empirical._plots import _save, loss_and_sharpness_axes
 from empirical._problem import Problem, build_problem
 from empirical._spec import ProblemSpec
+from empirical._threads import with_library_threads
 from empirical.errors import ExperimentError
 from theory import validation as v
 
@@ -99,6 +100,7 @@ def _check_optimizer(optimizer):
     return optimizer
 
 
+@with_library_threads
 def run_optimizer_eos(spec: ProblemSpec | None = None, *, optimizer, lr: float = 0.3,
                       steps: int = 3000, sharpness_every: int = 20, band: float = 0.1,
                       progress: bool = True, problem: Problem | None = None

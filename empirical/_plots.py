@@ -49,7 +49,8 @@ def eos_figure(result):
     ax2.axhspan((1 - vd.band) * vd.threshold, (1 + vd.band) * vd.threshold, color="tab:orange",
                 alpha=0.08)
     if vd.first_reach_step is not None:
-        ax2.axvline(vd.first_reach_step, color="gray", ls=":", lw=1)
+        ax2.axvline(vd.first_reach_step, color="gray", ls=":", lw=1,
+                    label=f"2/η first reached (step {vd.first_reach_step})")
     ax2.set_ylim(0, 1.35 * max(vd.threshold, float(np.max(tr.sharpness))))
     verdict = "edge of stability" if vd.edge_of_stability else "no edge of stability"
     ax.set_title(f"{result.spec.data}, {result.spec.model}, η={result.lr:g}: {verdict}",
@@ -116,10 +117,14 @@ def scales_figure(result):
         a.set_ylabel("loss rise")
         a.legend(fontsize=7)
         b.loglog(r, np.where(p.curvature > 0, p.curvature, np.nan), lw=1.5)
-        for w in p.wells:
-            b.axvline(w.inner_radius, color="tab:green", ls=":", lw=1)
+        for k, w in enumerate(p.wells):
+            b.axvline(w.inner_radius, color="tab:green", ls=":", lw=1,
+                      label="well: inner radius" if k == 0 else None)
             if np.isfinite(w.rim_radius):
-                b.axvline(w.rim_radius, color="tab:red", ls=":", lw=1)
+                b.axvline(w.rim_radius, color="tab:red", ls=":", lw=1,
+                          label="well: rim radius" if k == 0 else None)
+        if p.wells:
+            b.legend(fontsize=7)
         b.set_xlabel("r")
         b.set_ylabel("secant curvature c(r)")
     fig.tight_layout()

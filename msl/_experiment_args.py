@@ -29,16 +29,18 @@ def add_problem_arguments(parser: argparse.ArgumentParser, *, lr: float | None =
     g.add_argument("--n-test", type=int, default=d.n_test, help="test subset size")
     g.add_argument("--input-scales", type=float, nargs="*", default=[],
                    help="multiply equal groups of inputs by these factors (Section 6)")
-    g.add_argument("--model", choices=MODELS, default=d.model)
+    g.add_argument("--model", choices=MODELS, default=d.model, help="network architecture")
     g.add_argument("--width", type=int, default=d.width,
                    help="hidden width (MLP) or first channel count (CNN, VGG, ResNet)")
     g.add_argument("--depth", type=int, default=d.depth, help="number of hidden layers (MLP)")
-    g.add_argument("--activation", choices=ACTIVATIONS, default=d.activation)
+    g.add_argument("--activation", choices=ACTIVATIONS, default=d.activation,
+                   help="activation of the hidden layers")
     g.add_argument("--no-bias", action="store_true", help="layers without bias")
     g.add_argument("--norm", choices=NORMS, default=d.norm, help="GroupNorm in the ResNet")
-    g.add_argument("--loss", choices=LOSSES, default=d.loss)
-    g.add_argument("--seed", type=int, default=d.seed)
-    g.add_argument("--dtype", choices=DTYPES, default=d.dtype)
+    g.add_argument("--loss", choices=LOSSES, default=d.loss, help="training loss")
+    g.add_argument("--seed", type=int, default=d.seed,
+                   help="seed of the data split and the initial weights")
+    g.add_argument("--dtype", choices=DTYPES, default=d.dtype, help="float precision")
     g.add_argument("--device", default=d.device, help="cpu (default) or cuda")
     g.add_argument("--batch-size", type=int, default=None,
                    help="examples per batch when accumulating the full-batch loss")

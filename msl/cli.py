@@ -46,11 +46,26 @@ COMMANDS = (
 VALUE_WITH_MINUS = re.compile(r"^-[^-]")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help says its default (unless it already does, or has none)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (action.option_strings and "default" not in text.lower()
+                and not isinstance(action, argparse._StoreConstAction)
+                and not (default is None or default is False or default == []
+                         or default is argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse parser whose errors are one line and exit code 2, and that reads a
     single-dash word which is not one of its options as a value (:data:`VALUE_WITH_MINUS`)."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = VALUE_WITH_MINUS
 

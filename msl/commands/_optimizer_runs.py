@@ -65,45 +65,44 @@ def _momentum_sweep(args: argparse.Namespace, beta):
     return function, sweep
 
 
-def _momentum_summary(sweep, beta: float) -> dict:
+def simulate(args: argparse.Namespace) -> int:
+    """The summary of GD's ``msl simulate`` (same keys, same table) for momentum, Nesterov
+    and SGD (msl/commands/_summary_tables.py)."""
     import numpy as np
 
-    from theory.dynamics import CLASS_NAMES
-
-    periodic = np.isin(sweep.classes, [CLASS_NAMES.index("converged"),
-                                       CLASS_NAMES.index("periodic")])
-    periods = {int(p): int(c) for p, c in zip(*np.unique(sweep.period[periodic],
-                                                          return_counts=True), strict=True)}
-    values = np.unique(np.round(sweep.final_state[..., 0][sweep.classes == 1], 8))
-    finite = sweep.lyapunov[np.isfinite(sweep.lyapunov)]
-    return {"optimizer": sweep.metadata["method"], "beta": beta,
-            "function": sweep.metadata["function"], "steps": sweep.metadata["steps"],
-            "counts": sweep.class_counts(), "periods": periods,
-            "attractor": [float(v) for v in values],
-            "lyapunov_median": float(np.median(finite)) if finite.size else None}
-
-
-def simulate(args: argparse.Namespace) -> int:
     from msl._optimizer_args import optimizer_from_args
+    from msl._theory_args import parse_grid, resolve_cli_function
+    from msl.commands._summary_tables import momentum_summary, print_table, sgd_summary
+    from theory.validation import json_safe
 
     optimizer = optimizer_from_args(args)
     if optimizer.deterministic:
-        _, sweep = _momentum_sweep(args, [optimizer.beta])
-        summary = _momentum_summary(sweep, optimizer.beta)
+        from theory.resolver import as_landscape
+
+        function, sweep = _momentum_sweep(args, [optimizer.beta])
+        landscape = as_landscape(function)
+        summary = momentum_summary(
+            sweep, optimizer.beta,
+            lambda x: np.asarray(landscape.gradient(x[:, None]), dtype=float).reshape(x.shape))
+        name, steps = sweep.metadata["function"], sweep.metadata["steps"]
     else:
-        from msl._theory_args import parse_grid, resolve_cli_function
         from theory.dynamics import simulate_sgd
 
-        result = simulate_sgd(resolve_cli_function(args.function), parse_grid(args.eta, "--eta"),
-                              parse_grid(args.x0, "--x0"), args.steps, sigma=optimizer.sigma,
+        function = resolve_cli_function(args.function)
+        eta, x0 = parse_grid(args.eta, "--eta"), parse_grid(args.x0, "--x0")
+        print(f"msl simulate: SGD, {eta.size * x0.size * args.replicas:,} runs "
+              f"({eta.size} eta x {x0.size} x0 x {args.replicas} replicas) of {args.steps:,} "
+              "steps ...", file=sys.stderr, flush=True)
+        result = simulate_sgd(function, eta, x0, args.steps, sigma=optimizer.sigma,
                               replicas=args.replicas, seed=optimizer.seed,
                               noise=optimizer.noise, data=optimizer.data)
-        summary = {"optimizer": "sgd", **result.to_dict()}
+        name, steps = str(args.function), args.steps
+        summary = sgd_summary(result, name, steps, args.replicas, optimizer.sigma)
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps(json_safe(summary)))
         return 0
-    for key, value in summary.items():
-        print(f"{key:<18} {value}")
+    print_table(summary, function=name, steps=steps,
+                unit="runs" if summary["optimizer"] == "sgd" else "points")
     return 0
 
 

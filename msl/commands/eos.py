@@ -21,7 +21,8 @@ def register(subparsers) -> None:
                    help="measure the sharpness every so many steps (default 20)")
     p.add_argument("--band", type=float, default=0.1,
                    help="relative band around 2/eta counted as 'near' (default 0.1)")
-    p.add_argument("--checkpoint-every", type=int, default=250)
+    p.add_argument("--checkpoint-every", type=int, default=250,
+                   help="save a resumable checkpoint in --out every so many steps")
     add_output_arguments(p, "eos")
     g = p.add_argument_group("optimizer (issue 13; default: plain GD)")
     g.add_argument("--optimizer", choices=("gd", "momentum", "nesterov", "sgd"), default="gd",

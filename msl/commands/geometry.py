@@ -17,10 +17,12 @@ def register(subparsers) -> None:
         "c = cos(grad, theta - theta*).",
     )
     add_problem_arguments(p, lr=0.3, steps=3000)
-    p.add_argument("--sharpness-every", type=int, default=20)
+    p.add_argument("--sharpness-every", type=int, default=20,
+                   help="sharpness every so many steps of the (reused) GD run")
     p.add_argument("--refine-factor", type=float, default=0.1,
                    help="theta*: refine with lr * factor (default 0.1)")
-    p.add_argument("--refine-steps", type=int, default=500)
+    p.add_argument("--refine-steps", type=int, default=500,
+                   help="GD steps at lr * refine-factor that refine theta*")
     add_output_arguments(p, "geometry")
     p.set_defaults(run=run)
 

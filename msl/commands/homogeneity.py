@@ -16,20 +16,23 @@ def register(subparsers) -> None:
         "measures the per-group curvature and slice widths against an unscaled control.",
     )
     p.add_argument("--depth", type=int, default=3, help="hidden layers of the checked nets")
-    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--width", type=int, default=32, help="width of the checked nets")
     p.add_argument("--ks", type=float, nargs="+", default=[10.0, 100.0],
                    help="input factors k of the relation checks")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float64")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float64",
+                   help="float precision")
     p.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0, 100.0],
                    help="factors of the input groups of the rescaling experiment")
-    p.add_argument("--n-train", type=int, default=600)
+    p.add_argument("--n-train", type=int, default=600,
+                   help="digits examples of the rescaling experiment")
     p.add_argument("--steps", type=int, default=300, help="GD steps before measuring")
     p.add_argument("--level", type=float, default=0.1, help="loss rise that defines a width")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/homogeneity")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0, help="seed of data and weights")
+    p.add_argument("--out", default="runs/homogeneity", help="output folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (1: fastest for small models)")
     p.set_defaults(run=run)
 
 

@@ -18,10 +18,13 @@ def register(subparsers) -> None:
     add_problem_arguments(p, lr=0.3)
     p.add_argument("--factor", type=float, default=0.1, help="decay factor (default 0.1)")
     p.add_argument("--decay-steps", type=int, nargs=2, default=[1000, 2000],
-                   metavar=("T1", "T2"))
-    p.add_argument("--total-steps", type=int, default=3000)
-    p.add_argument("--eval-every", type=int, default=50)
-    p.add_argument("--snapshot-every", type=int, default=20)
+                   metavar=("T1", "T2"), help="the two steps at which a branch decays")
+    p.add_argument("--total-steps", type=int, default=3000,
+                   help="GD steps of every branch")
+    p.add_argument("--eval-every", type=int, default=50,
+                   help="test accuracy and loss every so many steps")
+    p.add_argument("--snapshot-every", type=int, default=20,
+                   help="keep the parameters every so many steps (path PCA)")
     add_output_arguments(p, "lr_decay")
     p.set_defaults(run=run)
 

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     from msl._optimizer_args import add_optimizer_arguments
 
-    add_optimizer_arguments(parser)
+    add_optimizer_arguments(parser, stochastic=False)  # sgd has no periodic orbit
     parser.set_defaults(run=run)
 
 

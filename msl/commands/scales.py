@@ -17,12 +17,16 @@ def register(subparsers) -> None:
         "directions (Li et al. 2018) and locates sharp wells inside flat wells (Fig. 3.2).",
     )
     add_problem_arguments(p, lr=0.3, steps=3000)
-    p.add_argument("--sharpness-every", type=int, default=20)
-    p.add_argument("--at-step", type=int, default=None)
+    p.add_argument("--sharpness-every", type=int, default=20,
+                   help="sharpness every so many steps of the (reused) GD run")
+    p.add_argument("--at-step", type=int, default=None,
+                   help="slice at this step of the run (default: its last step)")
     p.add_argument("--n-random", type=int, default=2, help="random directions (default 2)")
-    p.add_argument("--r-min", type=float, default=1e-4)
-    p.add_argument("--r-max", type=float, default=100.0)
-    p.add_argument("--n-radii", type=int, default=81)
+    p.add_argument("--r-min", type=float, default=1e-4,
+                   help="smallest radius r of the log grid")
+    p.add_argument("--r-max", type=float, default=100.0,
+                   help="largest radius r of the log grid")
+    p.add_argument("--n-radii", type=int, default=81, help="radii on the log grid")
     add_output_arguments(p, "scales")
     p.set_defaults(run=run)
 

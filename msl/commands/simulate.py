@@ -191,18 +191,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
-    n = sum(summary["counts"].values())
-    print(f"function  {result.function}   steps {result.steps}   points {n}")
-    for name, count in summary["counts"].items():
-        print(f"  {name:<10} {count:>9}  ({100.0 * count / n:5.1f}%)")
-    if summary["periods"]:
-        periods = ", ".join(f"{p}: {c}" for p, c in summary["periods"].items())
-        print(f"periods   {periods}")
-    if summary["attractor"]:
-        shown = summary["attractor"][:12]
-        more = "" if len(summary["attractor"]) <= 12 else f" ... ({len(summary['attractor'])})"
-        print(f"attractor {shown}{more}")
-    for reason, count in summary["undecided_reasons"].items():
-        print(f"  undecided ({count}): {reason}")
-    print(f"median Lyapunov exponent {summary['lyapunov_median']}")
+    from msl.commands._summary_tables import print_table
+
+    print_table(summary, function=result.function, steps=result.steps)
     return 0

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
         "check against u^T H u (Fig. 3.1).  --model linear gives a purely quadratic loss.",
     )
     add_problem_arguments(p, lr=0.3, steps=3000)
-    p.add_argument("--sharpness-every", type=int, default=20)
+    p.add_argument("--sharpness-every", type=int, default=20,
+                   help="sharpness every so many steps of the (reused) GD run")
     p.add_argument("--at-step", type=int, default=None,
                    help="slice at this snapshot step of the run (default: the last step)")
     p.add_argument("--radius", type=float, default=None,

@@ -22,6 +22,12 @@ class GalleryError(MslValueError):
     """A run folder without report.json."""
 
 
+#: the docs test (tests/docs/test_code_blocks.py) parses these commands; running them is
+#: tests/cli/test_reproduce.py's job (every stage, at reduced sizes)
+DOCS_TEST_MARKER = ("<!-- docs-test: parse-only tests/cli/test_reproduce.py runs every stage "
+                    "(at reduced sizes) -->")
+
+
 def command(stage_name: str) -> str:
     return f"msl reproduce --only {stage_name}"
 
@@ -46,7 +52,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
         "msl.reproduction.gallery msl-output docs` remakes it.", "",
     ]
     for stage in STAGES:
-        lines += [f"## {stage.title}", "", stage.caption, "", "```bash",
+        lines += [f"## {stage.title}", "", stage.caption, "", DOCS_TEST_MARKER, "```bash",
                   command(stage.name), "```", ""]
         done = stages.get(stage.name)
         if done is None:

@@ -19,6 +19,15 @@ def totals(stages: list[dict]) -> dict[str, int]:
     return {v.value: counts.get(v.value, 0) for v in Verdict}
 
 
+def stage_line(verdicts: list[str]) -> str:
+    """What a finished stage's log line says about its claims: every verdict counted, so
+    that claims whose hypotheses fail (the paper claims nothing there) do not read as
+    failures ("check: 14/23 claims confirmed" did)."""
+    counts = Counter(verdicts)
+    parts = [f"{counts.get(v.value, 0)} {v.value}" for v in Verdict if counts.get(v.value)]
+    return f"{', '.join(parts) or 'no claims'} (of {len(verdicts)} claims)"
+
+
 def build(settings: dict, stages: list[dict]) -> dict:
     """The report as a JSON-ready dict: settings, per stage its claims and figure files
     (relative to the output folder), and the verdict counts."""

@@ -105,8 +105,7 @@ def _one_stage(stage: Stage, prefix: str, ctx: Context, fingerprint: dict, *, fo
     folder.write_json(root / "timings.json", seconds)
     done[stage.name] = summary
     verdicts = [c["verdict"] for c in summary["claims"]]
-    log(f"{prefix}: finished in {seconds[stage.name]} s; "
-        f"{verdicts.count('confirmed')}/{len(verdicts)} claims confirmed")
+    log(f"{prefix}: finished in {seconds[stage.name]} s; {_report.stage_line(verdicts)}")
 
 
 def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None = None,

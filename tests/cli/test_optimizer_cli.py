@@ -40,13 +40,29 @@ def test_beta_zero_momentum_prints_gd_numbers(capsys):
 @pytest.mark.parametrize(("argv", "match"), [
     (["--optimizer", "momentum", "--beta", "1.0"], "beta=1.0 is outside [0, 1)"),
     (["--optimizer", "nesterov", "--beta", "-0.2"], "beta=-0.2 is outside"),
-    (["--optimizer", "sgd", "--sigma", "-1"], "sigma=-1.0 must be a finite number >= 0"),
-    (["--optimizer", "momentum", "--beta", "0.5", "--sigma", "0.1"], "sigma=0.1 was given"),
-    (["--sigma", "0.1"], "sigma=0.1 was given with the deterministic optimizer 'gd'"),
-    (["--optimizer", "sgd", "--sigma", "0.1"], "sgd has no periodic orbit"),
 ])
 def test_bad_optimizer_values_are_one_line_and_exit_2(capsys, argv, match):
     code, out, err = run_cli(capsys, "periodic-point", "f1", "--eta", "4", *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and match in err
+
+
+def test_periodic_point_does_not_offer_sgd(capsys):
+    """sgd has no periodic orbit, so periodic-point's choices leave it out (issue 22)."""
+    with pytest.raises(SystemExit) as info:
+        main(["periodic-point", "f1", "--eta", "4", "--optimizer", "sgd"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "invalid choice: 'sgd'" in err
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["--optimizer", "sgd", "--sigma", "-1"], "sigma=-1.0 must be a finite number >= 0"),
+    (["--optimizer", "momentum", "--beta", "0.5", "--sigma", "0.1"], "sigma=0.1 was given"),
+    (["--sigma", "0.1"], "sigma=0.1 was given with the deterministic optimizer 'gd'"),
+])
+def test_bad_noise_values_are_one_line_and_exit_2(capsys, argv, match):
+    code, out, err = run_cli(capsys, "simulate", "f1", "--eta", "4", "--x0", "1", "--steps",
+                             "10", *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and match in err
 
@@ -65,8 +81,10 @@ def test_simulate_sgd_json(capsys):
                            "--steps", "400", "--optimizer", "sgd", "--sigma", "0.2",
                            "--replicas", "64", "--json")
     record = json.loads(out)
-    assert code == 0 and record["diverged_fraction"] == [[0.0]]
-    assert record["rms"][0][0] == pytest.approx((0.5 * 0.04 / 1.5) ** 0.5, rel=0.1)
+    assert code == 0 and record["counts"] == {"bounded": 64, "diverged": 0}
+    per_point = record["per_point"]  # GD's keys first, the per-point arrays under per_point
+    assert per_point["diverged_fraction"] == [[0.0]]
+    assert per_point["rms"][0][0] == pytest.approx((0.5 * 0.04 / 1.5) ** 0.5, rel=0.1)
 
 
 def test_phase_diagram_over_eta_and_beta(capsys, tmp_path):
@@ -106,8 +124,9 @@ def test_simulate_sgd_with_label_noise_on_section_6_data(capsys):
                            "--steps", "200", "--optimizer", "sgd", "--sigma", "0.1",
                            "--noise", "label", "--data", "1,2,3", "--replicas", "64", "--json")
     record = json.loads(out)
-    assert code == 0 and record["metadata"]["noise"] == "label"
-    assert record["metadata"]["data"] == [1.0, 2.0, 3.0] and record["rms"][0][0] > 0
+    per_point = record["per_point"]
+    assert code == 0 and per_point["metadata"]["noise"] == "label"
+    assert per_point["metadata"]["data"] == [1.0, 2.0, 3.0] and per_point["rms"][0][0] > 0
     code, _, err = run_cli(capsys, "simulate", "f2", "--eta", "0.01", "--x0", "0.01",
                            "--steps", "10", "--optimizer", "sgd", "--sigma", "0.1",
                            "--noise", "label")

@@ -55,7 +55,9 @@ def plot_momentum_phase_diagram(sweep: MomentumSweep, function, ax=None):
     ax.set_ylabel("momentum beta")
     ax.set_title(f"{method} on {sweep.metadata.get('function', '')}: where x0 ends on a "
                  f"{CLASS_NAMES[1]} orbit of period 2")
-    ax.legend(loc="upper right", fontsize=8)
+    # below the axes, off the data (saved with bbox_inches="tight", so it stays in the PNG)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8,
+              frameon=False)
     return ax.figure
 
 

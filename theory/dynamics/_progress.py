@@ -5,7 +5,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-__all__ = ["chunk_progress"]
+__all__ = ["chunk_progress", "compile_notice"]
+
+
+def compile_notice(compiled) -> bool:
+    """Say on stderr that the kernel of ``compiled`` is being compiled (the first sweep of a
+    function sits at 0% for 10-20 s otherwise: issue 22); True when it said so."""
+    import sys
+
+    from theory.dynamics._engine import kernel_is_compiled
+
+    if kernel_is_compiled(compiled):
+        return False
+    print(f"compiling the GD kernel for {compiled.name} (first time, ~20 s; cached on disk "
+          "afterwards) ...", file=sys.stderr, flush=True)
+    return True
 
 
 @contextlib.contextmanager

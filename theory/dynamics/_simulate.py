@@ -25,7 +25,7 @@ from theory.dynamics._errors import InitialPointError
 from theory.dynamics._gpu import device_chunk_size, device_kernels, validate_device
 from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
-from theory.dynamics._progress import chunk_progress
+from theory.dynamics._progress import chunk_progress, compile_notice
 from theory.dynamics._result import SimulationResult
 from theory.dynamics._settings import kernel_outputs, kernel_settings
 from theory.dynamics._store import open_store, released_on_error
@@ -218,6 +218,8 @@ def simulate(
         opts = opts.replace(engine=choose_engine(opts.engine, compiled, n_points, opts.steps))
     else:
         opts = opts.replace(engine="numba")
+    if progress is True and device == "cpu" and scheduler is None and opts.engine == "numba":
+        compile_notice(compiled)
     check_simulation_memory(
         eta_grid.size, x0_grid.shape[0], dim, steps=opts.steps, keep_last=opts.keep_last,
         record_loss=opts.record_loss, block=min(opts.block, n_points), history=opts.history,

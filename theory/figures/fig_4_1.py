@@ -130,14 +130,17 @@ def plot(panels: Sequence[Panel], out_dir: str | Path, *, pdf: bool = False) -> 
                                linestyles=style, lw=1.2,
                                label=(f"$\\pm x_\\eta$ ({'stable' if phase.stable else 'unstable'})"
                                       if sign == 1 and phase is panel.phases[0] else None))
-        for b in panel.spec.boundaries:
-            top.axvline(b, color="r", lw=0.8)
+        for n, b in enumerate(panel.spec.boundaries):
+            top.axvline(b, color="r", lw=0.8, label="learning-rate decay" if n == 0 else None)
             bottom.axvline(b, color="r", lw=0.8)
         rates = ", ".join(f"{r:g}" for r in panel.spec.rates)
         top.set_title(f"{panel.spec.name}: $\\eta$ = {rates}; threshold {panel.threshold:.3g}")
-        top.legend(loc="upper right", fontsize=8)
+        top.legend(loc="best", fontsize=8)
         bottom.semilogy(t, np.maximum(panel.path.loss, 1e-300), lw=0.8)
-        bottom.set_ylim(1e-16, None)  # below that the loss is rounding noise of a converged x
+        losses = np.asarray(panel.path.loss, dtype=float)
+        positive = losses[np.isfinite(losses) & (losses > 1e-16)]
+        if positive.size:  # autoscaled to the data; below 1e-16 is rounding noise
+            bottom.set_ylim(max(1e-16, positive.min() / 3), positive.max() * 3)
         bottom.set_xlabel("iteration $t$")
         bottom.set_ylabel("$f(x_t)$")
         top.set_ylabel("$x_t$")
