@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
-from theory import _periodic_points, validation
+from theory import _orbit_stability, _periodic_points, validation
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -53,8 +53,9 @@ def _order(n) -> int:
         )
     return int(n)
 
-#: upper end of the search for x_eta (roots beyond it are reported as missing)
-SEARCH_MAX = 1e12
+#: upper end of the search for x_eta by default: None, the whole float range (the
+#: function's own scale, however large; 1e12 before, which missed f1's x_eta at eta = 1e300)
+SEARCH_MAX = None
 #: below this, float evaluation of f' loses too many digits; mpmath takes over
 _FLOAT_FLOOR = 1e-7
 _TINY = sp.Rational(1, 10**40)
@@ -66,15 +67,34 @@ class PeriodicOrbit:
 
     ``multiplier`` is the cycle multiplier (1 - eta f''(x_eta))^2, the derivative of the
     two-step map at x_eta; the orbit is linearly stable when it is below 1.
+    ``one_minus_multiplier`` = a (2 - a) with a = eta f''(x_eta), computed from a without
+    cancellation, and ``stability`` is "stable", "unstable" or "marginal" (undecided at the
+    working precision, ``precision``; see :mod:`theory._orbit_stability`).
     """
 
     eta: float
     x_eta: float
     multiplier: float
+    one_minus_multiplier: float = float("nan")
+    stability: str = ""
+    precision: str = "float precision"
+
+    def __post_init__(self):
+        if not self.stability:  # built from the multiplier alone: decide it in floats
+            margin = 1.0 - self.multiplier
+            verdict = ("marginal" if not abs(margin) > 1e-12 else
+                       "stable" if margin > 0 else "unstable")
+            object.__setattr__(self, "one_minus_multiplier", margin)
+            object.__setattr__(self, "stability", verdict)
 
     @property
     def stable(self) -> bool:
-        return self.multiplier < 1.0
+        """True only when the orbit is decided stable (not for a marginal one)."""
+        return self.stability == "stable"
+
+    @property
+    def marginal(self) -> bool:
+        return self.stability == "marginal"
 
 
 def _validated_eta(eta) -> float:
@@ -359,12 +379,15 @@ class Subquadratic:
             )
         return value
 
-    def periodic_points(self, eta, *, search_max: float = SEARCH_MAX) -> tuple[float, ...]:
-        """Every root x > 0 of eta f'(x) = 2x found on (0, search_max], in increasing order.
+    def periodic_points(self, eta, *, search_max: float | None = SEARCH_MAX
+                        ) -> tuple[float, ...]:
+        """Every root x > 0 of eta f'(x) = 2x found on (0, search_max] (default: the whole
+        float range), in increasing order.
 
-        A root is a sign change of g(x) = eta f'(x) - 2x on a geometric grid, refined by
-        Brent's method (mpmath bisection at 50 digits below 1e-7); a sign change across a jump
-        of f' (a kink of f) is not a root.  For the functions of Lemma 4.1 there is exactly
+        A root is a sign change of h(x) - 2/eta on a geometric grid (mpmath where floats
+        overflow), refined by Brent's method (mpmath bisection at 50 digits below 1e-7 or
+        where floats overflow); a sign change across a jump of f' (a kink of f) is not a
+        root.  For the functions of Lemma 4.1 there is exactly
         one.  Raises :class:`LearningRateError` for
         eta <= threshold and :class:`NoPeriodicOrbitError` when there is no root.
         """
@@ -380,19 +403,20 @@ class Subquadratic:
 
     def cycle_multiplier(self, eta) -> float:
         """(1 - eta f''(x_eta))^2: the derivative of the two-step GD map at x_eta."""
-        eta = _validated_eta(eta)
-        x_eta = self.periodic_point(eta)
-        return float((1.0 - eta * self.d2f(x_eta)) ** 2)
+        return self.periodic_orbit(eta).multiplier
 
     def is_stable(self, eta) -> bool:
-        """Whether the period-2 orbit at eta is linearly stable (cycle multiplier < 1)."""
-        return self.cycle_multiplier(eta) < 1.0
+        """Whether the period-2 orbit at eta is decided linearly stable (cycle multiplier
+        < 1, decided without cancellation; False for a marginal orbit too)."""
+        return self.periodic_orbit(eta).stable
 
     def periodic_orbit(self, eta) -> PeriodicOrbit:
-        """The period-2 orbit at eta with its cycle multiplier."""
+        """The period-2 orbit at eta with its cycle multiplier and stability verdict."""
         eta = _validated_eta(eta)
         x_eta = self.periodic_point(eta)
-        return PeriodicOrbit(eta, x_eta, float((1.0 - eta * self.d2f(x_eta)) ** 2))
+        decided = _orbit_stability.stability(self, eta, x_eta)
+        return PeriodicOrbit(eta, x_eta, decided.multiplier, decided.one_minus_multiplier,
+                             decided.verdict, decided.precision)
 
     @cached_property
     def _closed_form(self) -> sp.Expr | None:
