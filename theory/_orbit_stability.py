@@ -81,7 +81,7 @@ def stability(f, eta: float, x_eta: float) -> Stability:
                 return Stability(float(a), float(margin), verdict, f"{dps} digits (mpmath)")
             previous = verdict
         return Stability(float(a), float(margin), MARGINAL,
-                         f"undecided at {PRECISIONS[-1]} digits (mpmath)")
+                         f"{PRECISIONS[-1]} digits (mpmath)")
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
         pass
     a = eta * float(f.d2f(x_eta))

@@ -32,14 +32,19 @@ FLOAT_FLOOR = 1e-7
 FLOAT_TOP = 1e307
 #: grid points per decade of the float scan, and of the mpmath scan run when it finds nothing
 PER_DECADE, MP_PER_DECADE = 40, 4
-#: at most this many non-finite float values of the scan are re-evaluated with mpmath
-MP_BUDGET = 600
+#: at most this many undecided float values of the scan are re-evaluated with mpmath
+MP_BUDGET = 1500
+#: |eta h(x)/2 - 1| at or below this is float rounding, not a sign
+UNRESOLVED = 1e-12
 
 
 def _residual_mp(f, eta: float, x) -> mpmath.mpf:
-    """eta f'(x) - 2x at high precision (no overflow, no lost digits)."""
-    with mpmath.workdps(50):
-        return mpmath.mpf(eta) * f._slope_mp(mpmath.mpf(x)) - 2 * mpmath.mpf(x)
+    """eta f'(x) - 2x at high precision (no overflow; 50 digits more than -log10(x), so a
+    form such as log(1 + x) keeps its digits at x = 1e-300)."""
+    x = mpmath.mpf(x)
+    digits = 50 + min(max(0, -int(mpmath.log10(x))), 400) if x > 0 else 50
+    with mpmath.workdps(digits):
+        return mpmath.mpf(eta) * f._slope_mp(x) - 2 * x
 
 
 def _sign_mp(f, eta: float, x: float) -> float:
@@ -52,9 +57,17 @@ def _sign_mp(f, eta: float, x: float) -> float:
 
 
 def _h_minus(f, eta: float, x: np.ndarray) -> np.ndarray:
-    """h(x) - 2/eta in floats (same sign as eta f'(x) - 2x; no eta f' to overflow)."""
+    """eta h(x)/2 - 1 in floats (h = f'/x; same sign as eta f'(x) - 2x, no eta f' to
+    overflow), NaN where the float cannot decide its sign: not finite, or within
+    :data:`UNRESOLVED` of 0, where cancellation leaves only rounding (eta a hair above the
+    threshold: h(x) and 2/eta agree to 17 digits up to x = 1e5 for log cosh(x/1e13))."""
+    rel = _rel(f, eta, x)
+    return np.where(np.abs(rel) > UNRESOLVED, rel, np.nan)
+
+
+def _rel(f, eta: float, x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.asarray(f._evaluate(1, x), dtype=float) / x - 2.0 / eta
+        return eta * (np.asarray(f._evaluate(1, x), dtype=float) / x) / 2 - 1
 
 
 def _relative_residual(f, eta: float, x: float) -> float:
@@ -90,8 +103,8 @@ def _polish(f, eta: float, root: float) -> float:
 
 
 def _scan(f, eta: float, top: float) -> tuple[np.ndarray, np.ndarray]:
-    """(grid, sign of eta f'(x) - 2x) on a geometric grid over [1e-7, top]; a float that is
-    not finite (f' overflowed) is replaced by mpmath's sign, NaN where neither decides."""
+    """(grid, sign of eta f'(x) - 2x) on a geometric grid over [1e-7, top]; where the float
+    does not decide (f' overflowed, or cancellation) mpmath's sign, NaN where neither does."""
     decades = max(math.log10(top) - math.log10(FLOAT_FLOOR), 1.0)
     grid = np.geomspace(FLOAT_FLOOR, top, int(decades * PER_DECADE) + 1)
     sign = np.sign(_h_minus(f, eta, grid))
@@ -116,7 +129,7 @@ def _refine(f, eta: float, lo: float, hi: float) -> float:
     ends = _h_minus(f, eta, np.array([lo, hi]))
     if np.all(np.isfinite(ends)) and ends[0] * ends[1] < 0:
         try:
-            return brentq(lambda x: float(_h_minus(f, eta, np.array([x]))[0]), lo, hi,
+            return brentq(lambda x: float(_rel(f, eta, np.array([x]))[0]), lo, hi,
                           xtol=1e-300, rtol=1e-15)
         except (ValueError, RuntimeError):
             pass

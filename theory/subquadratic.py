@@ -371,7 +371,7 @@ class Subquadratic:
     def _check_eta_above_threshold(self, eta) -> float:
         value = _validated_eta(eta)
         threshold = float(self.threshold)
-        if value <= threshold:
+        if value <= threshold and not _exactly_above(value, self.threshold):
             raise LearningRateError(
                 f"eta={value:g} is not above the threshold 2/f''(0) = {threshold:.10g} of "
                 f"{self.name!r}: for eta <= 2/f''(0) GD converges to 0 (Theorem 4.1) and "
@@ -466,6 +466,15 @@ class Subquadratic:
             hessian=((self.d2f_expr,),),
             minimum=(0.0,),
         )
+
+
+def _exactly_above(value: float, threshold: sp.Expr) -> bool:
+    """Whether the float ``value`` is above the exact threshold although float(threshold)
+    is not below it (2e26 is 200000000000000004764729344 > 2 10^26)."""
+    try:
+        return bool(sp.Rational(value) > threshold)
+    except TypeError:  # an undecidable comparison
+        return False
 
 
 def _tanh_form(expr: sp.Expr) -> sp.Expr:
