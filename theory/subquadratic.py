@@ -22,6 +22,7 @@ import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
 from theory import _orbit_stability, _periodic_points, validation
+from theory._overflow_safe import overflow_safe
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -129,9 +130,10 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     """A numpy function of X_POS that broadcasts constants to the input's shape.
 
     log(1 + x) and exp(x) - 1 are rewritten as log1p and expm1 first (C99 optimisations),
-    so that h(x) = f'(x)/x keeps its digits for small x.
+    so that h(x) = f'(x)/x keeps its digits for small x, then into the overflow-safe forms
+    of :mod:`theory._overflow_safe` (x/sqrt(1 + x**2) is not 0 at x = 1e160).
     """
-    expr = optimize(expr, optims_c99)
+    expr = overflow_safe(optimize(expr, optims_c99))
     fn = sp.lambdify(X_POS, expr, modules=["scipy", "numpy"])
     scalar = None
 
