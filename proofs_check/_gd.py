@@ -8,10 +8,10 @@ needs no compilation, and lets the mutation tests break the gradient in-process.
 
 A trajectory that leaves the floats (|x| > 1e150 or a non-finite value) is frozen at its
 last finite point and flagged as diverged, with the step; no NaN is ever returned silently.
-A gradient that is not finite at a finite point (a derivative form that overflowed, e.g.
+A gradient that is NaN at a finite point (a derivative form that overflowed, e.g.
 (exp(x**2) tanh(x)) exp(-x**2) = inf * 0 at x = 800) is not a divergence: the trajectory is
 frozen there and flagged in ``unrepresentable_at`` instead, so that no verdict is drawn
-from a number the floats could not hold.
+from a number the floats could not hold (an infinite gradient still counts as diverged).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Run:
 
     ``diverged_at[i]`` is the first step at which trajectory i blew up (-1: never); its
     later entries repeat its last finite point.  ``unrepresentable_at[i]``: the first step
-    whose gradient was not a finite float at a finite point (-1: never).
+    whose gradient was NaN at a finite point (-1: never).
     """
 
     eta: float
@@ -68,8 +68,11 @@ def gradient_descent(gradient: Callable[[np.ndarray], np.ndarray], x0, eta: floa
         with np.errstate(all="ignore"):
             grad = np.asarray(gradient(x), dtype=float)
             step = x - eta * grad
-        finite_grad = np.isfinite(grad) if grad.ndim == 1 else np.isfinite(grad).all(axis=-1)
-        lost = alive & ~finite_grad
+        # NaN (inf/inf, inf * 0, inf - inf) is a form that overflowed; +-inf is a gradient
+        # too large for the floats, which the step below reports as a divergence
+        nan_grad = np.isnan(grad) if grad.ndim == 1 else np.isnan(grad).any(axis=-1)
+        lost = alive & nan_grad & (np.isfinite(x) if x.ndim == 1 else
+                                   np.isfinite(x).all(axis=-1))
         if lost.any():
             unrepresentable_at[lost] = t
             alive &= ~lost

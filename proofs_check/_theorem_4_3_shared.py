@@ -179,7 +179,7 @@ def _verdict(summary: dict, eta: float) -> tuple[Status, str]:
     lost = summary.get("unrepresentable_at") or probes.get("unrepresentable_at")
     if lost is not None:
         return Status.UNKNOWN, (f"eta = {eta:.6g}: derivative not representable: grad f is "
-                                f"not a finite float at x = {np.round(lost, 6).tolist()} (its "
+                                f"NaN at x = {np.round(lost, 6).tolist()} (its "
                                 "form overflowed), so the float GD decides nothing there")
     if summary["diverged"] or probes["diverged"]:
         where = probes.get("diverged_from")

@@ -13,6 +13,7 @@ f^(n)(x) = sign(x)^n f_+^(n)(|x|).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -142,7 +143,8 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
         with np.errstate(all="ignore"):
             try:
                 out = fn(a)
-            except TypeError:  # a function with no array version: point by point in mpmath
+            except (TypeError, OverflowError):  # a function with no array version, or
+                # an integer constant too large for a float (1/10**320): mpmath point by point
                 if scalar is None:
                     precise = sp.lambdify(X_POS, expr, modules="mpmath")
                     scalar = np.vectorize(lambda v: float(precise(v)), otypes=[float])
@@ -231,17 +233,24 @@ class Subquadratic:
         if slope.is_finite is not True or slope != 0:
             raise NoMinimumAtZeroError(
                 f"function={self.name!r} has no minimum at 0 with f'(0) = 0: "
-                f"f'(0+) = {slope} (a kink or a slope at the origin)"
+                f"f'(0+) = {_short(slope)} (a kink or a slope at the origin)"
             )
         curvature = self.curvature_at_zero
         if curvature.is_finite and bool(curvature < 0):
             raise NoMinimumAtZeroError(
-                f"function={self.name!r} has f''(0) = {curvature} < 0: 0 is a local maximum"
+                f"function={self.name!r} has f''(0) = {curvature!s} < 0: 0 is a local maximum"
             )
         if curvature.is_finite is not True or not bool(curvature > 0):
             raise CurvatureAtZeroError(
-                f"function={self.name!r} has f''(0) = {curvature}; the threshold 2/f''(0) needs "
+                f"function={self.name!r} has f''(0) = {curvature!s}; the threshold 2/f''(0) needs "
                 "a finite positive curvature at the minimum"
+            )
+        threshold = float(2 / curvature)
+        if not (math.isfinite(threshold) and float(curvature) < math.inf):
+            raise CurvatureAtZeroError(
+                f"function={self.name!r} has f''(0) = {_short(curvature)}: the threshold "
+                f"2/f''(0) = {_short(2 / curvature)} is not a finite float (floats end at "
+                "1.8e308), so no learning rate can be compared with it; rescale f"
             )
         grid = np.geomspace(1e-6, 1e6, 241)
         with np.errstate(all="ignore"):
@@ -468,6 +477,14 @@ class Subquadratic:
             hessian=((self.d2f_expr,),),
             minimum=(0.0,),
         )
+
+
+def _short(value: sp.Expr) -> str:
+    """A number for a message: 6 digits (sympy's Float of 1e-50301029 digits prints in full)."""
+    try:
+        return str(sp.N(value, 6))[:60]
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)[:60]
 
 
 def _exactly_above(value: float, threshold: sp.Expr) -> bool:
