@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["overflow_safe"]
+__all__ = ["log1p_form", "overflow_safe"]
 
 #: an expression with more operations than this is left as it is (rewriting is linear in
 #: its size, but huge expressions come from elsewhere and stay the printer's business)
@@ -51,6 +51,26 @@ def overflow_safe(expr: sp.Expr) -> sp.Expr:
             return expr
         return _walk(expr)
     except Exception:  # sympy's rewriting is best effort: the original stays valid
+        return expr
+
+
+def log1p_form(expr: sp.Expr) -> sp.Expr:
+    """log(1 + u) -> log1p(u) for every such logarithm, before sympy's ``optimize``: its own
+    log1p rule turns log(x/s + 1) into log(x + s) - log(s), which cancels for x << s (f1(x/s)
+    had f'(x) = 0 in floats below x ~ 1e-16 s, and x_eta of f1(x/1e52) was lost)."""
+    from sympy.codegen.cfunctions import log1p
+
+    def swap(term: sp.log) -> sp.Expr:
+        argument = term.args[0]
+        if argument.is_Add and (argument - 1).is_Add is not None:
+            constant, rest = argument.as_coeff_Add()
+            if constant == 1 and rest != 0 and not rest.is_number:
+                return log1p(rest)
+        return term
+
+    try:
+        return sp.sympify(expr).replace(lambda e: isinstance(e, sp.log), swap)
+    except Exception:  # best effort, like optimize
         return expr
 
 

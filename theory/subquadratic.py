@@ -23,7 +23,7 @@ import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
 from theory import _orbit_stability, _periodic_points, validation
-from theory._overflow_safe import overflow_safe
+from theory._overflow_safe import log1p_form, overflow_safe
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -134,7 +134,7 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     so that h(x) = f'(x)/x keeps its digits for small x, then into the overflow-safe forms
     of :mod:`theory._overflow_safe` (x/sqrt(1 + x**2) is not 0 at x = 1e160).
     """
-    expr = overflow_safe(optimize(expr, optims_c99))
+    expr = overflow_safe(optimize(log1p_form(expr), optims_c99))
     fn = sp.lambdify(X_POS, expr, modules=["scipy", "numpy"])
     scalar = None
 
@@ -373,11 +373,11 @@ class Subquadratic:
     # ------------------------------------------------------------------ period-2 orbit
     @cached_property
     def _slope_mp(self) -> Callable:
-        return sp.lambdify(X_POS, self.branch(1), modules="mpmath")
+        return sp.lambdify(X_POS, log1p_form(self.branch(1)), modules="mpmath")
 
     @cached_property
     def _curvature_mp(self) -> Callable:
-        return sp.lambdify(X_POS, self.branch(2), modules="mpmath")
+        return sp.lambdify(X_POS, log1p_form(self.branch(2)), modules="mpmath")
 
     def _check_eta_above_threshold(self, eta) -> float:
         value = _validated_eta(eta)
