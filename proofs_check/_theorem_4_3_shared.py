@@ -177,7 +177,7 @@ def _far_probes(gradient, center, eta, r, dim) -> dict:
 def _verdict(summary: dict, eta: float) -> tuple[Status, str]:
     probes = summary["far_probes"]
     lost = summary.get("unrepresentable_at") or probes.get("unrepresentable_at")
-    if lost is not None:
+    if lost is not None and not (summary["diverged"] or probes["diverged"]):
         return Status.UNKNOWN, (f"eta = {eta:.6g}: derivative not representable: grad f is "
                                 f"NaN at x = {np.round(lost, 6).tolist()} (its "
                                 "form overflowed), so the float GD decides nothing there")
