@@ -23,6 +23,8 @@ import numpy as np
 
 #: beyond this norm a trajectory counts as diverged
 BLOW_UP = 1e150
+#: a NaN gradient met this many times farther out than the start ends a divergence
+RAN_OFF = 1e50
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def gradient_descent(gradient: Callable[[np.ndarray], np.ndarray], x0, eta: floa
     diverged_at = np.full(x.shape[0], -1, dtype=int)
     unrepresentable_at = np.full(x.shape[0], -1, dtype=int)
     alive = np.ones(x.shape[0], dtype=bool)
+    start_norm = np.abs(x) if x.ndim == 1 else np.linalg.norm(x, axis=-1)
     for t in range(1, steps + 1):
         with np.errstate(all="ignore"):
             grad = np.asarray(gradient(x), dtype=float)
@@ -73,6 +76,14 @@ def gradient_descent(gradient: Callable[[np.ndarray], np.ndarray], x0, eta: floa
         nan_grad = np.isnan(grad) if grad.ndim == 1 else np.isnan(grad).any(axis=-1)
         lost = alive & nan_grad & (np.isfinite(x) if x.ndim == 1 else
                                    np.isfinite(x).all(axis=-1))
+        # ... unless the trajectory had already run 1e50 times farther than it started:
+        # that is a divergence whose gradient then overflowed (fig5.1's far probes)
+        norm = np.abs(x) if x.ndim == 1 else np.linalg.norm(x, axis=-1)
+        ran_off = lost & (norm > RAN_OFF * np.maximum(start_norm, 1e-300))
+        if ran_off.any():
+            diverged_at[ran_off] = t
+            alive &= ~ran_off
+            lost &= ~ran_off
         if lost.any():
             unrepresentable_at[lost] = t
             alive &= ~lost

@@ -184,7 +184,8 @@ def _verdict(summary: dict, eta: float) -> tuple[Status, str]:
     if summary["diverged"] or probes["diverged"]:
         where = probes.get("diverged_from")
         return Status.FAILS, (f"eta = {eta:.6g}: GD diverges"
-                              + (f" from x0 = {np.round(where, 4).tolist()} (norm > {BLOW_UP:g} "
+                              + (f" from x0 = {np.round(where, 4).tolist()} (norm > "
+                                 f"{BLOW_UP:g}, or 1e50 x the start as grad f overflowed, "
                                  f"after {probes['diverged_at_step']} steps)" if where else ""))
     if probes["stationary"]:
         return Status.FAILS, (f"eta = {eta:.6g}: GD does not move from "
