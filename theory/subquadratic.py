@@ -426,7 +426,12 @@ class Subquadratic:
         eta = _validated_eta(eta)
         x_eta = self.periodic_point(eta)
         decided = _orbit_stability.stability(self, eta, x_eta)
-        return PeriodicOrbit(eta, x_eta, decided.multiplier, decided.one_minus_multiplier,
+        # the multiplier itself stays the float (1 - eta f''(x_eta))^2 that the momentum
+        # orbits reproduce at beta = 0; the verdict and 1 - multiplier come from a itself
+        multiplier = float((1.0 - eta * self.d2f(x_eta)) ** 2)
+        if not math.isfinite(multiplier):
+            multiplier = decided.multiplier
+        return PeriodicOrbit(eta, x_eta, multiplier, decided.one_minus_multiplier,
                              decided.verdict, decided.precision)
 
     @cached_property
