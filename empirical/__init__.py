@@ -26,13 +26,17 @@ Experiments (each a function returning a frozen result, a CLI command and a figu
    :func:`decay_from_run` / :func:`run_eos_decay` -- the same, branched off a run of
    :func:`run_eos`;
 5. :func:`check_homogeneity`, :func:`input_rescaling` -- Section 6 on real networks;
-6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c.
+6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c;
+7. :func:`central_flow` / :func:`run_central_flow` -- GD's central flow (Cohen et al. 2024)
+   on your network: predicted time-averaged loss and sharpness beside GD's.
 
 Names are imported lazily, so ``import empirical`` (and the CLI's ``--help``) does not
 load torch until something is used.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from theory.lazy import lazy_exports
 
@@ -67,9 +71,79 @@ _EXPORTS = {
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
     "_series": ("write_series", "result_tables"),
     "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
+    "_central_flow": ("CentralFlowResult", "CentralFlowSettings", "central_flow",
+        "run_central_flow"),
+    "_central_flow_output": ("plot_central_flow", "write_central_flow_series"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
+
+
+if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from empirical._central_flow import (
+        CentralFlowResult,
+        CentralFlowSettings,
+        central_flow,
+        run_central_flow,
+    )
+    from empirical._central_flow_output import plot_central_flow, write_central_flow_series
+    from empirical._data import (
+        Dataset,
+        load_cifar10_arrays,
+        load_dataset,
+        synthetic_multiscale_arrays,
+    )
+    from empirical._decay_branches import decay_from_run, run_eos_decay
+    from empirical._device import available_device
+    from empirical._eigen import EigenEstimate, lanczos, power_iteration
+    from empirical._eos import EosResult, EosVerdict, detect_eos, run_eos
+    from empirical._from_run import (
+        GeometryExperiment,
+        ScalesExperiment,
+        SliceExperiment,
+        run_geometry,
+        run_scales,
+        run_slice,
+    )
+    from empirical._gd import GDTrace, run_gd
+    from empirical._geometry import GeometryResult, path_geometry
+    from empirical._hessian_api import Hessian, hessian
+    from empirical._homogeneity import (
+        HomogeneityResult,
+        InputRescalingResult,
+        check_homogeneity,
+        input_rescaling,
+    )
+    from empirical._landscape import LossSurface, li_direction, loss_surface, plot_surface
+    from empirical._lr_decay import LrDecayResult, run_lr_decay
+    from empirical._models import build_model
+    from empirical._momentum_eos import MomentumEosResult, plot_momentum_eos, run_momentum_eos
+    from empirical._monitor import MonitorRecord, SharpnessMonitor
+    from empirical._objective import FunctionObjective, Objective, TrainingLoss
+    from empirical._optimizer_eos import OptimizerEosResult, plot_optimizer_eos, run_optimizer_eos
+    from empirical._params import ParamLayout
+    from empirical._plots import (
+        plot_eos,
+        plot_geometry,
+        plot_homogeneity,
+        plot_lr_decay,
+        plot_scales,
+        plot_slice,
+    )
+    from empirical._problem import Problem, build_problem
+    from empirical._scales import (
+        ScaleProfile,
+        ScalesResult,
+        filter_normalise,
+        locate_wells,
+        scale_profile,
+        separate_scales,
+    )
+    from empirical._series import result_tables, write_series
+    from empirical._slice import SliceResult, fit_growth_exponent, gradient_slice
+    from empirical._spec import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
+    from empirical._spectral import SpectralDensity, TraceEstimate
+    from empirical._user_objective import UserObjective
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

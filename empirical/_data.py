@@ -218,8 +218,10 @@ def load_dataset(spec: ProblemSpec) -> Dataset:
         x_tr, x_te = standardise(x[tr], x[te], per_channel=False)
         y_tr, y_te, n_classes = y[tr], y[te], 10
     elif spec.data == "cifar10":
+        if spec.data_dir is None:  # ProblemSpec refuses cifar10 without data_dir
+            raise DataError("data='cifar10' needs data_dir (a local copy of CIFAR-10)")
         x, y, xt, yt = load_cifar10_arrays(spec.data_dir)
-        if xt is None:
+        if xt is None or yt is None:
             tr, te = deterministic_split(len(y), spec.n_train, spec.n_test, seed)
             x_tr, y_tr, x_te, y_te = x[tr], y[tr], x[te], y[te]
         else:

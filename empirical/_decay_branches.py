@@ -52,7 +52,7 @@ def _with_test_accuracy(trace: GDTrace, problem: Problem) -> GDTrace:
     """The run's trace with the test accuracy at each parameter snapshot."""
     accuracy = np.array([problem.test_accuracy(s.to(device=problem.loss.device,
                                                     dtype=problem.loss.dtype))
-                         for s in trace.snapshots])
+                         for s in ([] if trace.snapshots is None else trace.snapshots)])
     accuracy.setflags(write=False)
     fields = {f: getattr(trace, f) for f in trace.__dataclass_fields__}
     return GDTrace(**{**fields, "eval_steps": trace.snap_steps, "test_accuracy": accuracy})
@@ -96,6 +96,8 @@ def decay_from_run(run: EosResult, *, decay_steps: tuple[int, int], factor: floa
             progress=progress, seed=run.spec.seed, desc=f"decay at {t}"))
     base = _with_test_accuracy(trace, problem)
     inside = (trace.snap_steps >= t1) & (trace.snap_steps <= t2)
+    assert trace.snapshots is not None  # snapshot_every was set above
+    assert branches[0].snapshots is not None and branches[1].snapshots is not None
     pca = path_pca({f"lr={run.lr:g}, steps {t1}-{t2}": trace.snapshots[inside],
                     f"decayed at {t1}": branches[0].snapshots,
                     f"decayed at {t2}": branches[1].snapshots},

@@ -129,6 +129,7 @@ def run_geometry(
     run = run_eos(spec, lr=lr, steps=steps, sharpness_every=sharpness_every, out_dir=out_dir,
                   progress=progress)
     p64 = _float64(run.spec)
+    assert run.trace.final_theta is not None  # run_gd always sets it
     star = refine_minimum(p64.loss, run.trace.final_theta.double(), lr=lr * refine_factor,
                           steps=refine_steps, progress=progress)
     snaps = run.trace.snapshots

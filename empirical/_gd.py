@@ -130,9 +130,9 @@ def run_gd(
                   lr=None if callable(lr) else float(lr), sharpness_every=sharpness_every,
                   snapshot_every=snapshot_every, eval_every=eval_every, seed=seed,
                   lanczos_tol=lanczos_tol)
-    rec = {k: [] for k in ("loss_steps", "losses", "lrs", "sharp_steps", "sharpness",
-                           "sharp_residuals", "sharp_n_hvp", "sharp_converged",
-                           "eval_steps", "test_accuracy", "snap_steps")}
+    rec: dict[str, list] = {k: [] for k in (
+        "loss_steps", "losses", "lrs", "sharp_steps", "sharpness", "sharp_residuals",
+        "sharp_n_hvp", "sharp_converged", "eval_steps", "test_accuracy", "snap_steps")}
     snaps: list[torch.Tensor] = []
     theta = loss.check_vector("theta0", theta0).detach().clone()
     v_prev = None
@@ -200,6 +200,7 @@ def run_gd(
             if last:
                 t += 1
                 break
+            assert g is not None  # only the last step has no gradient
             theta, t = theta - step_fn(t) * g, t + 1
             bar.update(1)
     except KeyboardInterrupt:

@@ -90,6 +90,7 @@ def refine_minimum(loss: Objective, theta: torch.Tensor, *, lr: float, steps: in
     lr = v.positive_real("refine_lr", lr, error=ExperimentError)
     steps = v.whole_number("refine_steps", steps, minimum=1, error=ExperimentError)
     trace = run_gd(loss, theta, lr=lr, steps=steps, progress=progress, desc="refine")
+    assert trace.final_theta is not None  # run_gd always sets it
     return trace.final_theta.to(device=loss.device, dtype=loss.dtype)
 
 
@@ -105,7 +106,8 @@ def path_geometry(loss: Objective, steps, thetas: torch.Tensor, theta_star: torc
                               f"{tuple(thetas.shape)}")
     theta_star = loss.check_vector("theta_star", theta_star).detach()
     loss_star, g_star = loss.value_and_grad(theta_star)
-    out = {k: [] for k in ("steps", "rsi", "eb", "cosine", "distance", "grad_norm")}
+    out: dict[str, list[float]] = {
+        k: [] for k in ("steps", "rsi", "eb", "cosine", "distance", "grad_norm")}
     floor = min_distance * (1.0 + float(theta_star.norm()))
     for step, th in zip(steps, thetas, strict=True):
         th = th.to(device=loss.device, dtype=loss.dtype)

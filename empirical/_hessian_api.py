@@ -58,7 +58,14 @@ class Hessian:
         if isinstance(v, dict):
             flat = self.flatten(v)
             return self.objective.layout.unflatten(self._product(flat))
-        v = torch.as_tensor(v)
+        if not isinstance(v, torch.Tensor):
+            try:
+                v = torch.as_tensor(v)
+            except (TypeError, ValueError, RuntimeError):
+                raise CurvatureError(f"v={v!r:.60}: must be a vector of {self.dim} numbers "
+                                     "or a dict {name: tensor}") from None
+        if not (v.is_floating_point() or v.dtype in (torch.int32, torch.int64)):
+            raise CurvatureError(f"v: a tensor of dtype {v.dtype}; give real numbers")
         return self._product(self.objective.check_vector("v", v.to(self.dtype)))
 
     def flatten(self, tensors: dict) -> torch.Tensor:

@@ -196,6 +196,7 @@ def _measure(spec: ProblemSpec, steps: int, level: float, progress: bool) -> Res
     top = lanczos(loss.operator(theta), loss.dim, dtype=loss.dtype, seed=spec.seed)
     lr = 1.0 / top.sharpness  # a stable step for the sharpest (largest-scale) group
     trace = run_gd(loss, theta, lr=lr, steps=steps, progress=progress, desc="rescaling")
+    assert trace.final_theta is not None  # run_gd always sets it
     theta = trace.final_theta.to(device=loss.device, dtype=loss.dtype)
     n_groups = len(problem.data.scales)
     radii = np.geomspace(1e-5, 10.0, 61)

@@ -78,6 +78,10 @@ def loss_surface(objective: Objective, theta: torch.Tensor, layout: ParamLayout,
         raise ExperimentError(f"dims={dims!r}: must be 1 or 2")
     span = val.positive_real("span", span, error=ExperimentError)
     n_points = val.whole_number("n_points", n_points, minimum=3, error=ExperimentError)
+    from theory.limits import check_bound
+
+    check_bound("--n-points", n_points, bytes_scale=n_points ** (dims - 1),
+                seconds_scale=n_points ** (dims - 1), name="n_points")
     theta = objective.check_vector("theta", theta).detach()
     grid = np.linspace(-span, span, n_points)
     d1 = li_direction(theta, layout, seed, bias=bias)

@@ -114,7 +114,8 @@ def _concat(traces: list[GDTrace]) -> GDTrace:
                           + [np.asarray(getattr(tr, f))[1:] for tr in traces[1:]])
         for f in fields
     }
-    snaps = [traces[0].snapshots] + [tr.snapshots[1:] for tr in traces[1:]]
+    snaps = [tr.snapshots if i == 0 else tr.snapshots[1:]
+             for i, tr in enumerate(traces) if tr.snapshots is not None]
     return GDTrace(**out, snapshots=torch.cat(snaps), final_theta=traces[-1].final_theta)
 
 

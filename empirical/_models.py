@@ -58,7 +58,7 @@ def small_cnn(
     )
 
 
-_VGG11 = (1, "M", 2, "M", 4, 4, "M", 8, 8, "M", 8, 8, "M")
+_VGG11: tuple[int | str, ...] = (1, "M", 2, "M", 4, 4, "M", 8, 8, "M", 8, 8, "M")
 
 
 def vgg11(
@@ -72,7 +72,7 @@ def vgg11(
     c, h, w = input_shape
     layers: list[nn.Module] = []
     for item in _VGG11:
-        if item == "M":
+        if isinstance(item, str):  # "M": max pooling
             if h >= 2 and w >= 2:
                 layers.append(nn.MaxPool2d(2))
                 h, w = h // 2, w // 2
@@ -147,6 +147,7 @@ def build_model(spec: ProblemSpec, input_shape: tuple[int, ...], n_classes: int)
             f"model={spec.model!r}: needs image inputs (channels, height, width); data "
             f"{spec.data!r} has inputs of shape {input_shape}"
         )
+    image_shape = (input_shape[0], input_shape[1], input_shape[2]) if image else (0, 0, 0)
     with seeded(spec.seed):
         if spec.model == "mlp":
             model: nn.Module = mlp(in_features, n_classes, width=spec.width, depth=spec.depth,
@@ -154,12 +155,12 @@ def build_model(spec: ProblemSpec, input_shape: tuple[int, ...], n_classes: int)
         elif spec.model == "linear":
             model = linear_regression(in_features, n_classes, bias=spec.bias)
         elif spec.model == "cnn":
-            model = small_cnn(input_shape, n_classes, width=spec.width,
+            model = small_cnn(image_shape, n_classes, width=spec.width,
                               activation=spec.activation, bias=spec.bias)
         elif spec.model == "vgg11":
-            model = vgg11(input_shape, n_classes, width=spec.width,
+            model = vgg11(image_shape, n_classes, width=spec.width,
                           activation=spec.activation, bias=spec.bias)
         else:
-            model = ResNet18(input_shape, n_classes, width=spec.width,
+            model = ResNet18(image_shape, n_classes, width=spec.width,
                              activation=spec.activation, bias=spec.bias, norm=spec.norm)
     return model.to(dtype=resolve_dtype(spec.dtype), device=resolve_device(spec.device))

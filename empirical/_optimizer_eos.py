@@ -129,7 +129,8 @@ def run_optimizer_eos(spec: ProblemSpec | None = None, *, optimizer, lr: float =
     return OptimizerEosResult(optimizer.name, lr, float(optimizer.beta),
                               optimizer.sigma if stochastic else None,
                               optimizer.seed if stochastic else None, steps, threshold,
-                              *map(np.array, series), verdict)
+                              np.array(loss_steps), np.array(losses), np.array(sharp_steps),
+                              np.array(sharpness), verdict)
 
 
 def _run(problem: Problem, optimizer, lr: float, steps: int, sharpness_every: int,
@@ -145,14 +146,15 @@ def _run(problem: Problem, optimizer, lr: float, steps: int, sharpness_every: in
         noise = torch.Generator(device="cpu")
         noise.manual_seed(int(optimizer.seed))
     theta = loss.check_vector("theta0", problem.theta0).detach().clone()
-    delta = None  # theta_t - theta_{t-1}
+    delta: torch.Tensor | None = None  # theta_t - theta_{t-1}
+    g: torch.Tensor | None
     v_prev = None
     loss_steps, losses, sharp_steps, sharpness = [], [], [], []
     for t in tqdm(range(steps + 1), desc=f"eos {kind} beta={beta:g}", disable=not progress,
                   leave=False, mininterval=0.5):
         last = t == steps
-        look = theta + beta * delta if kind == "nesterov" and beta and delta is not None \
-            else None
+        look: torch.Tensor | None = (theta + beta * delta if kind == "nesterov" and beta
+                                     and delta is not None else None)
         if last:
             value, g = loss.value(theta), None
         elif look is not None:
@@ -173,6 +175,7 @@ def _run(problem: Problem, optimizer, lr: float, steps: int, sharpness_every: in
             sharpness.append(est.sharpness)
         if last:
             break
+        assert g is not None  # the last step broke out above
         if noise is not None:  # additive Gaussian gradient noise (drawn on the CPU)
             xi = torch.randn(loss.dim, generator=noise, dtype=theta.dtype)
             g = g + sigma * xi.to(theta.device)

@@ -10,10 +10,14 @@ from theory.plotting import pyplot as _plt
 
 
 def _save(fig, path, dpi: int = 110) -> Path:
+    from theory.plotting import save_one
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    _plt().close(fig)
+    try:
+        save_one(fig, path, dpi=dpi, bbox_inches="tight")  # atomic; refuses a symlink
+    finally:
+        _plt().close(fig)
     return path
 
 

@@ -10,12 +10,14 @@ own tools (``pandas.read_csv``, a spreadsheet) without ``torch.load``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 
 from empirical.errors import ExperimentError
+from theory.files import atomic_write_text
 from theory.validation import json_safe
 
 Table = dict[str, list]
@@ -84,10 +86,11 @@ def write_table(path: Path, table: Table) -> Path:
     lengths = {len(c) for c in table.values()}
     if len(lengths) != 1:
         raise ExperimentError(f"table {path.name}: columns of different lengths {lengths}")
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(list(table))
-        writer.writerows(zip(*table.values(), strict=True))
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(list(table))
+    writer.writerows(zip(*table.values(), strict=True))
+    atomic_write_text(path, text.getvalue())
     return path
 
 
@@ -99,5 +102,5 @@ def write_series(out_dir, name: str, result) -> dict[str, Path]:
     tables = result_tables(result)
     paths = {key: write_table(out / f"{name}_{key}.csv", t) for key, t in tables.items()}
     paths["json"] = out / f"{name}_series.json"
-    paths["json"].write_text(json.dumps(tables, allow_nan=False) + "\n")
+    atomic_write_text(paths["json"], json.dumps(tables, allow_nan=False) + "\n")
     return paths

@@ -12,55 +12,33 @@
 
 The batches are read once, moved to the device (and floating tensors to the dtype) and
 kept: every value, gradient and Hessian-vector product is the exact full-batch one,
-batch ``b`` weighted by ``|b| / n`` for a mean-reduced criterion (by 1 for
-``reduction="sum"``).  Everything is checked up front (:func:`validate_model`,
-:func:`resolve_criterion`, :func:`collect_batches`) with errors that name the argument.
+``criterion(model(X), Y)`` on all the data at once, for every reduction and class
+weighting (the weights of the batches: :mod:`empirical._criterion`).  Everything is
+checked up front (:func:`validate_model`, :func:`resolve_criterion`,
+:func:`collect_batches`) with errors that name the argument.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import torch
 from torch import nn
 from torch.func import functional_call
 
-from empirical._objective import LOSS_FUNCTIONS, Objective
+from empirical._criterion import batch_weights, check_targets, merged, resolve_criterion
+from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical.errors import CurvatureError, DataError, DeviceError, ModelError
+from theory import validation as val
 
-#: the criteria whose targets are class indices (int64), by name or class
-_CLASS_TARGETS = (nn.CrossEntropyLoss, nn.NLLLoss, nn.MultiMarginLoss)
-#: nn.Module losses whose targets must be floating tensors shaped like the outputs
-_FLOAT_TARGETS = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss, nn.BCELoss,
-                  nn.BCEWithLogitsLoss, nn.KLDivLoss)
 _STOCHASTIC = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._BatchNorm)
 
 #: default budget of the retained graphs of :meth:`UserObjective.operator` and of the
 #: dense Hessian (bytes)
 DEFAULT_MEMORY_BYTES = 2 * 1024**3
-
-
-def resolve_criterion(criterion) -> tuple[Callable, str, str]:
-    """``(fn, name, reduction)`` of a criterion; ``reduction`` is ``"mean"`` or ``"sum"``."""
-    if isinstance(criterion, str):
-        if criterion not in LOSS_FUNCTIONS:
-            raise CurvatureError(f"criterion={criterion!r}: must be a callable "
-                                 f"(outputs, targets) -> scalar or one of "
-                                 f"{', '.join(map(repr, LOSS_FUNCTIONS))}")
-        return LOSS_FUNCTIONS[criterion], criterion, "mean"
-    if not callable(criterion):
-        raise CurvatureError(f"criterion={criterion!r}: must be a callable "
-                             "(outputs, targets) -> scalar, e.g. nn.CrossEntropyLoss()")
-    reduction = getattr(criterion, "reduction", "mean")
-    if reduction not in ("mean", "sum"):
-        raise CurvatureError(f"criterion={criterion!r}: reduction={reduction!r} gives no "
-                             "scalar; use reduction='mean' (or 'sum')")
-    name = (type(criterion).__name__ if isinstance(criterion, nn.Module)
-            else getattr(criterion, "__name__", type(criterion).__name__))
-    return criterion, name, reduction
 
 
 def _stochastic_modules(model: nn.Module) -> list[str]:
@@ -115,6 +93,10 @@ def select_parameters(model: nn.Module, params) -> list[str]:
     if callable(params) and not isinstance(params, nn.Parameter):
         chosen = [n for n, p in named if params(n, p)]
     else:
+        if not isinstance(params, str | torch.Tensor | Iterable):
+            raise ModelError(f"params={params!r}: must be None, a parameter name, a "
+                             "predicate (name, parameter) -> bool, or an iterable of names "
+                             "and/or the model's parameters")
         items = [params] if isinstance(params, str | torch.Tensor) else list(params)
         by_id = {id(p): n for n, p in named}
         names = [n for n, _ in named]
@@ -139,9 +121,16 @@ def select_parameters(model: nn.Module, params) -> list[str]:
 
 def model_device(model: nn.Module) -> torch.device:
     devices = {p.device for p in model.parameters()} | {b.device for b in model.buffers()}
+    if not devices:
+        raise ModelError(f"model={type(model).__name__}: has no parameters, so it has no "
+                         "Hessian")
     if len(devices) > 1:
         raise DeviceError(f"model: its tensors are on several devices "
                           f"({', '.join(sorted(map(str, devices)))}); move it to one")
+    if any(d.type == "meta" for d in devices):
+        raise DeviceError("model: its tensors are on the 'meta' device (shapes without "
+                          "values); materialise it first (e.g. model.to_empty(device='cpu') "
+                          "and load its weights)")
     return devices.pop()
 
 
@@ -157,6 +146,9 @@ def _as_pair(batch, index: int):
         if not isinstance(t, torch.Tensor):
             raise DataError(f"data: the {what} of batch {index} are "
                             f"{type(t).__name__}, not a tensor")
+        if t.device.type == "meta":
+            raise DataError(f"data: the {what} of batch {index} are on the 'meta' device "
+                            "(shapes without values); give tensors with data")
     if inputs.ndim == 0 or targets.ndim == 0 or inputs.shape[0] != targets.shape[0]:
         raise DataError(f"data: batch {index} has {tuple(inputs.shape)} inputs and "
                         f"{tuple(targets.shape)} targets; they need the same first dimension")
@@ -192,31 +184,6 @@ def collect_batches(data, dtype: torch.dtype, device: torch.device,
     return batches
 
 
-def check_targets(criterion, name: str, targets: torch.Tensor, outputs: torch.Tensor) -> None:
-    """Refuse targets of the wrong dtype (or shape) for the criterion, before any use."""
-    integer = not (targets.is_floating_point() or targets.is_complex())
-    if name in LOSS_FUNCTIONS or isinstance(criterion, _CLASS_TARGETS):
-        if not integer and not (isinstance(criterion, nn.CrossEntropyLoss)
-                                and targets.shape == outputs.shape):
-            hint = (" (for float regression targets use criterion=nn.MSELoss())"
-                    if name == "mse" else "")
-            raise DataError(f"data: targets of dtype {targets.dtype}, but criterion={name!r} "
-                            f"needs integer class labels{hint}")
-        if integer and targets.numel() and (
-                int(targets.min()) < 0 or (outputs.ndim > 1
-                                           and int(targets.max()) >= outputs.shape[1])):
-            raise DataError(f"data: class labels in [{int(targets.min())}, "
-                            f"{int(targets.max())}] but the model has "
-                            f"{outputs.shape[1] if outputs.ndim > 1 else 1} outputs")
-    elif isinstance(criterion, _FLOAT_TARGETS):
-        if integer:
-            raise DataError(f"data: targets of dtype {targets.dtype}, but criterion={name} "
-                            "needs floating targets shaped like the outputs")
-        if targets.shape != outputs.shape:
-            raise DataError(f"data: targets of shape {tuple(targets.shape)} but outputs of "
-                            f"shape {tuple(outputs.shape)}; criterion={name} would broadcast")
-
-
 class UserObjective(Objective):
     """The exact full-batch loss of ``criterion(model(x), y)`` over ``data`` as a function
     of the selected parameters (see the module docstring; :func:`empirical.hessian`
@@ -227,6 +194,8 @@ class UserObjective(Objective):
                  eval_mode: bool = False, batch_size: int | None = None,
                  memory_bytes: int = DEFAULT_MEMORY_BYTES):
         validate_model(model, eval_mode)
+        memory_bytes = val.whole_number("memory_bytes", memory_bytes, minimum=1,
+                                        error=CurvatureError)
         self.criterion, self.criterion_name, self.reduction = resolve_criterion(criterion)
         self.model, self.eval_mode, self.memory_bytes = model, bool(eval_mode), memory_bytes
         self.device = self._resolve_device(model, device)
@@ -243,6 +212,39 @@ class UserObjective(Objective):
         self.batches = collect_batches(data, self.dtype, self.device, batch_size)
         self.n = sum(int(x.shape[0]) for x, _ in self.batches)
         self.activation_bytes = self._check_first_batch()
+        self.weights = self._batch_weights()
+        loss = self.value(self.theta0)
+        if not math.isfinite(loss):
+            raise DataError(f"criterion={self.criterion_name}: the loss is {loss} at "
+                            "the model's parameters")
+
+    def _batch_weights(self) -> list[float]:
+        """Exact weights of the batches (:mod:`empirical._criterion`); a criterion of
+        unknown reduction gets the data as one batch when that fits ``memory_bytes``."""
+        theta = self.theta0
+
+        def outputs(x: torch.Tensor) -> torch.Tensor:
+            return self.outputs(theta, x)
+
+        weights = batch_weights(self.criterion, self.criterion_name, self.reduction,
+                                self.batches, outputs)
+        if weights is not None:
+            return weights
+        if len(self.batches) == 1:
+            return [1.0]
+        largest = max(int(x.shape[0]) for x, _ in self.batches)
+        need = 4 * self.activation_bytes * -(-self.n // largest)
+        if need > self.memory_bytes:
+            raise CurvatureError(
+                f"criterion={self.criterion_name}: its reduction over the examples is "
+                f"unknown (no reduction attribute, or not a torch loss), so {len(self.batches)}"
+                " batches cannot be combined into the exact full-batch loss, and all the data "
+                f"in one batch needs about {need / 1e9:.2g} GB > memory_bytes="
+                f"{self.memory_bytes}; use a torch loss (nn.MSELoss(), nn.CrossEntropyLoss()"
+                "...), a criterion with reduction='sum', or raise memory_bytes")
+        self.batches = merged(self.batches)
+        self.activation_bytes = self._check_first_batch()
+        return [1.0]
 
     # -- construction helpers ----------------------------------------------------------
     @staticmethod
@@ -315,9 +317,6 @@ class UserObjective(Objective):
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             raise CurvatureError(f"criterion={self.criterion_name}: must return a scalar "
                                  "tensor")
-        if not math.isfinite(float(value)):
-            raise DataError(f"criterion={self.criterion_name}: the loss is {float(value)} at "
-                            "the model's parameters")
         return max(sum(sizes), outputs.numel() * outputs.element_size())
 
     # -- the objective -------------------------------------------------------------------
@@ -335,8 +334,9 @@ class UserObjective(Objective):
             return functional_call(self.model, tensors, (x,), strict=False)
 
     def _pieces(self):
-        for x, y in self.batches:
-            weight = x.shape[0] / self.n if self.reduction == "mean" else 1.0
+        for (x, y), weight in zip(self.batches, self.weights, strict=True):
+            if weight == 0.0:
+                continue  # every target ignored: no term of the full-batch loss
 
             def fn(theta, x=x, y=y):
                 return self.criterion(self.outputs(theta, x), y)

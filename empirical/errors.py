@@ -38,6 +38,10 @@ class ResumeError(EmpiricalValueError):
     """An output folder holds a run with other settings, so it cannot be resumed."""
 
 
+class ThresholdWarning(UserWarning):
+    """A stability threshold that cannot be given (an optimizer without a known rule)."""
+
+
 __all__ = [
     "CurvatureError",
     "DataError",
@@ -46,4 +50,5 @@ __all__ = [
     "ExperimentError",
     "ModelError",
     "ResumeError",
+    "ThresholdWarning",
 ]

@@ -79,10 +79,39 @@ def setup_torch(args: argparse.Namespace) -> None:
 
     if args.threads < 1:
         raise ExperimentError(f"threads={args.threads}: must be >= 1")
+    check_bounds(args)
     import torch
 
     _THREADS_BEFORE.append(torch.get_num_threads())
     torch.set_num_threads(args.threads)
+
+
+def check_bounds(args: argparse.Namespace) -> None:
+    """Refuse, before any work, the sizes of :data:`theory.limits.BOUNDS` that are too large
+    for this machine (``--threads``, ``--steps``, ``--depth``, ``--n-points``,
+    ``--n-radii``, ``--n-random``), with the estimate in the message."""
+    from theory.limits import check_bound
+
+    check_bound("--threads", args.threads)
+    steps = getattr(args, "steps", None)
+    if isinstance(steps, int) and steps > 0:
+        check_bound("--steps", steps)
+    width = getattr(args, "width", None)
+    depth = getattr(args, "depth", None)
+    if isinstance(depth, int) and isinstance(width, int) and width > 0:
+        check_bound("--depth", depth, bytes_scale=width**2,
+                    seconds_scale=width**2 * max(1, steps or 1))
+    n_random = getattr(args, "n_random", None)
+    n_radii = getattr(args, "n_radii", None)
+    sizes = (("--n-points", getattr(args, "n_points", None), 1),
+             ("--n-random", n_random, n_radii or 1),
+             ("--n-radii", n_radii, (n_random or 0) + 1))
+    for flag, value, _ in sizes:  # each alone first, so that the message names the culprit
+        if isinstance(value, int) and value > 0:
+            check_bound(flag, value)
+    for flag, value, scale in sizes:  # then together (radii x directions)
+        if isinstance(value, int) and value > 0:
+            check_bound(flag, value, bytes_scale=scale, seconds_scale=scale)
 
 
 def restore_torch() -> None:

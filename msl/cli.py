@@ -33,7 +33,9 @@ COMMANDS = (
     "lr_decay",
     "homogeneity",
     "geometry",
+    "central_flow",
     "reproduce",
+    "bifurcation",
 )
 
 
@@ -75,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "out", None) is not None:
             check_output_folder(args.out)
+            from theory.files import folder_lock
+
+            with folder_lock(args.out, "--out"):  # one writer per output folder
+                return int(args.run(args) or 0)
         return int(args.run(args) or 0)
     except MslValueError as exc:
         print(f"msl: error: {_one_line(str(exc))}", file=sys.stderr)

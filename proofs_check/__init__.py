@@ -23,6 +23,8 @@ plugin :mod:`proofs_check.pytest_plugin` (see docs/conjectures.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from theory.lazy import lazy_exports
 
 #: defining module -> the public names it defines (imported on first use, so ``import
@@ -36,6 +38,7 @@ _EXPORTS = {
     "_results": ("Check", "ClaimResult", "Constant", "Status"),
     "_table": ("format_table",),
     "lemma_4_1": ("check_lemma_4_1",),
+    "lemma_4_1_generalised": ("check_lemma_4_1_generalised",),
     "momentum_4_1": ("check_lemma_4_1_momentum", "simulate_theorem_4_1_momentum"),
     "quasistatic_4_8": ("check_quasistatic_4_8",),
     "theorem_4_1": ("check_theorem_4_1",),
@@ -45,6 +48,30 @@ _EXPORTS = {
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
+
+
+if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from proofs_check._catalog import (
+        CLAIMS,
+        EXAMPLES,
+        CatalogReport,
+        applicable_claims,
+        check_catalog,
+        check_function,
+    )
+    from proofs_check._certify import IntervalCertificate
+    from proofs_check._inputs import CheckInputError
+    from proofs_check._onedim import DEFAULT_RADIUS
+    from proofs_check._results import Check, ClaimResult, Constant, Status
+    from proofs_check._table import format_table
+    from proofs_check.lemma_4_1 import check_lemma_4_1
+    from proofs_check.lemma_4_1_generalised import check_lemma_4_1_generalised
+    from proofs_check.momentum_4_1 import check_lemma_4_1_momentum, simulate_theorem_4_1_momentum
+    from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
+    from proofs_check.theorem_4_1 import check_theorem_4_1
+    from proofs_check.theorem_4_2 import check_theorem_4_2
+    from proofs_check.theorem_4_3 import check_theorem_4_3
+    from proofs_check.user_functions import load_functions, resolve_targets
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

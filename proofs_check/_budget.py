@@ -1,6 +1,7 @@
 """A time budget per claim: a check that runs past it is reported "unknown (budget)".
 
-``msl check`` gives every (claim, function) pair :data:`DEFAULT_BUDGET` seconds (``--budget``
+``msl check`` gives every (claim, function) pair
+:data:`proofs_check.claim_names.DEFAULT_BUDGET` seconds (``--budget``
 to change).  The limit is :func:`theory.limits.time_limit` (SIGALRM, main thread): interval
 certification can recurse for minutes on functions such as ``x**2*(2+cos(x))``; instead of
 running on, the row says that nothing was decided within the budget.
@@ -15,8 +16,6 @@ from proofs_check._inputs import CheckInputError
 from proofs_check._results import Check, ClaimResult, Status
 from theory.limits import time_limit
 
-#: seconds per claim and function on the command line
-DEFAULT_BUDGET = 50.0
 #: the name of the Check that marks a claim stopped by its budget
 BUDGET_CHECK = "time budget"
 

@@ -11,7 +11,9 @@ from proofs_check._budget import valid_budget, within_budget
 from proofs_check._inputs import CheckInputError, any_function
 from proofs_check._results import ClaimResult
 from proofs_check._separable import decomposition
+from proofs_check.claim_names import CLAIM_TITLES
 from proofs_check.lemma_4_1 import check_lemma_4_1
+from proofs_check.lemma_4_1_generalised import check_lemma_4_1_generalised
 from proofs_check.quasistatic_4_8 import check_quasistatic_4_8
 from proofs_check.theorem_4_1 import check_theorem_4_1
 from proofs_check.theorem_4_2 import check_theorem_4_2
@@ -21,11 +23,13 @@ from theory.catalog import Separable, Valley
 
 #: claim key -> (paper name, check function)
 CLAIMS: dict[str, tuple[str, Callable[..., ClaimResult]]] = {
-    "lemma_4_1": ("Lemma 4.1", check_lemma_4_1),
-    "theorem_4_1": ("Theorem 4.1", check_theorem_4_1),
-    "theorem_4_2": ("Theorem 4.2", check_theorem_4_2),
-    "theorem_4_3": ("Theorem 4.3", check_theorem_4_3),
-    "quasistatic_4_8": ("Quasistatic flow (4.8)", check_quasistatic_4_8),
+    "lemma_4_1": (CLAIM_TITLES["lemma_4_1"], check_lemma_4_1),
+    "theorem_4_1": (CLAIM_TITLES["theorem_4_1"], check_theorem_4_1),
+    "theorem_4_2": (CLAIM_TITLES["theorem_4_2"], check_theorem_4_2),
+    "theorem_4_3": (CLAIM_TITLES["theorem_4_3"], check_theorem_4_3),
+    "quasistatic_4_8": (CLAIM_TITLES["quasistatic_4_8"], check_quasistatic_4_8),
+    "lemma_4_1_generalised": (CLAIM_TITLES["lemma_4_1_generalised"],
+                              check_lemma_4_1_generalised),
 }
 
 
@@ -50,7 +54,9 @@ EXAMPLES: dict[str, Callable[[], object]] = {
 def applicable_claims(obj) -> tuple[str, ...]:
     """The claims whose setting fits the object (their hypotheses are checked, not assumed)."""
     if isinstance(obj, Subquadratic):
-        return ("lemma_4_1", "theorem_4_1", "theorem_4_3")
+        return ("lemma_4_1", "theorem_4_1", "theorem_4_3", "lemma_4_1_generalised")
+    if isinstance(obj, Landscape) and len(obj.variables) == 1:  # asymmetric 1-D (issue 21)
+        return ("theorem_4_3", "lemma_4_1_generalised")
     if isinstance(obj, Valley):
         return ("quasistatic_4_8", "theorem_4_3")
     if isinstance(obj, (Separable, Landscape)) and decomposition(obj) is not None:

@@ -22,19 +22,19 @@ One-dimensional functions (:class:`theory.Subquadratic`):
 * :func:`violating_exactly_one` -- functions violating exactly one hypothesis of Lemma 4.1 /
   Theorem 4.1 (and the stronger ones it implies), for negative tests;
 * :func:`theorem_4_1_functions`, :func:`violating_functions` -- the draws the package's own
-  suite uses (kept stable so that its derandomized CI examples do not change).
+  suite uses (kept stable so that its derandomized CI examples do not change);
+* :func:`asymmetric_flip_functions` -- beyond the paper (issue 21): asymmetric functions with
+  a shifted minimum whose flip direction is known by construction (:class:`FlipCase`).
 
 Learning rates and landscapes: :func:`learning_rates` (relative to a function's threshold),
 :func:`theorem_4_1_cases`; :func:`valleys` and :func:`slow_valleys` -- F(x, y) = f(h(x) y)
 (Section 4.4); :func:`separable_landscapes` and :func:`separable_cases` -- (4.4) along random
 orthonormal bases (Theorem 4.2).
 
-**Extension point: optimizers.**  The claims of Section 4 are about plain GD (4.1), the only
-optimizer the package implements today; :func:`optimizers` draws from :data:`OPTIMIZERS`.
-When momentum or SGD exist (``theory.dynamics``), add their names to :data:`OPTIMIZERS` and a
-strategy ``<name>_hyperparameters(f)`` here drawing their settings relative to the
-function's threshold (as :func:`learning_rates` does for GD), so that a conjecture written
-against :func:`optimizers` covers them without changing.
+**Extension point: optimizers.**  :data:`OPTIMIZERS` is the package's optimizer vocabulary
+(the registry :data:`theory.optimizers.MAPS`); :func:`optimizers` draws a name from it and
+:func:`optimizer_settings` a name with its hyperparameters, so an optimizer added to the
+registry is covered here without a change.
 
 This module needs Hypothesis (``pip install 'multiscale-landscapes[test]'``); importing
 :mod:`proofs_check` itself does not import it.
@@ -56,13 +56,15 @@ except ImportError as exc:  # pragma: no cover - exercised only without hypothes
                       "the 'test' extra of multiscale-landscapes)") from exc
 
 from proofs_check import families as fam
+from proofs_check._bifurcation_strategies import FlipCase, asymmetric_flip_functions  # noqa: F401
 from proofs_check.families import PROFILES, SCALES, SIMPLE_SCALES
 from theory import Subquadratic, catalog
 from theory.catalog import Separable, Valley
 from theory.errors import MslValueError
+from theory.optimizers import MAPS, OPTIMIZER_NAMES
 
-#: optimizers a conjecture can be stated for (see the extension point above)
-OPTIMIZERS = ("gd",)
+#: optimizers a conjecture can be stated for: the registry's names (extension point above)
+OPTIMIZERS: tuple[str, ...] = OPTIMIZER_NAMES
 #: eta / threshold ranges of :func:`learning_rates` (above 3 the orbit of bounded-gradient
 #: profiles such as log cosh attracts too slowly to be observed)
 BELOW_THRESHOLD = (0.05, 0.95)
@@ -172,8 +174,18 @@ def theorem_4_1_cases(draw, side: str | None = None) -> tuple[Subquadratic, floa
 
 
 def optimizers() -> SearchStrategy[str]:
-    """The optimizers of :data:`OPTIMIZERS` (GD today; see the module's extension point)."""
+    """The optimizers of :data:`OPTIMIZERS` (the registry; shrinks to ``"gd"``)."""
     return st.sampled_from(OPTIMIZERS)
+
+
+@composite
+def optimizer_settings(draw, names: tuple[str, ...] | None = None
+                       ) -> tuple[str, dict[str, float]]:
+    """(name, hyperparameters): an optimizer of ``names`` (default :data:`OPTIMIZERS`) and
+    each of its registry hyperparameters drawn from [minimum, minimum + 0.9] (beta < 1)."""
+    name = draw(st.sampled_from(names or OPTIMIZERS))
+    params = {h.name: draw(st.floats(h.minimum, h.minimum + 0.9)) for h in MAPS[name].hyper}
+    return name, params
 
 
 # ---------------------------------------------------------------------------- other classes

@@ -43,7 +43,7 @@ def check_gradient(expr: sp.Expr, variables: tuple[sp.Symbol, ...],
             if abs(given - slope) > _RTOL * (1 + abs(given) + abs(slope)):
                 disagreements += 1
                 example = (p, given.real, slope.real)
-        if compared and disagreements == compared:
+        if compared and disagreements == compared and example is not None:
             p, given, slope = example
             raise LandscapeError(
                 f"gradient[{i}]={str(component)[:60]!r} is not d/d{variables[i]} of the "

@@ -11,7 +11,17 @@
 * :func:`output_directory` checks an output folder argument up front and turns the
   operating system's refusals (read-only file system, a file where a folder is expected)
   into one line naming the path and the cause (``msl`` does the same for errors met
-  later, in ``msl._os_errors``).
+  later, in ``msl._os_errors``); system folders and non-empty folders that are not msl
+  output folders are refused (:func:`claim_output_folder`, marker file ``.msl-output``).
+* No write follows a symbolic link: msl creates none, so a link where a file is to be
+  written is refused with :class:`SymlinkError` naming it (the link and the file it points
+  to are left as they are).
+* :func:`folder_lock` gives a folder to one writer (``.msl-lock``: pid, host and start
+  time of the holder; a lock of a dead process is taken over), see :mod:`theory._locks`.
+* :func:`artefact_intact` checks a finished PNG/PDF/JSON/npz before it is trusted.
+
+This module imports numpy only when an ``.npz`` is written or read, so that ``msl``'s
+front door stays light.
 """
 
 from __future__ import annotations
@@ -23,10 +33,23 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from theory._locks import LOCK_NAME, FolderLock, FolderLockedError, folder_lock
+from theory._locks import acquire as lock_folder
+from theory._outputs import (
+    MARKER_NAME,
+    SYSTEM_FOLDERS,
+    OutputFolderRefused,
+    artefact_intact,
+    claim_output_folder,
+    is_msl_folder,
+    system_folder,
+)
 from theory.errors import OUTPUT_ERRNOS, MslValueError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: temporaries of this process start with this prefix
 TMP_PREFIX = ".tmp-"
@@ -38,19 +61,54 @@ class OutputError(MslValueError):
     """An output folder or file cannot be used (read-only, full, not a folder, ...)."""
 
 
-def output_directory(path, argument: str = "--out") -> Path:
-    """``path`` as a folder that exists (created if needed), or :class:`OutputError`."""
+class SymlinkError(OutputError):
+    """A symbolic link where msl is to write a file: refused, never followed or replaced."""
+
+
+def refuse_symlink(path) -> None:
+    """Raise :class:`SymlinkError` if ``path`` is a symbolic link (msl creates none, so a
+    link there was put by someone else; writing would replace it or, for a plain
+    ``open``, modify the file it points to)."""
+    target = Path(path)
+    if target.is_symlink():
+        try:
+            points = os.readlink(target)
+        except OSError:
+            points = "?"
+        raise SymlinkError(
+            f"{str(target)!r} is a symbolic link (to {points!r}); msl does not write through "
+            "links it did not create: remove the link or choose another output folder")
+
+
+def output_directory(path, argument: str = "--out", *, shared: bool = False) -> Path:
+    """``path`` as a folder that exists (created if needed), or :class:`OutputError`.
+
+    A system folder is refused (:class:`OutputFolderRefused`), and so, unless ``shared``, is
+    a non-empty folder that is not an msl output folder; an accepted folder gets the marker
+    file ``.msl-output``.  ``shared=True`` is for a folder the caller names as the place of
+    a few named files among others (``SharpnessMonitor.save``): no marker, no emptiness
+    rule."""
     if path is None or str(path).strip() == "":
         raise OutputError(f"{argument} {str(path)!r} is empty; give an output folder")
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{argument} {str(path)!r} exists and is not a folder")
+    if shared:
+        system = system_folder(folder)
+        if system is not None:
+            raise OutputFolderRefused(f"{argument} {str(path)!r} is the system folder "
+                                      f"{system!r}; give another folder")
+    else:
+        claim_output_folder(folder, argument, create=False)  # before creating anything
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        cause = OUTPUT_ERRNOS.get(exc.errno) or os.strerror(exc.errno or 0)
+        cause = (OUTPUT_ERRNOS.get(exc.errno) if exc.errno is not None else None) \
+            or os.strerror(exc.errno or 0)
         raise OutputError(f"{argument} {str(path)!r}: cannot create the folder ({cause})") \
             from None
+    if not shared:
+        claim_output_folder(folder, argument)
     return folder
 
 
@@ -82,8 +140,11 @@ def atomic_write(path, write: Callable[[str], object], *, suffix: str | None = N
     """Run ``write(temporary)`` on a temporary file beside ``path``, then rename it to
     ``path``: a reader sees the old file or the whole new one, never part of it.  The
     temporary (named ``.tmp-<pid>-*``, ending in ``suffix`` or ``path``'s suffix) is removed
-    if ``write`` fails or the process is interrupted."""
+    if ``write`` fails or the process is interrupted.  A symbolic link at ``path`` is refused
+    (:class:`SymlinkError`); the rename would replace a link made meanwhile, never the file
+    it points to."""
     target = Path(path)
+    refuse_symlink(target)
     fd, tmp = _temporary(target.parent, target.suffix if suffix is None else suffix)
     os.close(fd)
     try:
@@ -107,7 +168,10 @@ def atomic_write_text(path, text: str) -> Path:
 
 def atomic_savez(path, **arrays: np.ndarray) -> Path:
     """``numpy.savez`` to ``path`` atomically (the file name keeps its ``.npz``)."""
-    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+    import numpy as np
+
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays),  # type: ignore[arg-type]
+                        suffix=".npz")
 
 
 def read_json_dict(path, required: tuple[str, ...] = ()) -> dict | None:
@@ -125,6 +189,8 @@ def read_json_dict(path, required: tuple[str, ...] = ()) -> dict | None:
 def read_npz(path, required: tuple[str, ...] = ()) -> dict[str, np.ndarray] | None:
     """The arrays of an ``.npz`` file, or ``None`` if it is missing, truncated or lacks one
     of the ``required`` arrays (numeric data only: no pickles)."""
+    import numpy as np
+
     try:
         with np.load(Path(path), allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -177,15 +243,29 @@ def remove_stray_temporaries(directory, *, recursive: bool = False) -> list[Path
 
 
 __all__ = [
+    "LOCK_NAME",
+    "MARKER_NAME",
     "OUTPUT_ERRNOS",
+    "SYSTEM_FOLDERS",
     "TMP_PREFIX",
+    "FolderLock",
+    "FolderLockedError",
     "OutputError",
+    "OutputFolderRefused",
+    "SymlinkError",
+    "artefact_intact",
     "atomic_savez",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "claim_output_folder",
+    "folder_lock",
+    "is_msl_folder",
+    "lock_folder",
     "output_directory",
     "read_json_dict",
     "read_npz",
+    "refuse_symlink",
     "remove_stray_temporaries",
+    "system_folder",
 ]

@@ -62,6 +62,10 @@ class Landscape:
     """
 
     __slots__ = ("__dict__", "expr", "minimum", "name", "variables")
+    expr: sp.Expr
+    minimum: tuple[float, ...] | None
+    name: str
+    variables: tuple[sp.Symbol, ...]
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ import difflib
 import math
 import warnings
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 
 import sympy as sp
 
@@ -147,7 +148,7 @@ class _Converter:
         segment = ast.get_source_segment(self.text, node) or type(node).__name__
         return show(segment, 40)
 
-    def fail(self, node: ast.AST | None, why: str):
+    def fail(self, node: ast.AST | None, why: str) -> NoReturn:
         where = f" at {self.piece(node)}" if node is not None else ""
         raise ParseError(f"{self.argument}={show(self.text)}{where}: {why}")
 
@@ -185,7 +186,7 @@ class _Converter:
         self.fail(node, f"{kind} is not allowed; use numbers, variables, + - * / ** and "
                         "elementary functions")
 
-    def chain(self, node: ast.BinOp, depth: int) -> sp.Expr:
+    def chain(self, node: ast.expr, depth: int) -> sp.Expr:
         """a op b op c ... along the left spine, iteratively (long sums stay shallow)."""
         spine: list[ast.BinOp] = []
         while isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow):
@@ -199,6 +200,7 @@ class _Converter:
                           ast.RShift: ">>"}.get(type(link.op), type(link.op).__name__)
                 self.fail(link, f"the operator {symbol} is not allowed")
             _, apply = _BINARY[type(link.op)]
+            assert apply is not None  # ** never lies on the spine: power() takes it
             right = self.convert(link.right, depth + 1)
             value = self.check_size(link, apply(value, right))
         return value

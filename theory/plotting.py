@@ -1,6 +1,9 @@
 """matplotlib access shared by every figure of the project (Agg backend, PNG and PDF).
 
-matplotlib is imported on first use only, so importing :mod:`theory` stays light.
+matplotlib is imported on first use only, so importing :mod:`theory` stays light.  Every
+figure is written through :func:`theory.files.atomic_write` (a temporary file renamed over
+the target): a reader never sees half a PNG, and a symbolic link where the figure goes is
+refused, never written through.
 """
 
 from __future__ import annotations
@@ -19,13 +22,27 @@ def pyplot():
 
 
 def save_figure(fig, path_stem, *, pdf: bool = False, dpi: int = 150) -> list[Path]:
-    """Save ``fig`` as ``<stem>.png`` (and ``<stem>.pdf`` if asked); close it; return paths."""
+    """Save ``fig`` as ``<stem>.png`` (and ``<stem>.pdf`` if asked), each atomically; close
+    it; return the paths."""
+
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png")]
     if pdf:
         paths.append(stem.with_suffix(".pdf"))
-    for path in paths:
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    pyplot().close(fig)
+    try:
+        for path in paths:
+            save_one(fig, path, dpi=dpi, bbox_inches="tight")
+    finally:
+        pyplot().close(fig)
     return paths
+
+
+def save_one(fig, path, **kwargs) -> Path:
+    """``fig.savefig(path, **kwargs)`` through a temporary file and a rename (the format is
+    ``path``'s suffix); a symbolic link at ``path`` is refused."""
+    from theory.files import atomic_write
+
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower() or "png"
+    return atomic_write(target, lambda tmp: fig.savefig(tmp, format=fmt, **kwargs))

@@ -169,6 +169,8 @@ class Subquadratic:
     """
 
     __slots__ = ("__dict__", "expr", "name")
+    expr: sp.Expr
+    name: str
 
     def __init__(self, function: str | sp.Expr, name: str | None = None):
         expr = realify(parse(function))

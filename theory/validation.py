@@ -54,7 +54,7 @@ def whole_number(name: str, value, *, minimum: int = 0, maximum: int | None = No
         raise error(f"{name}={value!r} must be a whole number {bounds}")
     if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise error(f"{name}={value!r} must be a whole number {bounds}")
-    number = int(value)
+    number = int(value)  # type: ignore[call-overload]  # an Integral or integral Real
     if number < minimum or (maximum is not None and number > maximum):
         raise error(f"{name}={value!r} must be a whole number {bounds}")
     return number
@@ -151,7 +151,7 @@ def learning_rate_tuple(eta, default: Iterable[float], *, name: str = "eta") -> 
     if eta is None:
         values = list(default)
     elif isinstance(eta, numbers.Real) and not isinstance(eta, bool):
-        values = [eta]
+        values = [float(eta)]
     elif isinstance(eta, (str, bytes)):
         raise LearningRateError(f"{name}={eta!r} is not a number or a sequence of numbers")
     else:

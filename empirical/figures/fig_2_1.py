@@ -72,7 +72,7 @@ def claims(data: EosResult) -> list[Claim]:
                "min_fraction": MIN_FRACTION, "min_after": MIN_AFTER}
     starts_below = vd.initial_sharpness < (1 - band) * threshold
     hovers = (reach is not None and vd.n_after >= MIN_AFTER
-              and vd.fraction_in_band >= MIN_FRACTION)
+              and vd.fraction_in_band is not None and vd.fraction_in_band >= MIN_FRACTION)
     if reach is None:
         measured = (f"sharpness {vd.initial_sharpness:.3g} -> at most "
                     f"{float(np.max(tr.sharpness)):.3g}, never within {band:.0%} of "
@@ -99,6 +99,7 @@ def claims(data: EosResult) -> list[Claim]:
                      "threshold": threshold}))
     else:
         ratio = vd.loss_ratio_after
+        assert ratio is not None  # the sharpness reached the edge
         out.append(Claim.tested(
             "Section 2.1", paper,
             f"loss {vd.loss_at_reach:.3g} just after the reach -> {vd.final_loss:.3g} at the "

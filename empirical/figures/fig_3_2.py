@@ -77,12 +77,14 @@ def _claim(profile: ScaleProfile, step: int, *, source: str | None = None) -> Cl
     r0, r1 = float(profile.radii[0]), float(profile.radii[-1])
     inner = wells[0] if wells else None
     outer = wells[1] if len(wells) >= 2 else None
-    ratio = inner.curvature / outer.curvature if outer is not None else None
+    ratio = inner.curvature / outer.curvature if inner is not None and outer is not None \
+        else None
     positive = profile.curvature[profile.curvature > 0]
     span = float(profile.curvature[0] / positive.min()) if len(positive) else None
     exponents = profile.exponent[np.isfinite(profile.exponent)]
     min_exponent = float(exponents.min()) if len(exponents) else None
-    numbers = {"direction": profile.name, "step": step, "n_wells": len(wells),
+    numbers: dict[str, int | float | bool | str | None] = {
+               "direction": profile.name, "step": step, "n_wells": len(wells),
                "inner_curvature": inner.curvature if inner else None,
                "outer_curvature": outer.curvature if outer else None,
                "curvature_ratio": ratio, "min_ratio": MIN_CURVATURE_RATIO,
@@ -90,7 +92,7 @@ def _claim(profile: ScaleProfile, step: int, *, source: str | None = None) -> Cl
                "outer_wall_radius": outer.inner_radius if outer else None,
                "r_min": r0, "r_max": r1, "curvature_span": span,
                "min_local_exponent": min_exponent, "rim_exponent": RIM_EXPONENT}
-    if outer is not None:
+    if inner is not None and outer is not None:
         measured = (f"{len(wells)} wells on r in [{r0:.2g}, {r1:.3g}]: curvature "
                     f"{inner.curvature:.4g} up to the rim at r = {inner.rim_radius:.3g}, then "
                     f"{outer.curvature:.4g} from r = {outer.inner_radius:.3g} "

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -89,7 +90,8 @@ def compute(spec: ProblemSpec | None = None, *, lr: float = DEFAULT_LR,
                                       error=ExperimentError)
     n_random = v.whole_number("n_random", n_random, minimum=1, error=ExperimentError)
     r_min, r_max, n_radii = radius_range(r_min, r_max, n_radii)
-    grid = {"n_random": n_random, "r_min": r_min, "r_max": r_max, "n_radii": n_radii}
+    grid: dict[str, Any] = {
+        "n_random": n_random, "r_min": r_min, "r_max": r_max, "n_radii": n_radii}
     default = run_eos(spec, lr=lr, steps=steps, sharpness_every=sharpness_every,
                       out_dir=run_dir, progress=progress)
     multiscale = run_eos(multiscale_spec, lr=lr, steps=multiscale_steps,

@@ -17,6 +17,7 @@ at most :data:`MAX_ABS_COSINE` (an angle of at least 60 degrees).
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from empirical._lr_decay import LrDecayResult
 from empirical._spec import ProblemSpec
 from empirical.figures import fig_2_1_right
 from theory.figures import Claim
+from theory.files import atomic_write_text
 from theory.plotting import pyplot, save_figure
 from theory.validation import json_safe
 
@@ -92,15 +94,15 @@ def series(data: LrDecayResult, out_dir: str | Path) -> list[Path]:
     every = int(data.base.snap_steps[1] - data.base.snap_steps[0])
     starts = (t1, t1, t2)
     table = out / f"{NAME}_projections.csv"
-    with table.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["segment", "step", "pc_before", "pc_decay_t1", "pc_decay_t2"])
-        for name, proj, start in zip(data.pca.names, data.pca.projections, starts,
-                                     strict=True):
-            for k, row in enumerate(_padded(proj)):
-                writer.writerow([name, start + k * every, *(float(x) for x in row)])
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["segment", "step", "pc_before", "pc_decay_t1", "pc_decay_t2"])
+    for name, proj, start in zip(data.pca.names, data.pca.projections, starts, strict=True):
+        for k, row in enumerate(_padded(proj)):
+            writer.writerow([name, start + k * every, *(float(x) for x in row)])
+    atomic_write_text(table, text.getvalue())
     info = out / f"{NAME}_pca.json"
-    info.write_text(json.dumps(json_safe({
+    atomic_write_text(info, json.dumps(json_safe({
         "segments": list(data.pca.names), "decay_steps": [t1, t2],
         "explained_variance_share": data.pca.explained.tolist(),
         "abs_cosines": data.pca.cosines.tolist()}), indent=1) + "\n")

@@ -153,7 +153,9 @@ def phase_diagram(args: argparse.Namespace) -> int:
         for j, b in enumerate(sweep.beta):
             rows.append(f"{e:.10g},{b:.10g},{conv[i, j]:.6g},{two[i, j]:.6g},"
                         f"{1 - conv[i, j] - two[i, j]:.6g}")
-    (out / "summary.csv").write_text("\n".join(rows) + "\n")
+    from theory.files import atomic_write_text
+
+    atomic_write_text(out / "summary.csv", "\n".join(rows) + "\n")
     written.append(out / "summary.csv")
     print(f"{sweep.metadata['function']} ({args.optimizer}): "
           + ", ".join(f"{k} {v}" for k, v in sweep.class_counts().items()))

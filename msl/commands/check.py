@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-CLAIM_KEYS = ("lemma_4_1", "theorem_4_1", "theorem_4_2", "theorem_4_3", "quasistatic_4_8")
+from proofs_check.claim_names import CLAIM_KEYS, DEFAULT_BUDGET
 
 
 def register(subparsers) -> None:
@@ -37,9 +37,9 @@ def register(subparsers) -> None:
     parser.add_argument("--claim", action="append", choices=CLAIM_KEYS, dest="claims",
                         help="only this claim (repeatable); default: every claim that applies")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON")
-    parser.add_argument("--budget", type=_seconds, default=50.0, metavar="SECONDS",
+    parser.add_argument("--budget", type=_seconds, default=DEFAULT_BUDGET, metavar="SECONDS",
                         help="time budget per claim and function; a claim that runs longer "
-                             "is reported 'unknown (budget)' (default 50)")
+                             f"is reported 'unknown (budget)' (default {DEFAULT_BUDGET:g})")
     parser.set_defaults(run=run)
 
 
@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
             from theory import catalog
 
             names = list(catalog.names())
-        results = []
+        results: list = []
         for label, obj in resolve_targets(names):
-            claims = applicable_claims(obj)
+            claims = list(applicable_claims(obj))
             if args.claims:
                 claims = [c for c in claims if c in args.claims]
                 if not claims and args.functions:

@@ -47,11 +47,12 @@ def run(args) -> int:
                            progress=not args.no_progress)
     fig = plot_homogeneity(checks, resc, Path(args.out) / "homogeneity.png")
     lines = [f"relation checks ({args.dtype}, tolerance {checks.checks[0].tolerance:.2g}):"]
-    for c in checks.checks:
-        lines.append(f"  ({c.relation}) {c.activation}{' + bias' if c.bias else ''}, k={c.k:g}: "
-                     f"max rel. error {c.max_rel_error:.2e} -> "
-                     f"{'holds' if c.holds else 'fails'} (expected "
-                     f"{'to hold' if c.expected_to_hold else 'to fail'})")
+    for check in checks.checks:
+        bias = " + bias" if check.bias else ""
+        lines.append(f"  ({check.relation}) {check.activation}{bias}, k={check.k:g}: "
+                     f"max rel. error {check.max_rel_error:.2e} -> "
+                     f"{'holds' if check.holds else 'fails'} (expected "
+                     f"{'to hold' if check.expected_to_hold else 'to fail'})")
     r, c = resc.rescaled, resc.control
 
     def fmt(values) -> str:

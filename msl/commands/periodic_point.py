@@ -25,10 +25,16 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    from msl._optimizer_args import single_state
+
+    if not single_state(args):
         from msl.commands._optimizer_runs import periodic_point
 
         return periodic_point(args)
+    from msl._optimizer_args import map_settings
+
+    if map_settings(args)["optimizer"] != "gd":  # (validates e.g. --weight-decay with gd)
+        return _map_threshold(args)
     from theory import resolve_function
 
     f = resolve_function(args.function, require_subquadratic=True)
@@ -65,3 +71,36 @@ def _verdict(orbit) -> str:
     if orbit.marginal:
         return f"marginal at {orbit.precision}: 1 - multiplier {text}, stability undecided"
     return orbit.stability + (f": 1 - multiplier {text}" if abs(margin) < 1e-6 else "")
+
+
+def _map_threshold(args: argparse.Namespace) -> int:
+    """A single-state map other than GD (gd-wd, normalized-gd, ...): its learning-rate
+    threshold at f''(0), derived from the registry's symbolic sharpness threshold (None
+    where the map has none); the period-2 orbit is GD's alone here."""
+    from msl._optimizer_args import map_settings
+    from theory import resolve_function
+    from theory.optimizers import get_map, learning_rate_threshold
+
+    settings = map_settings(args)
+    m = get_map(settings["optimizer"])
+    f = resolve_function(args.function, require_subquadratic=True)
+    curvature = float(f.curvature_at_zero)
+    threshold = learning_rate_threshold(m.name, curvature, settings["params"])
+    record = {"function": f.name, "optimizer": m.name, **settings["params"], "eta": args.eta,
+              "curvature": curvature, "sharpness_threshold": m.sharpness_threshold,
+              "threshold": threshold,
+              "stable_minimum": None if threshold is None else bool(args.eta < threshold)}
+    if args.json:
+        print(json.dumps(record))
+        return 0
+    print(f"function          {f.name}   (f''(0) = {curvature:.12g})")
+    print(f"optimizer         {m.name}: {m.summary}")
+    for name, value in settings["params"].items():
+        print(f"{name:<17} {value:g}")
+    if threshold is None:
+        print("threshold         (none: the minimum is not a stable fixed point of this map)")
+    else:
+        print(f"threshold         {threshold:.12g}  (sharpness < {m.sharpness_threshold})")
+        verdict = "stable" if args.eta < threshold else "unstable"
+        print(f"eta               {args.eta:.12g}: the minimum is {verdict}")
+    return 0

@@ -32,6 +32,9 @@ def register(subparsers) -> None:
         help="iterates per orbit drawn in the bifurcation diagram (default 32)",
     )
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.add_argument("--branches", action="store_true",
+                        help="draw the cycles continued from the minimum through their "
+                        "period doublings over the bifurcation diagram (1-D; issue 21)")
     from msl._optimizer_args import add_optimizer_arguments
 
     add_optimizer_arguments(parser, beta_grid=True)
@@ -39,7 +42,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    from msl._optimizer_args import single_state
+
+    if not single_state(args):
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)
@@ -64,12 +69,20 @@ def run(args: argparse.Namespace) -> int:
     if args.store is not None and Path(args.store).resolve() != out.resolve():
         result.save(written[0])  # the sweep's own copy is in its --store
     component = 0 if result.dim > 1 else None
+    # Section 4.1's curves (2/f''(0), x_eta) are GD's: other maps are drawn without them
+    theory = function if result.metadata.get("optimizer", "gd") == "gd" else None
     written += save_figure(
-        plot_class_map(result, function, component=component), out / "class_map", pdf=args.pdf
+        plot_class_map(result, theory, component=component), out / "class_map", pdf=args.pdf
     )
-    written += save_figure(plot_bifurcation(result, function), out / "bifurcation", pdf=args.pdf)
+    branches = None
+    if args.branches and result.dim == 1 and theory is not None:  # GD's cascade only
+        from theory.bifurcation import continue_cascade
+
+        branches = continue_cascade(function, (float(result.eta.min()), float(result.eta.max())))
+    written += save_figure(plot_bifurcation(result, theory, branches=branches),
+                           out / "bifurcation", pdf=args.pdf)
     written += save_figure(
-        plot_lyapunov_map(result, function, component=component), out / "lyapunov_map", pdf=args.pdf
+        plot_lyapunov_map(result, theory, component=component), out / "lyapunov_map", pdf=args.pdf
     )
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     print(f"{result.function}: {counts}")

@@ -32,7 +32,8 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
         help="initial points: N points from A to B (or one number)",
     )
     parser.add_argument(
-        "--steps", required=True, type=int, metavar="T", help="number of GD steps (>= 1)"
+        "--steps", type=int, default=1000, metavar="T",
+        help="number of steps of the optimizer (>= 1; default 1000)"
     )
     parser.add_argument(
         "--period-max",
@@ -83,13 +84,16 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, eta_help: str) -> Non
 
 
 def check_gd_only(args: argparse.Namespace) -> None:
-    """--scheduler and --store run GD sweeps only (not the --optimizer branches)."""
+    """--scheduler and --store run the single-state maps only (not the momentum and SGD
+    branches)."""
     from theory.errors import GridError
+    from theory.optimizers import MAPS
 
+    single = ", ".join(name for name, m in MAPS.items() if m.single_state)
     for flag in ("scheduler", "store"):
         if getattr(args, flag, None) is not None:
-            raise GridError(f"--{flag} works with plain GD sweeps only (--optimizer gd, "
-                            f"no --beta/--sigma); got --optimizer {args.optimizer}")
+            raise GridError(f"--{flag} works with the single-state optimizers only "
+                            f"({single}; no --beta/--sigma); got --optimizer {args.optimizer}")
 
 
 def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
@@ -97,9 +101,11 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
     ``--store``, else ``store``; on ``--scheduler`` if given)."""
     import numpy as np
 
+    from msl._optimizer_args import map_settings
     from msl._theory_args import parse_grid, resolve_cli_function
     from theory.dynamics import InitialPointError, compile_landscape, simulate
 
+    optimizer = map_settings(args)  # a bad hyperparameter fails before any work
     eta = parse_grid(args.eta, "--eta")
     s = parse_grid(args.x0, "--x0")
     function = resolve_cli_function(args.function)
@@ -135,6 +141,7 @@ def sweep(args: argparse.Namespace, *, keep_last: int = 0, store=None):
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
         device=args.device,
+        **optimizer,
     )
     return function, result
 
@@ -154,18 +161,20 @@ def register(subparsers) -> None:
 
 
 def check_gd_device(args: argparse.Namespace) -> None:
-    """--device other than cpu is for GD sweeps only (momentum and SGD run on the CPU)."""
+    """--device other than cpu runs the single-state maps (momentum and SGD: on the CPU)."""
     if args.device.strip().lower() != "cpu":
         from theory.dynamics import DeviceError
 
         raise DeviceError(
-            f"--device {args.device!r}: GPU sweeps are GD only; --optimizer "
+            f"--device {args.device!r}: GPU sweeps run the single-state optimizers; --optimizer "
             f"{args.optimizer}{' with --beta/--sigma' if args.optimizer == 'gd' else ''} "
             "runs on the CPU (drop --device)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.optimizer != "gd" or args.beta is not None or args.sigma is not None:
+    from msl._optimizer_args import single_state
+
+    if not single_state(args):
         from msl.commands import _optimizer_runs
 
         check_gd_device(args)

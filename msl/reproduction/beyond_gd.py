@@ -1,5 +1,6 @@
 """The ``msl reproduce`` stages beyond GD (issue 13): momentum phase diagrams on f1,
-Remark 4.2's noise-driven drift and Remark 4.1's GD-vs-SGD contrast.
+Remark 4.2's noise-driven drift, Remark 4.1's GD-vs-SGD contrast and central flows
+(issue 23).
 
 :class:`BeyondGDSizes` is the part of a :class:`~msl.reproduction.presets.Preset` these
 stages depend on; :func:`stages` builds them for ``STAGES`` (before the catalog check).
@@ -15,7 +16,7 @@ __all__ = ["BEYOND_GD_FULL", "BEYOND_GD_QUICK", "BeyondGDSizes", "stages"]
 
 @dataclass(frozen=True)
 class BeyondGDSizes:
-    """Grids (start, stop, count) and run lengths of the three stages."""
+    """Grids (start, stop, count) and run lengths of the four stages."""
 
     momentum_etas: tuple[float, float, int] = (0.5, 8.0, 31)
     momentum_betas: tuple[float, float, int] = (0.0, 0.9, 7)
@@ -25,6 +26,9 @@ class BeyondGDSizes:
     drift_time: float = 5.0
     contrast_steps: int = 4000
     contrast_replicas: int = 8
+    central_flow_steps: int = 500
+    central_flow_eps: int = 9
+    central_flow_valleys: tuple[str, ...] = ("fig4.2",)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -34,7 +38,9 @@ BEYOND_GD_QUICK = BeyondGDSizes()
 BEYOND_GD_FULL = BeyondGDSizes(momentum_etas=(0.5, 8.0, 151), momentum_betas=(0.0, 0.95, 39),
                                momentum_x0=(-4.0, 4.0, 40), momentum_steps=20000,
                                drift_replicas=1024, drift_time=10.0, contrast_steps=30000,
-                               contrast_replicas=64)
+                               contrast_replicas=64, central_flow_steps=6000,
+                               central_flow_eps=25,
+                               central_flow_valleys=("fig4.2", "log-cosh"))
 
 
 def _momentum(ctx) -> dict:
@@ -53,8 +59,14 @@ def _contrast(ctx) -> dict:
     return {"steps": s.contrast_steps, "replicas": s.contrast_replicas, "seed": ctx.seed}
 
 
+def _central_flow(ctx) -> dict:
+    s = ctx.preset.beyond_gd
+    return {"steps": s.central_flow_steps, "eps_points": s.central_flow_eps,
+            "valleys": tuple(s.central_flow_valleys)}
+
+
 def stages(stage_type, theory_stage) -> tuple:
-    """The three stages, built with ``stages.Stage`` and ``stages._theory_stage``."""
+    """The four stages, built with ``stages.Stage`` and ``stages._theory_stage``."""
     def sizes(p) -> dict:
         return {"beyond_gd": p.beyond_gd.to_dict()}
 
@@ -79,4 +91,11 @@ def stages(stage_type, theory_stage) -> tuple:
             "minima and stops at eta h^2 f''(0) = 2; SGD with noise across the valley keeps "
             "going; below the edge, SGD whose noise vanishes at the minima stops while "
             "additive noise keeps moving.", theory_stage("remark_4_1", _contrast), sizes),
+        stage_type(
+            "central-flow", "Central flows on the Section 4.4 valleys (beyond GD)",
+            "On the Fig. 4.2 valley at eta = 3: GD's average over the 2-cycle, the "
+            "quasistatic flow (4.8), the secant (multiscale) central flow and the quadratic "
+            "central flow of Cohen et al. (2024); right, on the tilted f1 valley, the central "
+            "flow's variance over the exact period-2 amplitude x_eta^2 against eps = "
+            "eta f''(0) h^2 - 2.", theory_stage("central_flow", _central_flow), sizes),
     )

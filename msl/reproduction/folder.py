@@ -4,7 +4,9 @@
   owns the folder; a run with other settings is refused (:class:`FolderInUseError`) unless
   ``--force`` hands the folder over to it, so two runs never overwrite each other's stages.
 * A stage's ``summary.json`` counts as finished only if it reads back as a summary and every
-  figure and file it lists is still there; otherwise the stage is redone.
+  figure and file it lists is still there and intact (:func:`theory.files.artefact_intact`:
+  not empty; a PNG with its signature and ``IEND`` end chunk, a PDF with ``%PDF-`` and
+  ``%%EOF``, JSON that parses, an ``.npz`` whose archive reads); otherwise it is redone.
 * ``timings.json`` that cannot be read is started afresh; stray ``.tmp-*`` files of killed
   runs are removed.
 """
@@ -15,7 +17,12 @@ import json
 from pathlib import Path
 
 from theory.errors import MslValueError
-from theory.files import atomic_write_text, read_json_dict, remove_stray_temporaries
+from theory.files import (
+    artefact_intact,
+    atomic_write_text,
+    read_json_dict,
+    remove_stray_temporaries,
+)
 
 #: keys every finished stage summary has
 SUMMARY_KEYS = ("name", "settings", "claims", "figures", "files")
@@ -54,7 +61,7 @@ def finished_summary(root: Path, stage: str) -> dict | None:
     if summary is None or not isinstance(summary["claims"], list):
         return None
     listed = [*summary["figures"], *summary["files"]]
-    if not all(isinstance(p, str) and (root / p).is_file() for p in listed):
+    if not all(isinstance(p, str) and artefact_intact(root / p) for p in listed):
         return None
     return summary
 

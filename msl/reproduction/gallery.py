@@ -10,12 +10,12 @@ verdicts of that run.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 from msl.reproduction.stages import STAGES
 from theory.errors import MslValueError
+from theory.files import atomic_write_bytes, atomic_write_text
 
 
 class GalleryError(MslValueError):
@@ -55,7 +55,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
         for fig in done["figures"]:
             if fig.endswith(".png"):
                 name = f"{stage.name.replace('.', '_')}-{Path(fig).name}"
-                shutil.copyfile(run_dir / fig, images / name)
+                atomic_write_bytes(images / name, (run_dir / fig).read_bytes())
                 lines += [f"![{stage.title}: {Path(fig).stem}](gallery/{name})", ""]
         if done["claims"]:
             lines += ["| claim | verdict | measured |", "| --- | --- | --- |"]
@@ -64,7 +64,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
                 lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
             lines.append("")
     page = docs_dir / "gallery.md"
-    page.write_text("\n".join(lines))
+    atomic_write_text(page, "\n".join(lines))
     return page
 
 

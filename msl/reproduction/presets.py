@@ -14,8 +14,14 @@ from empirical.figures import FULL as EMPIRICAL_FULL
 from empirical.figures import QUICK as EMPIRICAL_QUICK
 from empirical.figures import Setting
 from msl.reproduction.beyond_gd import BEYOND_GD_FULL, BEYOND_GD_QUICK, BeyondGDSizes
+from msl.reproduction.bifurcation_stage import (
+    BIFURCATION_FULL,
+    BIFURCATION_QUICK,
+    BifurcationSizes,
+)
 from theory.errors import MslValueError
 from theory.figures.phase_diagrams import Sweep
+from theory.limits import SET_BOUNDS, check_bound
 
 
 class PresetError(MslValueError):
@@ -51,6 +57,7 @@ class Preset:
         phase_sweeps: the learning-rate x initial-point grids of the phase diagrams.
         empirical: data, network, edge-of-stability run and grids of Figs. 2.1, 3.1, 3.2.
         beyond_gd: sizes of the momentum / Remark 4.1 / Remark 4.2 stages (issue 13).
+        bifurcation: the function, window and grids of the bifurcation stage (issue 21).
     """
 
     name: str
@@ -58,6 +65,7 @@ class Preset:
     phase_sweeps: tuple[Sweep, ...]
     empirical: Setting
     beyond_gd: BeyondGDSizes = BEYOND_GD_QUICK
+    bifurcation: BifurcationSizes = BIFURCATION_QUICK
 
     def __post_init__(self) -> None:
         if not isinstance(self.fig_4_2_steps, int) or self.fig_4_2_steps < 10:
@@ -93,6 +101,8 @@ class Preset:
                 raise PresetError(f"--set {item!r}: {text!r} is not a valid "
                                   f"{kind.__name__}") from None
             try:
+                if key in SET_BOUNDS:  # refused up front, with the estimate
+                    check_bound(SET_BOUNDS[key], value, name=key)
                 preset = preset._set(target, value)
             except MslValueError as exc:
                 raise PresetError(f"--set {item!r}: {exc}") from None
@@ -119,7 +129,8 @@ class Preset:
                                  for f in dataclasses.fields(self.empirical)
                                  if f.name != "spec"},
                               "spec": self.empirical.spec.to_dict()},
-                "beyond_gd": self.beyond_gd.to_dict()}
+                "beyond_gd": self.beyond_gd.to_dict(),
+                "bifurcation": self.bifurcation.to_dict()}
 
 
 QUICK = Preset(
@@ -142,6 +153,7 @@ FULL = Preset(
     ),
     empirical=EMPIRICAL_FULL,
     beyond_gd=BEYOND_GD_FULL,
+    bifurcation=BIFURCATION_FULL,
 )
 
 PRESETS = {p.name: p for p in (QUICK, FULL)}

@@ -82,7 +82,8 @@ def warm(spec: dict) -> None:
     from theory.dynamics import simulate, simulate_momentum
 
     for name, eta, x0 in spec["sweeps"]:  # the calls of theory.figures.phase_diagrams
-        simulate(catalog.get(name), np.linspace(*eta, 3), np.linspace(*x0, 2), 40,
+        simulate(catalog.get(name), np.linspace(eta[0], eta[1], 3),
+                 np.linspace(x0[0], x0[1], 2), 40,
                  keep_last=32, progress=False, engine="numba")
     if spec["momentum"]:  # the calls of theory.figures.momentum_phase
         for method in ("momentum", "nesterov"):

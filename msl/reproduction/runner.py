@@ -14,7 +14,7 @@ from msl.reproduction import report as _report
 from msl.reproduction.presets import Preset
 from msl.reproduction.stages import GROUPS, STAGES, Context, Stage
 from theory.errors import MslValueError
-from theory.files import output_directory
+from theory.files import folder_lock, output_directory
 
 
 class StageError(MslValueError):
@@ -123,8 +123,15 @@ def reproduce(out: str | Path, preset: Preset, *, stages: Iterable[str] | None =
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SeedError(f"seed={seed!r}: must be a non-negative integer")
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    root = output_directory(out)
+    root = output_directory(out)  # refuses system folders and other people's folders
     selected = select(stages)
+    with folder_lock(root, "--out"):  # one run per folder; a killed run's lock is taken over
+        return _reproduce(root, preset, selected, seed=seed, device=device, force=force,
+                          pdf=pdf, progress=progress, log=log)
+
+
+def _reproduce(root: Path, preset: Preset, selected: tuple[Stage, ...], *, seed: int,
+               device: str, force: bool, pdf: bool, progress: bool, log) -> dict:
     settings = {"preset": preset.name, "seed": seed, "device": device,
                 "preset_settings": json.loads(json.dumps(preset.to_dict()))}
     folder.prepare(root, settings, force=force)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from msl.reproduction.beyond_gd import stages as _beyond_gd_stages
+from msl.reproduction.bifurcation_stage import stage as _bifurcation_stage
 from msl.reproduction.presets import Preset
 
 
@@ -79,8 +80,10 @@ def _check(ctx: Context) -> StageOutput:
 
     report = check_catalog(progress=ctx.progress)
     ctx.out.mkdir(parents=True, exist_ok=True)
-    (ctx.out / "table.txt").write_text(report.table() + "\n")
-    (ctx.out / "results.json").write_text(json.dumps(report.to_dict(), indent=1))
+    from theory.files import atomic_write_text
+
+    atomic_write_text(ctx.out / "table.txt", report.table() + "\n")
+    atomic_write_text(ctx.out / "results.json", json.dumps(report.to_dict(), indent=1))
     return StageOutput(report.claims(), [], (ctx.out / "table.txt", ctx.out / "results.json"))
 
 
@@ -194,12 +197,14 @@ STAGES: tuple[Stage, ...] = (
 )
 # issue 13: momentum, Remarks 4.1-4.2, before the catalog check
 STAGES = STAGES[:-1] + _beyond_gd_stages(Stage, _theory_stage) + STAGES[-1:]
+# issue 21: the flip and the cascade, before the catalog check
+STAGES = (*STAGES[:-1], _bifurcation_stage(Stage, _theory_stage), *STAGES[-1:])
 
 #: names accepted by ``--only`` besides the stage names
 GROUPS = {
     "empirical": tuple(s.name for s in STAGES if s.empirical),
     "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase", "momentum", "remark4.2",
-               "remark4.1"),
-    "beyond-gd": ("momentum", "remark4.2", "remark4.1"),
+               "remark4.1", "central-flow", "bifurcation"),
+    "beyond-gd": ("momentum", "remark4.2", "remark4.1", "central-flow", "bifurcation"),
     "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
 }

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from msl.cli import main
+from theory.files import LOCK_NAME, MARKER_NAME
 
 TINY = ("--n-train", "64", "--n-test", "10", "--width", "6", "--dtype", "float64",
         "--steps", "40", "--sharpness-every", "20", "--lr", "0.4", "--no-progress")
@@ -81,4 +82,5 @@ def test_bad_optimizer_values_are_one_line_and_exit_2(capsys, tmp_path, argv, ma
     code = main(["eos", *TINY, *argv, "--out", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and match in err and err.count("\n") == 1
-    assert not any(tmp_path.iterdir())  # rejected before any work
+    # rejected before any work: only msl's marker and (released) lock of the folder
+    assert {p.name for p in tmp_path.iterdir()} <= {MARKER_NAME, LOCK_NAME}

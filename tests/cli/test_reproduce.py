@@ -20,7 +20,7 @@ from msl.cli import main
 REDUCED = ["--set", "eos_steps=1000", "--set", "fig_4_2_steps=5000"]
 STAGE_NAMES = ["fig2.1", "fig3.1", "fig3.2", "fig2.1-right", "fig3.2-right",
                "fig3.2-multiscale", "fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase",
-               "momentum", "remark4.2", "remark4.1", "check"]
+               "momentum", "remark4.2", "remark4.1", "central-flow", "bifurcation", "check"]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,8 @@ def test_every_stage_and_figure_is_there(quick):
     figures = [f for s in report["stages"] for f in s["figures"]]
     # 7 paper figures + 2 x (class map, bifurcation) + momentum 2 x (phase, bifurcation)
     # + Remark 4.2 + Remark 4.1 + Fig. 2.1 right, Fig. 3.2 right, Fig. 3.2 on Section 6 data
-    assert len(figures) == 20
+    # + central flows + the cascade of the bifurcation stage (issue 21)
+    assert len(figures) == 22
     for f in figures:
         image = mpimg.imread(out / f)
         assert image.shape[0] > 200 and image.std() > 0.02, f  # a drawn figure, not blank
@@ -307,6 +308,18 @@ def test_beyond_gd_stages_confirm_the_derived_theory(quick):
     assert [c["verdict"] for c in contrast] == ["confirmed", "confirmed"]
     # GD's halting level sqrt(2 / (eta f1''(0))) at eta = 3 (Section 4.4)
     assert contrast[0]["numbers"]["halting_level"] == pytest.approx(math.sqrt(2 / 3))
+
+
+def test_central_flow_stage_decides_from_numbers(quick):
+    """Issue 23: the secant flow and (4.8) within 1% of GD on the Fig. 4.2 valley; the
+    quadratic central flow more than 10% off; its variance on the tilted f1 valley off the
+    exact x_eta^2 by 1 - sqrt(2/2.3) at eps = 0.3."""
+    _, report = quick
+    claims = list(_stage(report, "central-flow")["claims"])
+    assert [c["verdict"] for c in claims] == ["confirmed"] * 3
+    assert claims[0]["numbers"]["secant_gap"] < 0.01
+    assert claims[1]["numbers"]["central_gap"] > 0.1
+    assert claims[2]["numbers"]["divergence"] == pytest.approx(1 - math.sqrt(2 / 2.3))
 
 
 def test_help_lists_every_set_key(capsys):

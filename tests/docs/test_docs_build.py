@@ -31,10 +31,12 @@ NAV = (
     ("Distributed sweeps", "distributed.md"),
     ("Performance", "performance.md"),
     ("Proofs", "proofs.md"),
+    ("Flip bifurcations (beyond the paper)", "bifurcation.md"),
     ("Empirical", "empirical.md"),
     ("Reliability", "reliability.md"),
     ("Test your own conjecture", "conjectures.md"),
     ("Your own network", "own_network.md"),
+    ("Central flows", "central_flow.md"),
 )
 
 

@@ -128,7 +128,7 @@ def test_bad_monitor_arguments(tiny, tmp_path):
     with pytest.raises(ExperimentError, match="every=0"):
         empirical.SharpnessMonitor(model, nn.MSELoss(), (x, y), opt, every=0)
     other = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
-    with pytest.raises(ExperimentError, match="optimizer: updates none"):
+    with pytest.raises(ExperimentError, match="optimizer=SGD: updates none"):
         empirical.SharpnessMonitor(model, nn.MSELoss(), (x, y), other, progress=False)
     mon = empirical.SharpnessMonitor(model, nn.MSELoss(), (x, y), opt, progress=False)
     with pytest.raises(ExperimentError, match="records: nothing measured"):

@@ -167,5 +167,5 @@ CLI_CASES = [
     ("out under a file", ["phase-diagram", "f1", "--eta", "3", "--x0", "1", "--steps", "5",
                           "--out", "{tmp}/file/sub"], "is a file"),
     ("out /proc/x", ["reproduce", "--only", "fig4.1", "--out", "/proc/x/y"],
-     "cannot create the folder"),
+     "system folder"),
 ]

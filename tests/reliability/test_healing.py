@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -108,6 +110,16 @@ def test_full_disk_is_one_line_and_the_rerun_resumes(tmp_path, fresh, monkeypatc
 
 
 # ------------------------------------------------------------------------ msl reproduce
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+#: a whole 1 x 1 grey PNG, built from the PNG specification (signature, IHDR, IDAT, IEND)
+TINY_PNG = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + _chunk(b"IDAT", zlib.compress(b"\x00\x80")) + _chunk(b"IEND", b""))
+
+
 @pytest.fixture
 def stand_in(monkeypatch):
     """fig6.1 replaced by a quick stage writing one PNG; counts its runs."""
@@ -120,7 +132,7 @@ def stand_in(monkeypatch):
         runs.append(ctx.seed)
         ctx.out.mkdir(parents=True, exist_ok=True)
         png = ctx.out / "panel.png"
-        png.write_bytes(b"\x89PNG\r\n\x1a\n stand-in")
+        png.write_bytes(TINY_PNG)
         claim = Claim("Fig. 6.1", "stand-in", "measured", Verdict.CONFIRMED, "why",
                       {"value": 1.0})
         return stages.StageOutput([claim], [png])

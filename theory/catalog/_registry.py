@@ -70,7 +70,7 @@ def is_catalog_name(text: str) -> bool:
     if not isinstance(text, str):
         return False
     match = _CALL.match(text)
-    return bool(match) and match.group(1) in _ENTRIES
+    return match is not None and match.group(1) in _ENTRIES
 
 
 def get(text: str):

@@ -19,6 +19,7 @@ from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from theory._overflow_safe import log1p_form, overflow_safe
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
+from theory.optimizers._maps import IteratedMap, get_map
 
 __all__ = ["derivative_exprs", "module_source", "printed_function"]
 
@@ -119,8 +120,15 @@ def _indent(lines: Sequence[str], spaces: int) -> str:
     return "\n".join(pad + line for line in lines)
 
 
-def _hot_loop_pieces(d: int) -> dict[str, str]:
-    """Text pieces of the inner loops, written out for dimension ``d``."""
+def _lines(lines: Sequence[str], spaces: int) -> str:
+    """Each line on a new line after ``spaces`` blanks (appended to a template line: empty
+    when there are none, so a map without a prelude leaves the text as it was)."""
+    return "".join("\n" + " " * spaces + line for line in lines)
+
+
+def _hot_loop_pieces(d: int, step: IteratedMap) -> dict[str, str]:
+    """Text pieces of the inner loops, written out for dimension ``d``; the map's step
+    (``step.update``) and tangent step (``step.tangent``) printed in the kernels' names."""
     ks = range(d)
     xs = ", ".join(f"x_{k}" for k in ks)
     gs = "".join(f"g_{k}, " for k in ks)
@@ -132,8 +140,16 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
     def hv(k: int) -> str:
         return " + ".join(f"{h(k, j)} * v_{j}" for j in ks)
 
-    tangent = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks] + [f"VY_{k}[i] = w_{k}" for k in ks]
-    tangent_local = [f"w_{k} = v_{k} - e * ({hv(k)})" for k in ks]
+    assert step.update is not None and step.tangent is not None
+    new = [step.update(k, d) for k in ks]
+    jv = [step.tangent(k, d, hv) for k in ks]
+    prelude = step.prelude(d)
+    tprelude = step.tangent_prelude(d, hv)
+    hyper = [f"{name} = P[{j}]" for j, name in enumerate(step.hyper_names)]
+    tangent = [f"w_{k} = {jv[k]}" for k in ks] + [f"VY_{k}[i] = w_{k}" for k in ks]
+    tangent_local = [f"w_{k} = {jv[k]}" for k in ks]
+    # in place: every coordinate of the new state from the old one, then stored
+    in_place = [f"y_{k} = {new[k]}" for k in ks] + [f"x_{k} = y_{k}" for k in ks]
     # a new state (tangent) that is not finite although the old state is: redo the step with
     # the *_safe derivatives (abs(u) < inf is False exactly for nan and +-inf)
     x_ok = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
@@ -146,6 +162,9 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
         "XS": xs,
         "GS": gs,
         "GHS": gs + hs,
+        "HYPER4": _lines(hyper, 4),
+        **{f"PRE{n}": _lines(prelude, n) for n in (8, 12, 16)},
+        **{f"TPRE{n}": _lines(tprelude, n) for n in (8, 12, 16)},
         "XY_VIEWS": _indent(
             [*(f"X_{k} = X[{k}]" for k in ks), *(f"Y_{k} = Y[{k}]" for k in ks)], 8
         ),
@@ -156,8 +175,8 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
         "LOAD_X": _indent([f"x_{k} = X_{k}[i]" for k in ks], 12),
         "LOAD_V": _indent([f"v_{k} = VX_{k}[i]" for k in ks], 12),
         "TANGENT": _indent(tangent, 12),
-        "UPDATE": _indent([f"x_{k} = x_{k} - e * g_{k}" for k in ks], 12),
-        "UPDATE_Y": _indent([f"y_{k} = x_{k} - e * g_{k}" for k in ks], 12),
+        "UPDATE": _indent(in_place, 12),
+        "UPDATE_Y": _indent([f"y_{k} = {new[k]}" for k in ks], 12),
         "STORE_Y": _indent([f"Y_{k}[i] = y_{k}" for k in ks], 12),
         "STORE_ROW": _indent([f"R_{k}[i] = y_{k}" for k in ks], 12),
         "NAN_Y": f"({nan_y})",
@@ -165,12 +184,12 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
         # repair of a removable singularity (2-D indexing, rare)
         "P_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 8),
         "P_LOAD_V": _indent([f"v_{k} = VX[{k}, i]" for k in ks], 8),
-        "P_TANGENT": _indent([f"VY[{k}, i] = v_{k} - e * ({hv(k)})" for k in ks], 8),
-        "P_UPDATE": _indent([f"Y[{k}, i] = x_{k} - e * g_{k}" for k in ks], 8),
+        "P_TANGENT": _indent([f"VY[{k}, i] = {jv[k]}" for k in ks], 8),
+        "P_UPDATE": _indent([f"Y[{k}, i] = {new[k]}" for k in ks], 8),
         # record variant (2-D indexing, not the hot path)
         "R_LOAD_X": _indent([f"x_{k} = X[{k}, i]" for k in ks], 12),
         "R_LOAD_V": _indent([f"v_{k} = V[{k}, i]" for k in ks], 16),
-        "R_TANGENT": _indent([f"V[{k}, i] = v_{k} - e * ({hv(k)})" for k in ks], 16),
+        "R_TANGENT": _indent([f"V[{k}, i] = {jv[k]}" for k in ks], 16),
         "R_STORE": _indent([f"X[{k}, i] = x_{k}" for k in ks], 12)
         + "\n"
         + _indent([f"HIST[row, {k}, i] = x_{k}" for k in ks], 12),
@@ -180,7 +199,7 @@ def _hot_loop_pieces(d: int) -> dict[str, str]:
         + "\n"
         + _indent([f"v_{k} = vinit[{k}]" for k in ks], 4),
         "C_TANGENT": _indent(tangent_local, 8),
-        "C_UPDATE": _indent([f"x_{k} = x_{k} - e * g_{k}" for k in ks], 8),
+        "C_UPDATE": _indent(in_place, 8),
         "C_NORM": " + ".join(f"w_{k} * w_{k}" for k in ks),
         "C_RESCALE": _indent([f"v_{k} = w_{k} * inv" for k in ks], 12),
         "C_RESTART": _indent([f"v_{k} = vinit[{k}]" for k in ks], 12),
@@ -195,16 +214,21 @@ def module_source(
     variables: Sequence[sp.Symbol],
     gradient: Sequence[sp.Expr],
     hessian: Sequence[Sequence[sp.Expr]],
+    optimizer: str = "gd",
 ) -> str:
-    """The complete source of the kernel module of one landscape (deterministic text)."""
+    """The complete source of the kernel module of one landscape and one single-state map
+    (``optimizer``, a name of :data:`theory.optimizers.MAPS`; deterministic text)."""
     d = len(variables)
     exprs = derivative_exprs(expr, gradient, hessian)
     docs = {"loss": "f(x).", "grad": "grad f(x), almost everywhere.",
             "grad_hess": "(grad f(x), upper triangle of the Hessian, row by row)."}
     functions = [_scalar_function(name, variables, exprs[name], docs[name]) for name in exprs]
     functions += [_safe_function(name, d, len(exprs[name])) for name in exprs]
-    comment = textwrap.indent(textwrap.fill(f"landscape {name!r}: f = {sp.sstr(expr)}", 96), "# ")
-    pieces = _hot_loop_pieces(d)
+    what = f"landscape {name!r}: f = {sp.sstr(expr)}"
+    if optimizer != "gd":
+        what = f"optimizer {optimizer!r}, {what}"
+    comment = textwrap.indent(textwrap.fill(what, 96), "# ")
+    pieces = _hot_loop_pieces(d, get_map(optimizer))
     text = "\n".join(
         [
             Template(HEADER).substitute(COMMENT=comment, **pieces),

@@ -29,7 +29,7 @@ from types import ModuleType
 import numba
 import sympy as sp
 
-from theory.dynamics import _elementary, _support, _template
+from theory.dynamics import _elementary, _settings, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
 from theory.files import atomic_write_text
@@ -87,6 +87,8 @@ class CompiledLandscape:
     #: the landscape whose derivatives were printed (its gradient/Hessian, in its variables,
     #: for the NumPy engine: :mod:`theory.dynamics._numpy_kernel`)
     landscape: Landscape | None = field(default=None, repr=False, compare=False)
+    #: the map the kernels iterate (a single-state name of theory.optimizers.MAPS)
+    optimizer: str = "gd"
 
     @property
     def run(self):
@@ -156,6 +158,8 @@ def import_generated(name: str, path: Path):
     """Import the generated kernel module at ``path`` as ``name`` (left out of
     ``sys.modules`` if executing it fails, so a retry starts clean)."""
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the generated kernel {str(path)!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -195,8 +199,10 @@ def _function_key(function) -> tuple | None:
     )
 
 
-def compile_landscape(function) -> CompiledLandscape:
-    """Generate, write and import the GD kernels of ``function`` (see :func:`as_landscape`).
+def compile_landscape(function, optimizer: str = "gd") -> CompiledLandscape:
+    """Generate, write and import the kernels of ``function`` (see :func:`as_landscape`)
+    iterating the map ``optimizer`` (GD by default; a single-state name of
+    :data:`theory.optimizers.MAPS`).
 
     Numba compiles lazily, at the first simulation; with the on-disk cache, only once per
     machine for a given function.  Within a process the result is remembered per function
@@ -204,8 +210,11 @@ def compile_landscape(function) -> CompiledLandscape:
     differentiating it and printing the kernels (~0.1 s per call).  Raises
     :class:`CompileError` when the landscape uses a function the printer cannot translate.
     """
+    from theory.optimizers._maps import get_map
+
+    optimizer = get_map(optimizer).name
     try:
-        keys = {_function_key(function)} - {None}
+        keys = {(optimizer, _function_key(function))} - {(optimizer, None)}
     except TypeError:  # an unhashable expression: no caching
         keys = set()
     with _LOCK:
@@ -213,14 +222,14 @@ def compile_landscape(function) -> CompiledLandscape:
             if key in _BY_FUNCTION:
                 return _BY_FUNCTION[key]
     landscape = as_landscape(function)
-    compiled = _compile(landscape)
+    compiled = _compile(landscape, optimizer)
     with _LOCK:
-        for key in keys | {_function_key(landscape)}:  # now with its derivatives
+        for key in keys | {(optimizer, _function_key(landscape))}:  # now with derivatives
             _BY_FUNCTION[key] = compiled
     return compiled
 
 
-def _compile(landscape) -> CompiledLandscape:
+def _compile(landscape, optimizer: str = "gd") -> CompiledLandscape:
     """compile_landscape without the per-function memo: the sympy work, then the module
     (shared by landscapes with the same derivatives, named after this one)."""
     gradient = landscape.gradient_exprs
@@ -236,6 +245,7 @@ def _compile(landscape) -> CompiledLandscape:
         variables=landscape.variables,
         gradient=gradient,
         hessian=hessian,
+        optimizer=optimizer,
     )
     # the key ignores the comment lines (the landscape's name): the same derivatives under
     # another name (f1 typed as an expression) share the compiled module
@@ -245,6 +255,7 @@ def _compile(landscape) -> CompiledLandscape:
         _module_text(_support.__file__),
         _module_text(_elementary.__file__),
         _module_text(_template.__file__),
+        _module_text(_settings.__file__),
         numba.__version__,
         sys.version.split()[0],
     )
@@ -266,6 +277,7 @@ def _compile(landscape) -> CompiledLandscape:
             path=path,
             module=module,
             landscape=landscape,
+            optimizer=optimizer,
         )
         _LOADED[key] = compiled
         return compiled

@@ -95,6 +95,9 @@ def check_scheduler(scheduler, *, device: str = "cpu", engine: str = "auto"
                 raise SchedulerError(
                     f"scheduler={scheduler!r}: in 'local:N', N must be a whole number of "
                     f"worker processes from 1 to {_MAX_LOCAL}")
+            from theory.limits import check_bound
+
+            check_bound("--scheduler local:N", int(n), name=f"scheduler={scheduler!r}: N")
             _import_distributed(scheduler)
             return "local", int(n)
         if not _ADDRESS.match(text):
@@ -122,12 +125,13 @@ def connected(scheduler) -> Iterator:
         return
     if kind == "local":
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        assert isinstance(value, int)
         yield from _local_cluster(distributed, scheduler, value, cpus)
         return
     try:
         client = distributed.Client(value, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
-        where = value if kind == "address" else value.scheduler_address
+        where = value if kind == "address" else getattr(value, "scheduler_address", value)
         raise SchedulerError(
             f"scheduler={scheduler!r}: no Dask scheduler answered at {where} within "
             f"{CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}: {exc}); is it running and "
@@ -264,6 +268,7 @@ def run_on_cluster(scheduler, compiled: CompiledLandscape, x0_grid: np.ndarray,
     ``done(k, points)`` is called after the k-th (0-based) chunk finished, in that order."""
     n_points = out["classes"].shape[0]
     size = options.chunk_size
+    assert size is not None  # resolved by simulate
     bounds = [(c, c * size, min(n_points, (c + 1) * size)) for c in range(-(-n_points // size))]
     finished = 0
     missing = []

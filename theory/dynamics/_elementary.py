@@ -45,6 +45,7 @@ Generated kernels call these as ``_el.log(x)`` etc. and must themselves be compi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from llvmlite import ir
@@ -74,7 +75,8 @@ SAFE_FASTMATH = frozenset({"contract", "arcp", "nsz", "afn"})
 #: the elementary functions a generated kernel may call (name -> function in this module).
 ELEMENTARY_NAMES = ("log", "log1p", "exp", "expm1", "sqrt", "tanh", "sinh", "cosh")
 
-_JIT = {"cache": True, "inline": "always", "error_model": "numpy", "fastmath": set(SAFE_FASTMATH)}
+_JIT: dict[str, Any] = {"cache": True, "inline": "always", "error_model": "numpy",
+                        "fastmath": set(SAFE_FASTMATH)}
 
 
 # --------------------------------------------------------------------------------------------

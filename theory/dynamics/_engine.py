@@ -119,6 +119,10 @@ def engine_run(compiled: CompiledLandscape, engine: str):
     from theory.dynamics._numpy_functions import numpy_functions
 
     landscape = compiled.landscape
+    assert landscape is not None  # the NumPy engine is chosen only with one
     functions = numpy_functions(compiled.key, landscape.variables, landscape.expr,
                                 landscape.gradient_exprs, landscape.hessian_exprs)
-    return partial(_numpy_kernel.run, functions)
+    from theory.dynamics._map_step import array_step
+
+    return partial(_numpy_kernel.run, functions,
+                   array_step(compiled.optimizer, compiled.dim, "numpy"))

@@ -125,16 +125,20 @@ def device_kernels(function, compiled: CompiledLandscape, device: str) -> Compil
         landscape = as_landscape(function)
         source, namespace = torch_functions(landscape)
         where = "cpu" if device == "torch-cpu" else device
-        fused = _fused_steps(landscape, device)
+        # the fused CUDA step prints GD's step; other maps run the PyTorch step
+        fused = _fused_steps(landscape, device) if compiled.optimizer == "gd" else None
         texts = [source.split("\n", 1)[1], torch.__version__]
+        if compiled.optimizer != "gd":  # GD keeps the keys it had before issue 19
+            texts.append(compiled.optimizer)
         if fused is not None:
             texts.append(fused.source)
         key = ("torch-fused-" if fused is not None else "torch-") + hashlib.sha256(
             "\0".join(texts).encode()).hexdigest()[:20]
-        kernel = TorchSweepKernel(compiled.dim, namespace, where, fused=fused)
+        kernel = TorchSweepKernel(compiled.dim, namespace, where, fused=fused,
+                                  optimizer=compiled.optimizer)
         module = SimpleNamespace(run=kernel.run, kernel=kernel, source=source,
                                  __name__=f"msl_torch_{key}")
-        cached = replace(compiled, key=key, module=module)
+        cached = replace(compiled, key=key, module=module)  # type: ignore[arg-type]
         with _LOCK:
             _KERNELS[cache_key] = cached
     if (cached.name, cached.expr, cached.variables) != (compiled.name, compiled.expr,

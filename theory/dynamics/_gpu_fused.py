@@ -185,7 +185,7 @@ class FusedSteps:
             # it runs a Python thread per CUDA thread, so no idle ones
             args = [t.numpy() for t in (X, V, E, HIST)]
             threads = min(THREADS, n)
-            self._steps[(n + threads - 1) // threads, threads](
+            self._steps[(n + threads - 1) // threads, threads](  # type: ignore[index]
                 *args, int(s0), int(s1), bool(keep), bool(lyap))
             return
         import torch
@@ -194,8 +194,8 @@ class FusedSteps:
         with cuda.gpus[self._device_index]:
             stream = cuda.external_stream(torch.cuda.current_stream(X.device).cuda_stream)
             args = [cuda.as_cuda_array(t) for t in (X, V, E, HIST)]
-            self._steps[blocks, THREADS, stream](*args, int(s0), int(s1), bool(keep),
-                                                 bool(lyap))
+            self._steps[blocks, THREADS, stream](  # type: ignore[index]
+                *args, int(s0), int(s1), bool(keep), bool(lyap))
 
 
 def _module(name: str, **attributes) -> ModuleType:

@@ -1,4 +1,5 @@
-"""The GPU sweep kernel: GD (4.1) on every orbit of a chunk at once, in PyTorch.
+"""The GPU sweep kernel: a single-state map (GD 4.1 by default) on every orbit of a chunk at
+once, in PyTorch (the map's step: :mod:`theory.dynamics._map_step`).
 
 :class:`TorchSweepKernel.run` has the signature and the semantics of the Numba kernel ``run``
 (:mod:`theory.dynamics._template`): the same event loop (schedule boundaries, history checks
@@ -26,11 +27,9 @@ import torch
 from theory.dynamics._gpu_classify import chaos_classes, classify, renormalise, sample_recurrence
 from theory.dynamics._support import (
     CONVERGED,
-    DIVERGED,
-    DIVERGED_MARK,
     PERIODIC,
-    UNDECIDED,
     history_window,
+    period_classes,
     segment_end,
 )
 
@@ -47,8 +46,14 @@ class TorchSweepKernel:
     """The sweep kernel of one landscape on one torch device (``namespace``: the generated
     ``loss``, ``grad``, ``grad_hess`` of :func:`theory.dynamics._gpu_source.torch_functions`)."""
 
-    def __init__(self, dim: int, namespace: dict, device, fused=None):
+    def __init__(self, dim: int, namespace: dict, device, fused=None, optimizer: str = "gd"):
+        from theory.dynamics._map_step import array_step
+
         self.dim = dim
+        #: the map's step and tangent step for tensors (:mod:`theory.dynamics._map_step`)
+        self.map = array_step(optimizer, dim, "torch")
+        #: its hyperparameters (set by run from the settings record)
+        self.params: tuple[float, ...] = ()
         self.device = torch.device(device)
         #: the fused CUDA step (:class:`theory.dynamics._gpu_fused.FusedSteps`) or None
         self.fused = fused
@@ -94,13 +99,13 @@ class TorchSweepKernel:
         return out
 
     def _apply(self, vals, X, V, E, lyap):
-        """(x - e grad f(x), v - e Hess f(x) v) from the derivative entries ``vals``."""
+        """(F(x), J v) of the map from the derivative entries ``vals`` (GD:
+        x - e grad f(x), v - e Hess f(x) v)."""
         d = self.dim
-        if d == 1:  # views, no stacking: the fewer tensor operations per step, the faster
-            Y = (X[:, 0] - E * vals[0])[:, None]
-            W = (V[:, 0] - E * (vals[1] * V[:, 0]))[:, None] if lyap else V
-            return Y, W
-        Y = torch.stack([X[:, k] - E * vals[k] for k in range(d)], 1)
+        xs = [X[:, k] for k in range(d)]
+        ys = self.map.step(xs, vals[:d], E, self.params)
+        # d = 1: views, no stacking (the fewer tensor operations per step, the faster)
+        Y = ys[0][:, None] if d == 1 else torch.stack(ys, 1)
         if not lyap:
             return Y, V
         hv = []
@@ -108,8 +113,9 @@ class TorchSweepKernel:
             s = vals[self._hess_index[(k, 0)]] * V[:, 0]
             for j in range(1, d):
                 s = s + vals[self._hess_index[(k, j)]] * V[:, j]
-            hv.append(V[:, k] - E * s)
-        return Y, torch.stack(hv, 1)
+            hv.append(s)
+        ws = self.map.tangent(xs, vals[:d], [V[:, k] for k in range(d)], hv, E, self.params)
+        return Y, (ws[0][:, None] if d == 1 else torch.stack(ws, 1))
 
     @staticmethod
     def _total(A):
@@ -158,12 +164,19 @@ class TorchSweepKernel:
         return total / (n - warm).to(_F64)
 
     # ------------------------------------------------------------------------ run
-    def run(self, X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol,
-            atol, bound, lyap, lyap_from, early_exit, chaos_threshold, cycle_steps, VINIT,
-            tail_from, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
-        """GD on the flat points start..stop-1 of ETA x X0 (the Numba ``run``; ``block`` is
-        ignored: the chunk is one block).  Fills the numpy output arrays in place."""
+    def run(self, X0, ETA, S, OUT) -> None:
+        """The map on the flat points S.start..S.stop-1 of ETA x X0 (the Numba
+        ``run(X0, ETA, S, OUT)``; ``S.block`` is ignored: the chunk is one block).  Fills the
+        numpy output arrays of ``OUT`` in place."""
         dev, d = self.device, self.dim
+        start, stop, steps, BOUNDS, FACTORS, H = (S.start, S.stop, S.steps, S.bounds,
+                                                  S.factors, S.history)
+        period_max, rtol, atol, bound = S.period_max, S.rtol, S.atol, S.bound
+        lyap, lyap_from, early_exit = bool(S.lyapunov), S.lyap_from, bool(S.early_exit)
+        chaos_threshold, cycle_steps, VINIT, tail_from = (S.chaos_threshold, S.cycle_steps,
+                                                          S.vinit, S.tail_from)
+        TAIL, LOSS = OUT.tail, OUT.loss
+        self.params = tuple(float(v) for v in S.params)
         start, stop, steps, H = int(start), int(stop), int(steps), int(H)
         lyap_from, tail_from, period_max = int(lyap_from), int(tail_from), int(period_max)
         bounds = [int(b) for b in BOUNDS]
@@ -247,8 +260,7 @@ class TorchSweepKernel:
                 if bool(done.any()):
                     sel = torch.nonzero(done).flatten()
                     p = period[sel]
-                    cls = torch.where(p == DIVERGED_MARK, DIVERGED,
-                                      torch.where(p == 1, CONVERGED, PERIODIC))
+                    cls = period_classes(p, torch.where)
                     nan = torch.full(sel.shape, math.nan, dtype=_F64, device=dev)
                     self._finish(S, HIST, out, sel, t, cls, p.clamp_min(0), nan, fin)
                     keep = ~done
@@ -258,9 +270,7 @@ class TorchSweepKernel:
         if S["X"].shape[0] > 0:
             m_div, m = history_window.py_func(steps, H, last_b)
             period = classify(HIST, steps, m_div, m, bound, period_max, rtol, atol)
-            cls = torch.where(period == DIVERGED_MARK, DIVERGED,
-                              torch.where(period == 1, CONVERGED, PERIODIC))
-            cls = torch.where(period == 0, UNDECIDED, cls)
+            cls = period_classes(period, torch.where)
             lam = torch.full(period.shape, math.nan, dtype=_F64, device=dev)
             if lyap:
                 window = steps - lyap_from
@@ -272,11 +282,11 @@ class TorchSweepKernel:
                 cls = torch.where(open_ & (lam_all > chaos_threshold), chaotic, cls)
             sel = torch.arange(period.shape[0], device=dev)
             self._finish(S, HIST, out, sel, steps, cls, period.clamp_min(0), lam, fin)
-        OUT_X[:] = out["x"].cpu().numpy()
-        OUT_CLASS[:] = out["cls"].cpu().numpy()
-        OUT_PERIOD[:] = out["period"].cpu().numpy()
-        OUT_LYAP[:] = out["lyap"].cpu().numpy()
-        OUT_STEP[:] = out["step"].cpu().numpy()
+        OUT.final_state[:] = out["x"].cpu().numpy()
+        OUT.classes[:] = out["cls"].cpu().numpy()
+        OUT.period[:] = out["period"].cpu().numpy()
+        OUT.lyapunov[:] = out["lyap"].cpu().numpy()
+        OUT.decided_step[:] = out["step"].cpu().numpy()
         if record_tail:
             TAIL[:] = out["tail"].cpu().numpy()
         if record_loss:

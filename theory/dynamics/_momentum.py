@@ -4,9 +4,10 @@
 :mod:`._momentum_template`) on a 1-D function from every x0 with every (eta, beta), and
 classifies each orbit of the 2-state (x_t, x_{t-1}) with GD's rules (converged / period p /
 chaotic / diverged / undecided / drifting; :mod:`._support`), with Lyapunov exponents of the 2-state
-map.  Settings come from :class:`~theory.dynamics.SimulationOptions` (schedules, tails and
-loss records are GD-only).  With beta = 0 the classes, periods, decision steps and final
-states are GD's (:func:`~theory.dynamics.simulate`) bit for bit.
+map.  Settings come from :class:`~theory.dynamics.SimulationOptions`, learning-rate
+schedules included (tails and loss records are for the single-state maps only).  With
+beta = 0 the classes, periods, decision steps and final states are GD's
+(:func:`~theory.dynamics.simulate`) bit for bit.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from string import Template
 import numpy as np
 
 from theory import validation
-from theory.dynamics import _elementary, _support
+from theory.dynamics import _elementary, _settings, _support
 from theory.dynamics._compile import (
     _source_hash,
     _write_once,
@@ -32,6 +33,7 @@ from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import class_counts
+from theory.dynamics._settings import KernelOutputs, kernel_settings
 from theory.dynamics._support import CLASS_NAMES
 from theory.errors import GridError
 from theory.validation import json_safe
@@ -41,6 +43,9 @@ __all__ = ["MOMENTUM_METHODS", "MomentumSweep", "momentum_kernel", "simulate_mom
 MOMENTUM_METHODS = ("momentum", "nesterov")
 _LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}
+#: the record's tail and loss (momentum sweeps record neither)
+_NO_TAIL = np.empty((0, 0, 2))
+_NO_LOSS = np.empty((0, 0))
 
 
 def momentum_kernel(compiled):
@@ -48,7 +53,8 @@ def momentum_kernel(compiled):
     gd_name = compiled.path.stem
     text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name)
     key = _source_hash(text, Path(_support.__file__).read_text(),
-                       Path(_elementary.__file__).read_text())
+                       Path(_elementary.__file__).read_text(),
+                       Path(_settings.__file__).read_text())
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -105,8 +111,10 @@ class MomentumSweep:
 
     def save(self, path) -> Path:
         """``.npz`` arrays plus the metadata as JSON inside (readable with numpy alone)."""
+        from theory.files import atomic_savez
+
         path = Path(path)
-        np.savez(path, eta=self.eta, beta=self.beta, x0=self.x0, final_state=self.final_state,
+        atomic_savez(path, eta=self.eta, beta=self.beta, x0=self.x0, final_state=self.final_state,
                  classes=self.classes, period=self.period, lyapunov=self.lyapunov,
                  decided_step=self.decided_step,
                  metadata=np.array(json.dumps(json_safe(self.metadata))))
@@ -132,8 +140,9 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
         raise GridError(f"options={options!r} must be a theory.dynamics.SimulationOptions")
     elif steps is not None:
         options = options.replace(steps=steps)
-    if options.keep_last or options.record_loss or options.schedule.boundaries:
-        raise GridError("momentum sweeps take no schedule, keep_last or record_loss (GD only)")
+    if options.keep_last or options.record_loss:
+        raise GridError("momentum sweeps take no keep_last or record_loss (single-state maps "
+                        "only)")
     if options.engine == "numpy":
         raise GridError("engine='numpy' is for GD sweeps (simulate); momentum sweeps are "
                         "compiled (engine='auto' or 'numba')")
@@ -154,17 +163,16 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     out_lyap = np.empty(n_points)
     out_step = np.empty(n_points, np.int32)
     chunk = opts.chunk_size
+    assert chunk is not None  # resolved above
     n_chunks = -(-n_points // chunk)
     with chunk_progress(progress, n_points, n_chunks, f"{method} {compiled.name}") as done:
         for c in range(n_chunks):
             start, stop = c * chunk, min(n_points, (c + 1) * chunk)
-            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", np.int64(start),
-                       np.int64(stop), np.int64(opts.steps), np.int64(opts.block),
-                       np.int64(opts.history), np.int64(opts.period_max), float(opts.rtol),
-                       float(opts.atol), float(opts.bound), bool(opts.lyapunov),
-                       np.int64(opts.transient), bool(opts.early_exit),
-                       float(opts.chaos_threshold), out_x[start:stop], out_class[start:stop],
-                       out_period[start:stop], out_lyap[start:stop], out_step[start:stop])
+            settings = kernel_settings(opts, 1, start, stop, 0)
+            outputs = KernelOutputs(out_x[start:stop], out_class[start:stop],
+                                    out_period[start:stop], out_lyap[start:stop],
+                                    out_step[start:stop], _NO_TAIL, _NO_LOSS)
+            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
             done(c, stop - start)
     shape = (n_eta, n_beta, n_x0)
     metadata = {"function": compiled.name, "expression": str(compiled.expr), "method": method,

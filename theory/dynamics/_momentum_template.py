@@ -42,7 +42,9 @@ from theory.dynamics._support import (
     STAT_LSQ,
     chaos_class,
     classify_block,
+    history_window,
     init_chaos_stats,
+    period_class,
     sample_recurrence,
     segment_end,
 )
@@ -193,7 +195,7 @@ def renormalise2(V, LSUM, STATS, n, length):
 
 
 @njit(**_JIT)
-def swap2(i, j, X, V, E, B, LSUM, STATS, IDX, HIST):
+def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
     """Exchange active points i and j of a block (2-state, 1-component history)."""
     if i == j:
         return
@@ -201,6 +203,7 @@ def swap2(i, j, X, V, E, B, LSUM, STATS, IDX, HIST):
         X[k, i], X[k, j] = X[k, j], X[k, i]
         V[k, i], V[k, j] = V[k, j], V[k, i]
     E[i], E[j] = E[j], E[i]
+    E0[i], E0[j] = E0[j], E0[i]
     B[i], B[j] = B[j], B[i]
     LSUM[i], LSUM[j] = LSUM[j], LSUM[i]
     for r in range(STATS.shape[0]):
@@ -244,11 +247,33 @@ def cycle_exponent(x, p_prev, e, b, period, nesterov):
 
 
 @njit(parallel=True, **_JIT)
-def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol, atol, bound,
-        lyap, lyap_from, early_exit, chaos_threshold, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP,
-        OUT_STEP):
-    """Momentum on the flat points start..stop-1 of ETA x BETA x X0
-    (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0)."""
+def run(X0, ETA, BETA, nesterov, S, OUT):
+    """Momentum on the flat points S.start..S.stop-1 of ETA x BETA x X0
+    (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0); S, OUT: the settings and output
+    records of theory.dynamics._settings (with the learning-rate schedule S.bounds,
+    S.factors as in the GD kernels; no tail or loss)."""
+    BOUNDS = S.bounds
+    FACTORS = S.factors
+    n_bounds = BOUNDS.shape[0]
+    last_b = BOUNDS[n_bounds - 1] if n_bounds > 0 else 0
+    start = S.start
+    stop = S.stop
+    steps = S.steps
+    block = S.block
+    H = S.history
+    period_max = S.period_max
+    rtol = S.rtol
+    atol = S.atol
+    bound = S.bound
+    lyap = S.lyapunov
+    lyap_from = S.lyap_from
+    early_exit = S.early_exit
+    chaos_threshold = S.chaos_threshold
+    OUT_X = OUT.final_state
+    OUT_CLASS = OUT.classes
+    OUT_PERIOD = OUT.period
+    OUT_LYAP = OUT.lyapunov
+    OUT_STEP = OUT.decided_step
     n_x0 = X0.shape[0]
     n_beta = BETA.shape[0]
     total = stop - start
@@ -259,6 +284,7 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
         X = np.empty((2, n))
         V = np.empty((2, n))
         E = np.empty(n)
+        E0 = np.empty(n)
         B = np.empty(n)
         LSUM = np.zeros(n)
         STATS = np.empty((6, n))  # chaos_class statistics of the 2-state (x_t, x_{t-1})
@@ -275,7 +301,8 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
         for i in range(n):
             gi = lo + i
             flat = start + gi
-            E[i] = ETA[flat // (n_beta * n_x0)]
+            E0[i] = ETA[flat // (n_beta * n_x0)]
+            E[i] = E0[i] * FACTORS[0]
             B[i] = BETA[(flat // n_x0) % n_beta]
             IDX[i] = gi
             X[0, i] = X0[flat % n_x0]
@@ -286,12 +313,18 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
             V[1, i] = 0.7071067811865476
             HIST[0, 0, i] = X[0, i]
         n_active = n
+        seg = 0
         t = np.int64(0)
         while t < steps and n_active > 0:
+            while seg < n_bounds and t >= BOUNDS[seg]:
+                seg += 1
+                for i in range(n_active):
+                    E[i] = E0[i] * FACTORS[seg]
             do_lyap = lyap and t >= lyap_from
             keep_hist = early_exit or t >= steps - H
-            t_next = segment_end(t, steps, steps, early_exit, H, do_lyap, lyap, lyap_from,
-                                 RENORM, False, 0, keep_hist)
+            t_next = segment_end(t, steps, BOUNDS[seg] if seg < n_bounds else steps,
+                                 early_exit, H, do_lyap, lyap, lyap_from, RENORM, False, 0,
+                                 keep_hist)
             if nesterov:
                 nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
                                keep_hist)
@@ -307,8 +340,9 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                 n_second += 0 if first else 1
             t = t_next
             if early_exit and t % H == 0 and t < steps:
-                m = min(H, t + 1)
-                classify_block(HIST, t, m, m, n_active, bound, period_max, rtol, atol, PERIOD)
+                m_div, m = history_window(t, H, last_b)
+                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
+                               PERIOD)
                 i = n_active - 1
                 while i >= 0:
                     per = PERIOD[i]
@@ -317,24 +351,21 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
                         OUT_STEP[gi] = t
                         OUT_X[gi, 0] = X[0, i]
                         OUT_X[gi, 1] = X[1, i]
-                        if per == DIVERGED_MARK:
-                            OUT_CLASS[gi] = DIVERGED
-                            OUT_PERIOD[gi] = 0
-                            OUT_LYAP[gi] = np.nan
-                        else:
-                            OUT_CLASS[gi] = CONVERGED if per == 1 else PERIODIC
-                            OUT_PERIOD[gi] = per
+                        OUT_CLASS[gi] = period_class(per)
+                        OUT_PERIOD[gi] = max(per, 0)
+                        OUT_LYAP[gi] = np.nan
+                        if per > 0:
                             # the state at time `steps` read off the cycle
                             a = t - ((t - steps) % per)
                             OUT_X[gi, 0] = HIST[a % H, 0, i]
                             OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
                             OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
                                                           nesterov)
-                        swap2(i, n_active - 1, X, V, E, B, LSUM, STATS, IDX, HIST)
+                        swap2(i, n_active - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
-        m = min(H, steps + 1)
-        classify_block(HIST, steps, m, m, n_active, bound, period_max, rtol, atol, PERIOD)
+        m_div, m = history_window(steps, H, last_b)
+        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
         for i in range(n_active):
             gi = IDX[i]
             per = PERIOD[i]
@@ -343,13 +374,10 @@ def run(X0, ETA, BETA, nesterov, start, stop, steps, block, H, period_max, rtol,
             OUT_X[gi, 1] = X[1, i]
             OUT_LYAP[gi] = np.nan
             OUT_PERIOD[gi] = max(per, 0)
-            if per == DIVERGED_MARK:
-                OUT_CLASS[gi] = DIVERGED
-            elif per > 0:
-                OUT_CLASS[gi] = CONVERGED if per == 1 else PERIODIC
+            OUT_CLASS[gi] = period_class(per)
+            if per > 0:
                 OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per, nesterov)
-            else:
-                OUT_CLASS[gi] = UNDECIDED
+            elif per == 0:
                 if lyap:
                     lam = LSUM[i] / (steps - lyap_from)
                     OUT_LYAP[gi] = lam

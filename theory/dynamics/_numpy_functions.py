@@ -64,7 +64,8 @@ def _namespace() -> dict:
             math_names[name] = getattr(np, name)
         else:  # erf, erfc, gamma, lgamma: element by element (rare in landscapes)
             math_names[name] = _vectorised(getattr(math, name))
-    math_names.update(asin=np.arcsin, acos=np.arccos, atan=np.arctan, atan2=np.arctan2,
+    math_names.update(asin=np.arcsin, acos=np.arccos, atan=np.arctan,  # type: ignore[call-overload]
+                      atan2=np.arctan2,
                       asinh=np.arcsinh, acosh=np.arccosh, atanh=np.arctanh)
     return {
         "np": np,

@@ -1,8 +1,9 @@
 """The GD sweep of the generated kernels, in whole-array NumPy: nothing to compile.
 
 :func:`run` takes the arguments of the generated ``run`` (:mod:`theory.dynamics._template`)
-and fills the same outputs by the same algorithm, for any landscape: the points of a call
-are cut into blocks; each GD step (4.1) updates all active points of a block with NumPy's
+and fills the same outputs by the same algorithm, for any landscape and single-state map
+(:mod:`._map_step`: the map's step printed for arrays): the points of a call
+are cut into blocks; each step (GD: 4.1) updates all active points of a block with NumPy's
 ufuncs on the landscape's derivatives (:mod:`._numpy_functions`); the steps run in the
 kernel's segments (schedule boundaries, history checks every ``H`` steps, renormalisations
 of the tangent vector every ``RENORM`` steps in the Lyapunov window, tail recording); a
@@ -25,18 +26,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.dynamics._map_step import ArrayStep
 from theory.dynamics._numpy_functions import NumpyFunctions
 from theory.dynamics._options import RENORM
+from theory.dynamics._settings import KernelOutputs, KernelSettings
 from theory.dynamics._support import (
     CONVERGED,
-    DIVERGED,
-    DIVERGED_MARK,
     PERIODIC,
-    UNDECIDED,
     chaos_class,
     classify_block,
     history_window,
     init_chaos_stats,
+    period_classes,
     renormalise,
     sample_recurrence,
     segment_end,
@@ -51,12 +52,13 @@ NUMPY_BLOCK = 16384
 
 def _hv(h: tuple, d: int, v: np.ndarray, k: int) -> np.ndarray:
     """Row k of Hess f(x) v, from the upper triangle ``h`` (row by row) and v (d, n)."""
-    total = None
+    total: np.ndarray | None = None
     for j in range(d):
         a, b = min(k, j), max(k, j)
         idx = a * d - a * (a - 1) // 2 + (b - a)
         term = h[idx] * v[j]
         total = term if total is None else total + term
+    assert total is not None  # d >= 1
     return total
 
 
@@ -95,8 +97,9 @@ class _Block:
         self.HIST = np.ascontiguousarray(self.HIST[:, :, mask])
 
 
-def _step(fn: NumpyFunctions, X, V, E, lyap: bool):
-    """One GD step of every point (and its tangent vector if ``lyap``): (X', V')."""
+def _step(fn: NumpyFunctions, mp: ArrayStep, X, V, E, lyap: bool, P: tuple):
+    """One step of the map ``mp`` for every point (and its tangent vector if ``lyap``):
+    (X', V')."""
     d = fn.dim
     xs = tuple(X)
     Y = np.empty_like(X)
@@ -104,12 +107,13 @@ def _step(fn: NumpyFunctions, X, V, E, lyap: bool):
     if lyap:
         values = fn.grad_hess(*xs)
         W = np.empty_like(V)
-        for k in range(d):
-            W[k] = V[k] - E * _hv(values[d:], d, V, k)
+        hv = [_hv(values[d:], d, V, k) for k in range(d)]
+        for k, w in enumerate(mp.tangent(xs, values[:d], tuple(V), hv, E, P)):
+            W[k] = w
     else:
         values = fn.grad(*xs)
-    for k in range(d):
-        Y[k] = X[k] - E * values[k]
+    for k, y in enumerate(mp.step(xs, values[:d], E, P)):
+        Y[k] = y
     # a new state (tangent) that is not finite although the old state is: the derivatives
     # hit a removable singularity; redo those points with the *_safe derivatives
     bad = ~np.isfinite(Y).all(axis=0)
@@ -123,18 +127,21 @@ def _step(fn: NumpyFunctions, X, V, E, lyap: bool):
             if lyap:
                 safe = fn.grad_hess_safe(*sub)
                 vb = V[:, bad]
-                for k in range(d):
-                    W[k, bad] = vb[k] - e * _hv(safe[d:], d, vb, k)
+                hv = [_hv(safe[d:], d, vb, k) for k in range(d)]
+                for k, w in enumerate(mp.tangent(sub, safe[:d], tuple(vb), hv, e, P)):
+                    W[k, bad] = w
             else:
                 safe = fn.grad_safe(*sub)
-            for k in range(d):
-                Y[k, bad] = sub[k] - e * safe[k]
+            for k, y in enumerate(mp.step(sub, safe[:d], e, P)):
+                Y[k, bad] = y
     return Y, W
 
 
-def _cycle_exponent(fn: NumpyFunctions, x, e, p: int, reps: int, vinit) -> np.ndarray:
+def _cycle_exponent(fn: NumpyFunctions, mp: ArrayStep, x, e, p: int, reps: int, S
+                    ) -> np.ndarray:
     """The kernel's ``cycle_exponent`` for points with the same period p: x (d, m)."""
     d = fn.dim
+    vinit, P = S.vinit, _params(S)
     x = [np.array(row) for row in x]
     v = [np.full(e.size, vinit[k]) for k in range(d)]
     total = np.zeros(e.size)
@@ -143,8 +150,9 @@ def _cycle_exponent(fn: NumpyFunctions, x, e, p: int, reps: int, vinit) -> np.nd
     for s in range(n):
         values = fn.grad_hess_safe(*x)
         vv = np.array(v)
-        w = [v[k] - e * _hv(values[d:], d, vv, k) for k in range(d)]
-        x = [x[k] - e * values[k] for k in range(d)]
+        hv = [_hv(values[d:], d, vv, k) for k in range(d)]
+        w = list(mp.tangent(x, values[:d], v, hv, e, P))
+        x = list(mp.step(x, values[:d], e, P))
         norm = np.sqrt(sum(wk * wk for wk in w))
         if s >= warm:
             total += np.log(norm)
@@ -154,18 +162,24 @@ def _cycle_exponent(fn: NumpyFunctions, x, e, p: int, reps: int, vinit) -> np.nd
     return total / (n - warm)
 
 
-def _finish(fn, blk: _Block, sel, t, cls, period, lam, steps, cycle_steps, VINIT, tail_from,
-            OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
+def _params(S: KernelSettings) -> tuple[float, ...]:
+    return tuple(float(v) for v in S.params)
+
+
+def _finish(fn, mp: ArrayStep, blk: _Block, sel, t, cls, period, lam, S: KernelSettings,
+            OUT: KernelOutputs) -> None:
     """The kernel's ``finish_point`` for the block's points ``sel`` (an index array), decided
     at time t with classes ``cls``, periods ``period`` and exponents ``lam``."""
     if sel.size == 0:
         return
+    steps, cycle_steps, tail_from = int(S.steps), int(S.cycle_steps), int(S.tail_from)
+    OUT_X, TAIL, LOSS = OUT.final_state, OUT.tail, OUT.loss
     d = fn.dim
     H = blk.HIST.shape[0] - 1
     gi = blk.idx[sel]
-    OUT_CLASS[gi] = cls
-    OUT_PERIOD[gi] = period
-    OUT_STEP[gi] = t
+    OUT.classes[gi] = cls
+    OUT.period[gi] = period
+    OUT.decided_step[gi] = t
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
     cyc = (cls == CONVERGED) | (cls == PERIODIC)
@@ -176,7 +190,7 @@ def _finish(fn, blk: _Block, sel, t, cls, period, lam, steps, cycle_steps, VINIT
         a = t - ((t - steps) % p)
         OUT_X[g] = blk.HIST[a % H][:, s].T
         reps = 1 if d == 1 else max(2, (cycle_steps + p - 1) // p)
-        OUT_LYAP[g] = _cycle_exponent(fn, blk.HIST[t % H][:, s], blk.E[s], p, reps, VINIT)
+        OUT.lyapunov[g] = _cycle_exponent(fn, mp, blk.HIST[t % H][:, s], blk.E[s], p, reps, S)
         if record_tail:
             taus = np.arange(max(t + 1, tail_from), steps + 1)
             if taus.size:
@@ -190,7 +204,7 @@ def _finish(fn, blk: _Block, sel, t, cls, period, lam, steps, cycle_steps, VINIT
     if rest.any():
         s, g = sel[rest], gi[rest]
         OUT_X[g] = blk.X[:, s].T
-        OUT_LYAP[g] = lam[rest]
+        OUT.lyapunov[g] = lam[rest]
         if record_tail:
             lo = max(t + 1, tail_from)
             if lo <= steps:
@@ -199,11 +213,17 @@ def _finish(fn, blk: _Block, sel, t, cls, period, lam, steps, cycle_steps, VINIT
             LOSS[g, t + 1:] = np.inf
 
 
-def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, rtol, atol,
-               bound, lyap, lyap_from, early_exit, chaos_threshold, cycle_steps, VINIT,
-               tail_from, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
+def _run_block(fn, mp: ArrayStep, X0, ETA, S: KernelSettings, gidx, OUT: KernelOutputs
+               ) -> None:
     """The body of the kernel's ``prange`` loop, for the block of flat points ``gidx``."""
-    blk = _Block(fn, X0, ETA, start, gidx, FACTORS[0], H, VINIT)
+    steps, H, lyap_from, tail_from = int(S.steps), int(S.history), int(S.lyap_from), \
+        int(S.tail_from)
+    BOUNDS, FACTORS, lyap, early_exit = S.bounds, S.factors, bool(S.lyapunov), \
+        bool(S.early_exit)
+    bound, period_max, rtol, atol = S.bound, int(S.period_max), S.rtol, S.atol
+    chaos_threshold, P = S.chaos_threshold, _params(S)
+    TAIL, LOSS = OUT.tail, OUT.loss
+    blk = _Block(fn, X0, ETA, int(S.start), gidx, FACTORS[0], H, S.vinit)
     n_bounds = BOUNDS.shape[0]
     last_b = int(BOUNDS[n_bounds - 1]) if n_bounds > 0 else 0
     record_tail = TAIL.shape[1] > 0
@@ -216,7 +236,6 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
     lyap_mid = lyap_from + (steps - lyap_from) // 2
     seg = 0
     t = 0
-    outputs = (OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
     while t < steps and blk.n > 0:
         while seg < n_bounds and t >= BOUNDS[seg]:
             seg += 1
@@ -230,7 +249,7 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
         # the kernel stores the iterates not kept in a sink row, never read: storing them in
         # the ring (overwritten during the last H steps, before any read) is the same
         for s in range(t, t_next):
-            blk.X, blk.V = _step(fn, blk.X, blk.V, blk.E, do_lyap)
+            blk.X, blk.V = _step(fn, mp, blk.X, blk.V, blk.E, do_lyap, P)
             blk.HIST[(s + 1) % H] = blk.X
             if recording:
                 if record_tail and s + 1 >= tail_from:
@@ -255,10 +274,9 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
             if done.any():
                 sel = np.flatnonzero(done)
                 p = period[sel]
-                cls = np.where(p == DIVERGED_MARK, DIVERGED,
-                               np.where(p == 1, CONVERGED, PERIODIC))
-                _finish(fn, blk, sel, t, cls, np.maximum(p, 0), np.full(sel.size, np.nan),
-                        steps, cycle_steps, VINIT, tail_from, *outputs)
+                cls = period_classes(p, np.where)
+                _finish(fn, mp, blk, sel, t, cls, np.maximum(p, 0),
+                        np.full(sel.size, np.nan), S, OUT)
                 blk.keep(~done)
     if blk.n == 0:
         return
@@ -266,11 +284,8 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
     period = np.empty(blk.n, np.int64)
     classify_block(blk.HIST, np.int64(steps), np.int64(m_div), np.int64(m), np.int64(blk.n),
                    float(bound), np.int64(period_max), float(rtol), float(atol), period)
-    cls = np.full(blk.n, UNDECIDED, np.int64)
+    cls = period_classes(period, np.where)
     lam = np.full(blk.n, np.nan)
-    cls[period == DIVERGED_MARK] = DIVERGED
-    cls[period == 1] = CONVERGED
-    cls[period > 1] = PERIODIC
     open_ = period == 0
     if lyap:
         window = steps - lyap_from
@@ -279,25 +294,20 @@ def _run_block(fn, X0, ETA, start, gidx, steps, BOUNDS, FACTORS, H, period_max, 
             cls[i] = chaos_class(blk.STATS, np.int64(i), float(blk.LSUM[i]), np.int64(window),
                                  np.int64(n_seg), np.int64(n_first), np.int64(n_second),
                                  float(chaos_threshold))
-    _finish(fn, blk, np.arange(blk.n), steps, cls, np.maximum(period, 0), lam, steps,
-            cycle_steps, VINIT, tail_from, *outputs)
+    _finish(fn, mp, blk, np.arange(blk.n), steps, cls, np.maximum(period, 0), lam, S, OUT)
 
 
-def run(fn: NumpyFunctions, X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H,
-        period_max, rtol, atol, bound, lyap, lyap_from, early_exit, chaos_threshold,
-        cycle_steps, VINIT, tail_from, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL,
-        LOSS) -> None:
-    """The generated kernel's ``run`` (same arguments after ``fn``, same outputs, indexed
-    by point - start), on NumPy.  ``block`` is ignored (a work layout that changes no
-    number): blocks of :data:`NUMPY_BLOCK` points, fewer when the history ring of a block
-    would exceed 64 MiB (never fewer than ``block``, the kernel's layout)."""
-    total = int(stop) - int(start)
-    steps, H, lyap_from, tail_from = int(steps), int(H), int(lyap_from), int(tail_from)
-    size = min(NUMPY_BLOCK, max(int(block), 2**23 // ((H + 1) * fn.dim)))
+def run(fn: NumpyFunctions, mp: ArrayStep, X0, ETA, S: KernelSettings, OUT: KernelOutputs
+        ) -> None:
+    """The generated kernel's ``run(X0, ETA, S, OUT)`` on NumPy, for the landscape's
+    derivatives ``fn`` and the map's array step ``mp`` (:mod:`._map_step`).
+    ``S.block`` is ignored (a work layout that changes no number): blocks of
+    :data:`NUMPY_BLOCK` points, fewer when the history ring of a block would exceed 64 MiB
+    (never fewer than ``S.block``, the kernel's layout)."""
+    total = int(S.stop) - int(S.start)
+    H = int(S.history)
+    size = min(NUMPY_BLOCK, max(int(S.block), 2**23 // ((H + 1) * fn.dim)))
     with np.errstate(all="ignore"):
         for lo in range(0, total, size):
             gidx = np.arange(lo, min(total, lo + size), dtype=np.int64)
-            _run_block(fn, X0, ETA, int(start), gidx, steps, BOUNDS, FACTORS, H,
-                       int(period_max), rtol, atol, bound, bool(lyap), lyap_from,
-                       bool(early_exit), chaos_threshold, int(cycle_steps), VINIT, tail_from,
-                       OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
+            _run_block(fn, mp, X0, ETA, S, gidx, OUT)

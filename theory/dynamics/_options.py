@@ -39,6 +39,12 @@ ENGINES = ("auto", "numba", "numpy")
 _CLASSES = ("converged", "periodic", "chaotic", "diverged", "undecided", "drifting")
 
 
+def _maps() -> dict:
+    from theory.optimizers._maps import MAPS
+
+    return MAPS
+
+
 def history_length(period_max: int) -> int:
     """Length H of the history ring buffer (a multiple of the renormalisation interval).
 
@@ -79,6 +85,10 @@ class SimulationOptions:
     early_exit : stop a point once its fate is known (off: every point runs all T steps).
     chunk_size : points per kernel call (progress and resume unit; default from the work).
     block : points per block (the inner loop of a step).
+    optimizer : the map iterated: ``"gd"`` (default) or another name of
+        :data:`theory.optimizers.MAPS` with a single-state step (momentum and SGD have sweeps
+        of their own); its hyperparameters in ``params`` (a mapping, kept as
+        ``(name, value)`` pairs in the map's order).
     engine : ``"auto"`` (default), ``"numba"`` (the function's compiled kernel) or
         ``"numpy"`` (whole-array NumPy, nothing to compile, ~10-30x slower): ``"auto"``
         runs small sweeps (points x steps <= 2e8 per function and process) of a function
@@ -102,9 +112,12 @@ class SimulationOptions:
     chunk_size: int | None = None
     block: int = DEFAULT_BLOCK
     engine: str = "auto"
+    optimizer: str = "gd"
+    params: tuple[tuple[str, float], ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         put = object.__setattr__
+        self._put_optimizer(put)
         steps = _whole("steps", self.steps, 1)
         if steps > 2**31 - 2:
             raise GridError(f"steps={steps} is too large (at most {2**31 - 2})")
@@ -144,6 +157,24 @@ class SimulationOptions:
         put(self, "engine", validation.choice("engine", self.engine, ENGINES, error=GridError))
         if self.chunk_size is not None:
             put(self, "chunk_size", _whole("chunk_size", self.chunk_size, 1))
+
+    def _put_optimizer(self, put) -> None:
+        from theory.optimizers._maps import get_map, hyper_values
+        from theory.optimizers._values import OptimizerError
+
+        try:
+            m = get_map(self.optimizer)
+            if not m.single_state:
+                raise OptimizerError(
+                    f"optimizer={self.optimizer!r} has a sweep of its own "
+                    "(simulate_momentum, simulate_sgd); simulate takes "
+                    + ", ".join(n for n, v in _maps().items() if v.single_state))
+            params = self.params
+            given = dict(params.items() if hasattr(params, "items") else params)
+            put(self, "params", hyper_values(m.name, given))
+        except OptimizerError as exc:
+            raise GridError(str(exc)) from None
+        put(self, "optimizer", m.name)
 
     # ------------------------------------------------------------------ derived
     @classmethod
@@ -200,4 +231,7 @@ class SimulationOptions:
             "early_exit": self.early_exit,
             "chunk_size": self.chunk_size,
             "classes": list(_CLASSES),
+            # GD sweeps keep the metadata (and store fingerprints) they had before issue 19
+            **({} if self.optimizer == "gd" else
+               {"optimizer": self.optimizer, "params": dict(self.params)}),
         }

@@ -257,9 +257,11 @@ def plot_bifurcation(
     component: int = 0,
     max_points: int = 400_000,
     seed: int = 0,
+    branches=None,
 ):
     """eta against the attractor: the last K iterates (``keep_last``; else the final states)
-    of every non-diverged orbit, coloured by class, with Section 4.1's theory over it."""
+    of every non-diverged orbit, coloured by class, with Section 4.1's theory over it;
+    ``branches`` (a :class:`theory.bifurcation.Cascade`): its continued cycles on top."""
     plt = _pyplot()
     from matplotlib.lines import Line2D
 
@@ -346,6 +348,10 @@ def plot_bifurcation(
                     label=r"$\pm x_\eta$, unstable ($(1-\eta f''(x_\eta))^2>1$)",
                 )
             )
+    if branches is not None:  # continued cycles, stable solid / unstable dashed (issue 21)
+        from theory.bifurcation import draw_branches
+
+        handles += draw_branches(ax, branches, colours=["k", "C4", "C6", "C8", "C9"], lw=1.0)
     ax.set_xlabel(r"learning rate $\eta$")
     ylabel = r"$x_t$" if result.dim == 1 else rf"$x_{{t,{component + 1}}}$"
     ax.set_ylabel(f"{ylabel} (attractor)")

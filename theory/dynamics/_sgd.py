@@ -71,6 +71,10 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
         raise GridError("x0 must be a non-empty grid of finite numbers")
     steps = validation.whole_number("steps", steps, minimum=1, error=GridError)
     replicas = validation.whole_number("replicas", replicas, minimum=2, error=GridError)
+    from theory.limits import check_bound
+
+    check_bound("--replicas", replicas, seconds_scale=eta_grid.size * x0_grid.size * steps,
+                name="replicas")
     window = steps // 2 if window is None else validation.whole_number(
         "window", window, minimum=1, maximum=steps, error=GridError)
     chunk = chunk_replicas or 4 * REPLICA_BLOCK
@@ -96,7 +100,7 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
                 for t in range(steps):
                     xi = np.concatenate([r.standard_normal(n) for r, n in zip(rngs, sizes,
                                                                                strict=True)])
-                    scale = optimizer.sigma
+                    scale: float | np.ndarray = optimizer.sigma
                     if noise == "interpolation":
                         scale = scale * np.sqrt(2 * np.maximum(f.f(x) - float(f.f(0.0)), 0.0))
                     elif noise == "label":

@@ -27,7 +27,8 @@ from theory.dynamics._memory import check_simulation_memory
 from theory.dynamics._options import CYCLE_STEPS, SimulationOptions, history_length
 from theory.dynamics._progress import chunk_progress
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._store import open_store
+from theory.dynamics._settings import kernel_outputs, kernel_settings
+from theory.dynamics._store import open_store, released_on_error
 from theory.dynamics._support import MIN_WINDOW
 from theory.errors import GridError
 
@@ -200,7 +201,7 @@ def simulate(
         eta_grid.size, 1, 1, steps=opts.steps, keep_last=0, record_loss=opts.record_loss,
         block=1, history=history_length(opts.period_max),
     )
-    compiled = compile_landscape(function)
+    compiled = compile_landscape(function, opts.optimizer)
     if device != "cpu":  # the PyTorch kernel, in larger chunks (unless chunk_size is given)
         compiled = device_kernels(function, compiled, device)
         if opts.chunk_size is None:
@@ -245,17 +246,20 @@ def simulate(
 
     fingerprint = _fingerprint(description, eta_grid, x0_grid)
     chunk_store = None
+    assert opts.chunk_size is not None  # resolved above
     if store is not None:
         chunk_store = open_store(store, fingerprint, description, out, opts.chunk_size,
                                  {"eta": eta_grid, "x0": x0_grid})
         if chunk_store.result_path.exists():
             finished = _load_finished(chunk_store.result_path, metadata, eta_grid, x0_grid)
             if finished is not None:
+                chunk_store.close()
                 return finished
 
-    chunk_size = opts.chunk_size
+    chunk_size: int = opts.chunk_size
     n_chunks = -(-n_points // chunk_size)
-    with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done:
+    with chunk_progress(progress, n_points, n_chunks, f"GD {compiled.name}") as done, \
+            released_on_error(chunk_store):
         if scheduler is not None:
             from theory.dynamics._distributed import run_on_cluster
 
@@ -293,11 +297,6 @@ def simulate(
     return result
 
 
-def _tangent_start(dim: int) -> np.ndarray:
-    vinit = 1.0 + 0.6180339887498949 * np.arange(dim, dtype=float)
-    return vinit / np.linalg.norm(vinit)
-
-
 def chunk_outputs(n_points: int, dim: int, options: SimulationOptions) -> dict:
     """Empty output arrays for ``n_points`` points (the kernel fills them)."""
     return {
@@ -322,36 +321,9 @@ def _run_chunk(compiled: CompiledLandscape, x0_grid: np.ndarray, eta_grid: np.nd
 
 def call_kernel(run, dim: int, x0_grid: np.ndarray, eta_grid: np.ndarray, start: int,
                 stop: int, options: SimulationOptions, chunk_out: dict) -> None:
-    """``run`` (a generated module's parallel kernel, or the NumPy engine's) on the flat
-    points [start, stop), writing into the chunk's own arrays ``chunk_out`` (``stop - start``
-    points each)."""
-    o = options
-    run(
-        x0_grid,
-        eta_grid,
-        np.int64(start),
-        np.int64(stop),
-        np.int64(o.steps),
-        np.asarray(o.schedule.boundaries, dtype=np.int64),
-        np.asarray(o.schedule.factors, dtype=np.float64),
-        np.int64(o.block),
-        np.int64(o.history),
-        np.int64(o.period_max),
-        float(o.rtol),
-        float(o.atol),
-        float(o.bound),
-        o.lyapunov,
-        np.int64(o.transient),
-        o.early_exit,
-        float(o.chaos_threshold),
-        np.int64(CYCLE_STEPS),
-        _tangent_start(dim),
-        np.int64(o.tail_from),
-        chunk_out["final_state"],
-        chunk_out["classes"],
-        chunk_out["period"],
-        chunk_out["lyapunov"],
-        chunk_out["decided_step"],
-        chunk_out["tail"],
-        chunk_out["loss"],
-    )
+    """``run`` (a generated module's parallel kernel, or the NumPy or PyTorch engine's) on
+    the flat points [start, stop), writing into the chunk's own arrays ``chunk_out``
+    (``stop - start`` points each): ``run(X0, ETA, S, OUT)`` with the settings record ``S``
+    and the output record ``OUT`` of :mod:`theory.dynamics._settings`."""
+    run(x0_grid, eta_grid, kernel_settings(options, dim, start, stop, CYCLE_STEPS),
+        kernel_outputs(chunk_out))

@@ -10,7 +10,9 @@ Layout of a store directory::
 Every file is written to a temporary name and renamed, so a chunk on disk is always
 complete; a chunk damaged anyway (a full disk, a bad copy) is redone, never trusted.
 A store that holds another sweep is refused (:class:`StoreMismatchError`) rather than
-mixed.  A store path ending in ``.zarr`` is a Zarr store instead
+mixed, and so is a store another live sweep is writing (a lock file, ``.msl-lock``, names
+the sweep's process; a lock of a killed process is taken over: :mod:`theory._locks`).
+A store path ending in ``.zarr`` is a Zarr store instead
 (:mod:`theory.dynamics._zarr_store`, same interface): :func:`open_store` chooses.
 """
 
@@ -24,14 +26,18 @@ import numpy as np
 
 from theory.dynamics._errors import StoreMismatchError
 from theory.files import (
+    FolderLockedError,
     atomic_savez,
     atomic_write_text,
+    is_msl_folder,
+    lock_folder,
     read_json_dict,
     read_npz,
     remove_stray_temporaries,
+    system_folder,
 )
 
-__all__ = ["ChunkStore", "open_store"]
+__all__ = ["ChunkStore", "lock_store", "open_store", "released_on_error"]
 
 #: name of the array, in every chunk, that holds the sweep's fingerprint
 _FINGERPRINT = "store_fingerprint"
@@ -49,9 +55,15 @@ class ChunkStore:
     def __init__(self, directory: str | os.PathLike, fingerprint: str, description: dict):
         self.directory = Path(directory)
         self.fingerprint = fingerprint
-        if self.directory.exists() and not self.directory.is_dir():
-            raise StoreMismatchError(f"store={str(self.directory)!r} exists and is not a directory")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = lock_store(self.directory)
+        try:
+            self._open(description)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, description: dict) -> None:
+        fingerprint = self.fingerprint
         remove_stray_temporaries(self.directory)
         manifest = self.directory / "manifest.json"
         held = read_json_dict(manifest, required=("fingerprint",))
@@ -90,8 +102,57 @@ class ChunkStore:
             self.fingerprint)})
 
     def remove_chunks(self) -> None:
+        """Delete the chunk files (the sweep is assembled) and give the store back."""
         for path in self.directory.glob("chunk_*.npz"):
             path.unlink(missing_ok=True)
+        self.close()
+
+    def close(self) -> None:
+        """Release the store's lock (another sweep may then open it)."""
+        self._lock.release()
+
+
+def lock_store(directory: Path):
+    """Create ``directory`` if needed and lock it for this sweep (:func:`theory.files.
+    lock_folder`): a system folder, a file, or a non-empty folder that holds no store
+    is refused, and a live sweep in it refuses this one (:class:`StoreMismatchError`)."""
+    where = repr(str(directory))
+    if directory.exists() and not directory.is_dir():
+        raise StoreMismatchError(f"store={where} exists and is not a directory")
+    if system_folder(directory) is not None:
+        raise StoreMismatchError(f"store={where} is the system folder "
+                                 f"{system_folder(directory)!r}; give a folder of its own")
+    if directory.is_dir() and any(directory.iterdir()) and not (
+            is_msl_folder(directory) or any(directory.glob("chunk_*.npz"))):
+        raise StoreMismatchError(
+            f"store={where} is a non-empty folder that holds no chunk store (no "
+            "manifest.json); give a new or empty folder, so that no file of yours is mixed "
+            "with the sweep's")
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        return lock_folder(directory, "store")
+    except FolderLockedError as exc:
+        raise StoreMismatchError(str(exc)) from None
+
+
+class _Closing:
+    """Releases a store's lock when the block it guards ends with an exception (an
+    interrupted sweep); a finished sweep releases it in ``remove_chunks``."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None and self.store is not None:
+            self.store.close()
+
+
+def released_on_error(store) -> _Closing:
+    """``with ..., released_on_error(store):`` (``store`` may be None)."""
+    return _Closing(store)
 
 
 def open_store(directory: str | os.PathLike, fingerprint: str, description: dict,

@@ -38,6 +38,7 @@ one point.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -70,6 +71,8 @@ __all__ = [
     "init_chaos_stats",
     "is_diverged",
     "lyapunov_lower_bound",
+    "period_class",
+    "period_classes",
     "periods_block",
     "renormalise",
     "sample_recurrence",
@@ -106,7 +109,26 @@ RETURN_MIN_SAMPLES = 4
 #: rows of the per-point chaos statistics (:func:`init_chaos_stats`)
 STAT_LSQ, STAT_INSIDE = 0, 1
 
-_JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
+_JIT: dict[str, Any] = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
+
+
+@njit(inline="always", **_JIT)
+def period_class(p):
+    """The class code of :func:`classify_block`'s answer ``p`` for one point (every event
+    loop's decoding): :data:`DIVERGED_MARK` -> diverged, 1 -> converged, p > 1 -> periodic,
+    0 (no period found) -> undecided."""
+    if p == DIVERGED_MARK:
+        return DIVERGED
+    if p == 1:
+        return CONVERGED
+    return PERIODIC if p > 1 else UNDECIDED
+
+
+def period_classes(period, where):
+    """:func:`period_class` of an array of answers, with the backend's ``where``
+    (``numpy.where`` or ``torch.where``)."""
+    return where(period == DIVERGED_MARK, DIVERGED,
+                 where(period == 1, CONVERGED, where(period > 1, PERIODIC, UNDECIDED)))
 
 
 @njit(**_JIT)

@@ -56,6 +56,7 @@ from theory.dynamics._support import (
     classify_block,
     history_window,
     init_chaos_stats,
+    period_class,
     sample_recurrence,
     renormalise,
     segment_end,
@@ -63,6 +64,9 @@ from theory.dynamics._support import (
 )
 
 D = $D
+#: the step's names (theory.optimizers._maps): square root and branch-free choice
+sqrt = math.sqrt
+select = _el.select
 #: at most this many steps between renormalisations of the tangent vector
 RENORM = 16
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
@@ -102,11 +106,11 @@ def loss_at(X, i):
 
 
 @njit(**_JIT)
-def repair_plain(X, Y, E, n, HIST, row):
+def repair_plain(X, Y, E, n, HIST, row, P):
     """Redo the step of every point whose new state is not finite although its old state
     is: the gradient hit a removable singularity (0/0, e.g. the gradient of f1(|x|) at x = 0
     in f3); grad_safe averages it at x -+ offset, like theory.Landscape.  A genuine
-    overflow stays non-finite (the mean is not finite either): divergence."""
+    overflow stays non-finite (the mean is not finite either): divergence."""$HYPER4
     for i in range(n):
         bad = False
         fin = True
@@ -117,15 +121,15 @@ def repair_plain(X, Y, E, n, HIST, row):
             continue
         e = E[i]
 $P_LOAD_X
-        $GS = grad_safe($XS)
+        $GS = grad_safe($XS)$PRE8
 $P_UPDATE
         for k in range(D):
             HIST[row, k, i] = Y[k, i]
 
 
 @njit(**_JIT)
-def repair_lyap(X, Y, VX, VY, E, n, HIST, row):
-    """repair_plain for steps that also propagate tangent vectors (state or tangent)."""
+def repair_lyap(X, Y, VX, VY, E, n, HIST, row, P):
+    """repair_plain for steps that also propagate tangent vectors (state or tangent)."""$HYPER4
     for i in range(n):
         bad = False
         fin = True
@@ -137,7 +141,7 @@ def repair_lyap(X, Y, VX, VY, E, n, HIST, row):
         e = E[i]
 $P_LOAD_X
 $P_LOAD_V
-        $GHS = grad_hess_safe($XS)
+        $GHS = grad_hess_safe($XS)$PRE8$TPRE8
 $P_TANGENT
 $P_UPDATE
         for k in range(D):
@@ -145,12 +149,12 @@ $P_UPDATE
 
 
 @njit(**_JIT)
-def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep):
+def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
     """GD steps s0..s1-1 on points 0..n-1 of a block (result in XA; XB is scratch).
 
     x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.
     """
-    H = HIST.shape[0] - 1
+    H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
     for s in range(s0, s1):
@@ -161,22 +165,23 @@ $ROW_VIEWS
         for i in range(n):
             e = E[i]
 $LOAD_X
-            $GS = grad($XS)
+            $GS = grad($XS)$PRE12
 $UPDATE_Y
 $STORE_Y
 $STORE_ROW
             bad += 1 if $NAN_Y else 0
         if bad > 0:
-            repair_plain(X, Y, E, n, HIST, row)
+            repair_plain(X, Y, E, n, HIST, row, P)
         X, Y = Y, X
     if (s1 - s0) % 2 == 1:
         XA[:, :n] = XB[:, :n]
 
 
 @njit(**_JIT)
-def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep):
-    """GD steps and tangent vectors v <- (I - e Hess f(x)) v (history as in steps_plain)."""
-    H = HIST.shape[0] - 1
+def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
+    """Steps and tangent vectors v <- J v (GD: J = I - e Hess f(x); history as in
+    steps_plain)."""
+    H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
     VX = VA
@@ -191,14 +196,14 @@ $ROW_VIEWS
             e = E[i]
 $LOAD_X
 $LOAD_V
-            $GHS = grad_hess($XS)
+            $GHS = grad_hess($XS)$PRE12$TPRE12
 $TANGENT
 $UPDATE_Y
 $STORE_Y
 $STORE_ROW
             bad += 1 if $NAN_YW else 0
         if bad > 0:
-            repair_lyap(X, Y, VX, VY, E, n, HIST, row)
+            repair_lyap(X, Y, VX, VY, E, n, HIST, row, P)
         X, Y = Y, X
         VX, VY = VY, VX
     if (s1 - s0) % 2 == 1:
@@ -207,10 +212,12 @@ $STORE_ROW
 
 
 @njit(**_JIT)
-def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, tail_from):
+def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S):
     """GD steps that also record the tail iterates (times >= tail_from) and/or the loss
     (not the hot path: in place, with the removable-singularity-safe derivatives)."""
-    H = HIST.shape[0] - 1
+    tail_from = S.tail_from
+    P = S.params
+    H = HIST.shape[0] - 1$HYPER4
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
     for s in range(s0, s1):
@@ -220,10 +227,10 @@ def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, tail_from):
 $R_LOAD_X
             if lyap:
 $R_LOAD_V
-                $GHS = grad_hess_safe($XS)
+                $GHS = grad_hess_safe($XS)$PRE16$TPRE16
 $R_TANGENT
             else:
-                $GS = grad_safe($XS)
+                $GS = grad_safe($XS)$PRE16
 $UPDATE
 $R_STORE
             gi = IDX[i]
@@ -234,18 +241,18 @@ $R_TAIL
 
 
 @njit(**_JIT)
-def cycle_exponent(x, e, p, reps, vinit):
+def cycle_exponent(x, e, p, reps, vinit, P):
     """Largest Lyapunov exponent of the p-cycle through x under x <- x - e grad f(x).
 
     Propagates a tangent vector p * reps steps along the cycle and averages log growth over
     the second half (d = 1: reps = 1 gives exactly (1/p) sum_j log|1 - e f''(x_j)|).
-    """
+    """$HYPER4
 $C_LOAD
     total = 0.0
     n = p * reps
     warm = p * (reps // 2)
     for s in range(n):
-        $GHS = grad_hess_safe($XS)
+        $GHS = grad_hess_safe($XS)$PRE8$TPRE8
 $C_TANGENT
 $C_UPDATE
         norm = math.sqrt($C_NORM)
@@ -262,28 +269,32 @@ $C_RESTART
 DRIVER = '''
 
 @njit(**_JIT)
-def finish_point(i, t, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, IDX, HIST,
-                 OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
+def finish_point(i, t, cls, p, lam, S, X, E, IDX, HIST, OUT):
     """Write the outputs of point i of a block, decided at time t (t < steps: early exit).
 
     Converged/periodic points: the state at time `steps` and the missing tail/loss entries
     are read off the cycle (x_tau = x_{t - ((t - tau) mod p)}); diverged points keep their
     last iterate and get loss +inf after t.
     """
+    steps = S.steps
+    tail_from = S.tail_from
+    OUT_X = OUT.final_state
+    TAIL = OUT.tail
+    LOSS = OUT.loss
     H = HIST.shape[0] - 1
     gi = IDX[i]
-    OUT_CLASS[gi] = cls
-    OUT_PERIOD[gi] = p
-    OUT_STEP[gi] = t
+    OUT.classes[gi] = cls
+    OUT.period[gi] = p
+    OUT.decided_step[gi] = t
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
     if cls == CONVERGED or cls == PERIODIC:
         a = t - ((t - steps) % p)
         for k in range(D):
             OUT_X[gi, k] = HIST[a % H, k, i]
-        r = 1 if D == 1 else max(2, (cycle_steps + p - 1) // p)
+        r = 1 if D == 1 else max(2, (S.cycle_steps + p - 1) // p)
         # x_t as a view of the history (no allocation per point)
-        OUT_LYAP[gi] = cycle_exponent(HIST[t % H, :, i], E[i], p, r, VINIT)
+        OUT.lyapunov[gi] = cycle_exponent(HIST[t % H, :, i], E[i], p, r, S.vinit, S.params)
         if record_tail:
             for tau in range(max(t + 1, tail_from), steps + 1):
                 a = t - ((t - tau) % p)
@@ -295,7 +306,7 @@ def finish_point(i, t, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, 
     else:
         for k in range(D):
             OUT_X[gi, k] = X[k, i]
-        OUT_LYAP[gi] = lam
+        OUT.lyapunov[gi] = lam
         if record_tail:
             for tau in range(max(t + 1, tail_from), steps + 1):
                 for k in range(D):
@@ -306,15 +317,30 @@ def finish_point(i, t, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, 
 
 
 @njit(parallel=True, **_JIT)
-def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol, atol,
-        bound, lyap, lyap_from, early_exit, chaos_threshold, cycle_steps, VINIT, tail_from,
-        OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS):
-    """GD on the flat points start..stop-1 of the grid ETA x X0 (point = i_eta * n_x0 + i_x0).
+def run(X0, ETA, S, OUT):
+    """The map on the flat points S.start..S.stop-1 of the grid ETA x X0 (point =
+    i_eta * n_x0 + i_x0); S: the settings record, OUT: the output record
+    (theory.dynamics._settings).
 
     Outputs (indexed by point - start): final state, class code, period, Lyapunov exponent,
-    step at which the fate was decided; TAIL (points, K, d) holds x_tail_from..x_steps and
-    LOSS (points, steps + 1) holds f(x_t), when their second axis is not empty.
+    step at which the fate was decided; OUT.tail (points, K, d) holds x_tail_from..x_steps
+    and OUT.loss (points, steps + 1) holds f(x_t), when their second axis is not empty.
     """
+    start = S.start
+    stop = S.stop
+    steps = S.steps
+    BOUNDS = S.bounds
+    FACTORS = S.factors
+    block = S.block
+    H = S.history
+    lyap = S.lyapunov
+    lyap_from = S.lyap_from
+    early_exit = S.early_exit
+    VINIT = S.vinit
+    tail_from = S.tail_from
+    P = S.params
+    TAIL = OUT.tail
+    LOSS = OUT.loss
     n_x0 = X0.shape[0]
     total = stop - start
     nblocks = (total + block - 1) // block
@@ -371,12 +397,11 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
                                  early_exit, H, do_lyap, lyap, lyap_from, RENORM,
                                  record_tail, tail_from, keep_hist)
             if recording:
-                steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap,
-                             tail_from)
+                steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap, S)
             elif do_lyap:
-                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist)
+                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
             else:
-                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist)
+                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
             if do_lyap:
                 renormalise(V, LSUM, STATS, n_active, t_next - t)
                 n_seg += 1
@@ -387,39 +412,31 @@ def run(X0, ETA, start, stop, steps, BOUNDS, FACTORS, block, H, period_max, rtol
             t = t_next
             if early_exit and t % H == 0 and t < steps:
                 m_div, m = history_window(t, H, last_b)
-                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
-                               PERIOD)
+                classify_block(HIST, t, m_div, m, n_active, S.bound, S.period_max, S.rtol,
+                               S.atol, PERIOD)
                 # downwards: a swap only moves the point at n_active - 1 (already looked at)
                 # into slot i, so PERIOD[j] still belongs to the point in slot j for j < i
                 i = n_active - 1
                 while i >= 0:
                     p = PERIOD[i]
                     if p != 0:
-                        cls = DIVERGED
-                        if p != DIVERGED_MARK:
-                            cls = CONVERGED if p == 1 else PERIODIC
-                        finish_point(i, t, cls, max(p, 0), np.nan, steps, cycle_steps, VINIT,
-                                     tail_from, X, E, IDX, HIST, OUT_X, OUT_CLASS, OUT_PERIOD,
-                                     OUT_LYAP, OUT_STEP, TAIL, LOSS)
+                        cls = period_class(p)
+                        finish_point(i, t, cls, max(p, 0), np.nan, S, X, E, IDX, HIST, OUT)
                         swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
                         n_active -= 1
                     i -= 1
         m_div, m = history_window(steps, H, last_b)
-        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
+        classify_block(HIST, steps, m_div, m, n_active, S.bound, S.period_max, S.rtol, S.atol,
+                       PERIOD)
         for i in range(n_active):
-            cls = UNDECIDED
             p = PERIOD[i]
+            cls = period_class(p)
+            p = max(p, 0)
             lam = np.nan
-            if p == DIVERGED_MARK:
-                cls = DIVERGED
-                p = 0
-            elif p > 0:
-                cls = CONVERGED if p == 1 else PERIODIC
-            elif lyap:
+            if cls == UNDECIDED and lyap:
                 lam = LSUM[i] / (steps - lyap_from)
-                if lam > chaos_threshold:  # chaotic only if recurrent and significant
+                if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
                     cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
-                                      n_second, chaos_threshold)
-            finish_point(i, steps, cls, p, lam, steps, cycle_steps, VINIT, tail_from, X, E, IDX,
-                         HIST, OUT_X, OUT_CLASS, OUT_PERIOD, OUT_LYAP, OUT_STEP, TAIL, LOSS)
+                                      n_second, S.chaos_threshold)
+            finish_point(i, steps, cls, p, lam, S, X, E, IDX, HIST, OUT)
 '''

@@ -12,7 +12,9 @@ request) and ``claims(data)`` (the paper's statements next to the measurements, 
 * :mod:`~theory.figures.momentum_phase` -- heavy-ball and Nesterov phase diagrams over
   (eta, beta) on f1 with the derived threshold and period-2 curves (issue 13);
 * :mod:`~theory.figures.remark_4_2` -- SGD's noise-driven drift against Remark 4.2's formula;
-* :mod:`~theory.figures.remark_4_1` -- GD vs SGD on the Fig. 4.2 valley (Remark 4.1).
+* :mod:`~theory.figures.remark_4_1` -- GD vs SGD on the Fig. 4.2 valley (Remark 4.1);
+* :mod:`~theory.figures.bifurcation` -- beyond the paper: the flip at 2/f''(x*) for any
+  minimum, the continued cascade and the onset of chaos (issue 21).
 
 Figure modules are imported on first use (``theory.figures.fig_4_1``), so the claim types
 stay light for the other packages' figures.
@@ -22,8 +24,8 @@ import importlib
 
 from theory.figures._claims import Claim, ClaimError, Verdict
 
-_FIGURES = ("fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "momentum_phase", "phase_diagrams",
-            "remark_4_1", "remark_4_2")
+_FIGURES = ("bifurcation", "fig_4_1", "fig_4_2", "fig_5_1", "fig_6_1", "momentum_cycles",
+            "momentum_phase", "phase_diagrams", "remark_4_1", "remark_4_2")
 
 __all__ = ["Claim", "ClaimError", "Verdict", *_FIGURES]
 

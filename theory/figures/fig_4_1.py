@@ -162,7 +162,7 @@ def claims(panels: Sequence[Panel]) -> list[Claim]:
                     source, "GD converges to the minimum (eta below the threshold 2/f''(0))",
                     f"|x| <= {high:.2g} over the second half of the stretch",
                     holds=high < 1e-10, criterion="max |x| < 1e-10", numbers=numbers))
-            elif phase.stable:
+            elif phase.stable and phase.x_eta is not None:
                 gap = max(abs(low - phase.x_eta), abs(high - phase.x_eta)) / phase.x_eta
                 out.append(Claim.tested(
                     source, f"GD settles on the period-2 orbit +-x_eta = {phase.x_eta:.6g} "

@@ -50,9 +50,9 @@ def _optimizer(method: str, beta: float):
 def compute(etas=(0.5, 8.0, 76), betas=(0.0, 0.9, 10), x0=(-3.0, 3.0, 14), steps: int = 4000,
             methods=("momentum", "nesterov")) -> MomentumPhase:
     f = catalog.get("f1")
-    eta = np.linspace(*etas[:2], int(etas[2]))
-    beta = np.linspace(*betas[:2], int(betas[2]))
-    x = np.union1d(np.linspace(*x0[:2], int(x0[2])), [-0.1, 0.1])
+    eta = np.linspace(etas[0], etas[1], int(etas[2]))
+    beta = np.linspace(betas[0], betas[1], int(betas[2]))
+    x = np.union1d(np.linspace(x0[0], x0[1], int(x0[2])), [-0.1, 0.1])
     x = x[x != 0]
     small = np.abs(x) <= 0.1
     spacing = eta[1] - eta[0]

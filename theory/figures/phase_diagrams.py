@@ -21,10 +21,15 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from theory import catalog
+
+if TYPE_CHECKING:
+    from theory.dynamics import SimulationResult
+    from theory.subquadratic import Subquadratic
 from theory.figures._claims import Claim
 
 
@@ -48,8 +53,8 @@ SWEEPS = (
 @dataclass(frozen=True)
 class Diagram:
     sweep: Sweep
-    function: object  # the catalog's Subquadratic
-    result: object    # theory.dynamics.SimulationResult
+    function: Subquadratic  # the catalog's function
+    result: SimulationResult
 
     @property
     def threshold(self) -> float:

@@ -29,16 +29,17 @@ from theory.errors import MslValueError
 __all__ = [
     "GD",
     "NOISE_MODELS",
-    "OPTIMIZER_NAMES",
     "SGD",
+    "VALUE_OPTIMIZERS",
     "HeavyBall",
     "Nesterov",
     "OptimizerError",
     "make_optimizer",
 ]
 
-#: the names the CLI takes for ``--optimizer``
-OPTIMIZER_NAMES = ("gd", "momentum", "nesterov", "sgd")
+#: the optimizers with a value object here (the whole vocabulary, with the single-state maps
+#: that need none: theory.optimizers.MAPS)
+VALUE_OPTIMIZERS = ("gd", "momentum", "nesterov", "sgd")
 #: the noise models of :class:`SGD`
 NOISE_MODELS = ("additive", "interpolation", "label")
 
@@ -137,13 +138,13 @@ class SGD:
 
 def make_optimizer(name: str = "gd", *, beta=None, sigma=None, seed: int = 0,
                    noise: str = "additive", data=()):
-    """The optimizer called ``name`` (one of :data:`OPTIMIZER_NAMES`), as the CLI builds it.
+    """The optimizer called ``name`` (one of :data:`VALUE_OPTIMIZERS`), as the CLI builds it.
 
     ``beta`` (required) belongs to momentum/nesterov, ``sigma`` (required) to sgd; giving
     one to an optimizer that has no such parameter is an error, not silently ignored.
     """
-    if name not in OPTIMIZER_NAMES:
-        raise OptimizerError(f"optimizer={name!r} is not one of {', '.join(OPTIMIZER_NAMES)}")
+    if name not in VALUE_OPTIMIZERS:
+        raise OptimizerError(f"optimizer={name!r} is not one of {', '.join(VALUE_OPTIMIZERS)}")
     if name != "sgd" and sigma is not None:
         raise OptimizerError(
             f"sigma={sigma!r} was given with the deterministic optimizer {name!r}; the noise "

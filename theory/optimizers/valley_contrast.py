@@ -76,20 +76,23 @@ def run_on_valley(valley, optimizer, *, eta: float, x0, steps: int, replicas: in
     if isinstance(optimizer, GD):
         replicas = 1
     late_from = steps - max(1, round(late_fraction * steps))
-    finals, lates, across = [], [], []
+    finals: list[np.ndarray] = []
+    lates: list[np.ndarray] = []
+    across: list[np.ndarray] = []
     for start in range(0, replicas, REPLICA_BLOCK):
         block = min(REPLICA_BLOCK, replicas - start)
         rng = None
-        if isinstance(optimizer, SGD):
+        sgd = optimizer if isinstance(optimizer, SGD) else None
+        if sgd is not None:
             stream = np.random.SeedSequence(optimizer.seed, spawn_key=(start // REPLICA_BLOCK,))
             rng = np.random.default_rng(stream)
         theta = np.tile(x0, (block, 1))
         marker = theta[:, 0].copy()
         for t in range(steps):
             step = eta * landscape.gradient(theta)
-            if rng is not None:
-                scale = optimizer.sigma * eta * rng.standard_normal(block)
-                if optimizer.noise == "interpolation":
+            if rng is not None and sgd is not None:
+                scale = sgd.sigma * eta * rng.standard_normal(block)
+                if sgd.noise == "interpolation":
                     scale *= np.sqrt(2 * np.maximum(landscape.value(theta), 0.0))
                 step[:, -1] += scale
             theta = theta - step
@@ -99,9 +102,8 @@ def run_on_valley(valley, optimizer, *, eta: float, x0, steps: int, replicas: in
         lates.append(theta[:, 0] - marker)
         across.append(np.abs(theta[:, -1]))
         last = theta
-    finals, lates = np.concatenate(finals), np.concatenate(lates)
-    x_final, x_se = _mean_se(finals)
-    late, late_se = _mean_se(lates)
+    x_final, x_se = _mean_se(np.concatenate(finals))
+    late, late_se = _mean_se(np.concatenate(lates))
     flat = float(np.mean(valley.flatness(last[:, :-1])))
     return ValleyRun(label or optimizer.name, optimizer.name, float(getattr(optimizer, "sigma", 0)),
                      getattr(optimizer, "noise", ""), float(eta), replicas, steps, x_final, x_se,

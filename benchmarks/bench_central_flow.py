@@ -1,0 +1,135 @@
+"""The central flow against GD on the digits MLP of ``msl eos`` (issue 23).
+
+The default problem of ``msl eos`` (scikit-learn digits, 1,000 standardised examples, tanh
+MLP 2 x 64, MSE, float32; 8,970 parameters) at eta = 0.3: GD's sharpness reaches 2/eta
+near step 300 and then stays at the edge of stability.  ``empirical.run_central_flow``
+runs GD and its central flow (Cohen et al. 2024) from the same seeded initialisation; the
+criteria of the issue are measured from GD's first step at the edge on:
+
+* weights: ||w_GD - w_CF|| / ||w_GD - w_0|| <= 10%;
+* loss: |predicted - MA10(GD)| / MA10(GD) <= 5% (MA10: GD's trailing 10-step mean).
+
+Writes ``benchmarks/results/central_flow.json`` and ``.md`` (atomically) and the figure
+``docs/figures/empirical/central_flow.png``.  Usage::
+
+    python benchmarks/bench_central_flow.py               # 700 steps; see the .md for the time
+    python benchmarks/bench_central_flow.py --steps 400   # the start of the edge only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))  # the checkout's packages, however they are installed
+
+from empirical import (  # noqa: E402
+    CentralFlowSettings,
+    ProblemSpec,
+    build_problem,
+    plot_central_flow,
+    run_central_flow,
+)
+from theory.files import atomic_write_text  # noqa: E402
+from theory.validation import json_safe  # noqa: E402
+
+LR = 0.3
+WEIGHT_LIMIT = 0.10
+LOSS_LIMIT = 0.05
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=700)
+    parser.add_argument("--n-train", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument("--figure", type=Path,
+                        default=ROOT.parent / "docs" / "figures" / "empirical" / "central_flow")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    problem = build_problem(ProblemSpec(n_train=args.n_train))
+    start = time.perf_counter()
+    result = run_central_flow(problem.loss, problem.theta0, LR, args.steps,
+                              CentralFlowSettings())
+    seconds = time.perf_counter() - start
+    summary = result.summary()
+    summary.update(loss_statistics(result, summary["from_step"]))
+    passed = (summary["eos_step"] is not None and summary["max_distance"] <= WEIGHT_LIMIT
+              and summary["max_predicted_loss_error"] <= LOSS_LIMIT)
+    report = {
+        "problem": "msl eos default (digits, 1,000 examples, tanh MLP 2 x 64, MSE, float32)"
+                   if args.n_train == 1000 else f"digits, {args.n_train} examples",
+        "dim": problem.loss.dim, "lr": LR, "steps": args.steps, "seconds": round(seconds, 1),
+        "threads": args.threads, "load_start": load_start,
+        "load_end": [round(x, 2) for x in os.getloadavg()],
+        "machine": platform.processor() or platform.machine(),
+        "limits": {"weights": WEIGHT_LIMIT, "loss": LOSS_LIMIT}, "passed": passed,
+        **summary,
+        "series": {k: result.tables()["flow"][k][:: max(1, args.steps // 100)]
+                   for k in ("step", "gd_loss_average", "cf_predicted_loss", "cf_sharpness",
+                             "cf_sigma2", "distance")},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / "central_flow.json",
+                      json.dumps(json_safe(report), indent=1, allow_nan=False) + "\n")
+    lines = [
+        "# Central flow against GD on the digits MLP (benchmarks/bench_central_flow.py)",
+        "",
+        f"Problem: {report['problem']}; {report['dim']} parameters; eta = {LR}; "
+        f"{args.steps} steps; {seconds:.0f} s on {args.threads} thread(s), load "
+        f"{load_start} at start, {report['load_end']} at the end.",
+        "",
+        "| quantity | measured | limit |",
+        "| --- | --- | --- |",
+        f"| GD's first step with sharpness >= 2/eta | {summary['eos_step']} | |",
+        f"| max ||w_GD - w_CF|| / ||w_GD - w_0|| from there | "
+        f"{_fmt(summary['max_distance'])} | {WEIGHT_LIMIT} |",
+        f"| max |predicted loss / MA10(GD loss) - 1| from there | "
+        f"{_fmt(summary['max_predicted_loss_error'])} | {LOSS_LIMIT} |",
+        f"| max central-flow sharpness x eta/2 | {_fmt(summary['max_cf_sharpness_ratio'])} | |",
+        f"| final tr(Sigma) | {_fmt(summary['final_sigma2'])} | |",
+        f"| median |predicted / MA10 - 1| from there | "
+        f"{_fmt(summary['median_predicted_loss_error'])} | |",
+        f"| fraction of steps within 5% / 10% | {_fmt(summary['within_5'])} / "
+        f"{_fmt(summary['within_10'])} | |",
+        f"| mean predicted loss / mean GD loss - 1 over the edge | "
+        f"{_fmt(summary['mean_loss_gap'])} | |",
+        "",
+        f"Verdict: {'PASS' if passed else 'FAIL'}.",
+        "",
+    ]
+    atomic_write_text(args.out / "central_flow.md", "\n".join(lines))
+    plot_central_flow(result, args.figure)
+    print("\n".join(lines))
+    return 0 if passed else 1
+
+
+def loss_statistics(result, start: int) -> dict:
+    """Beyond the maximum: the median error, the fractions within 5% and 10%, and the gap
+    between the two losses averaged over the whole edge-of-stability phase."""
+    window = result.steps >= max(start, result.settings.average_window)
+    error = result.cf_predicted_loss[window] / result.gd_loss_average[window] - 1
+    return {"median_predicted_loss_error": float(np.median(np.abs(error))),
+            "within_5": float(np.mean(np.abs(error) <= 0.05)),
+            "within_10": float(np.mean(np.abs(error) <= 0.10)),
+            "mean_loss_gap": float(result.cf_predicted_loss[window].mean()
+                                   / result.gd_loss[window].mean() - 1)}
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,288 @@
+"""The central flow of GD on a network (Cohen, Damian, Talwalkar, Kolter & Lee, 2024).
+
+With time counted in GD steps, the central flow is
+
+    dw/dt = -eta [grad L(w) + 1/2 sum_i X_i grad lambda_i(w)],
+
+X_i >= 0 the oscillation variance along the i-th critical Hessian eigenvector, chosen so
+that no critical eigenvalue exceeds 2/eta: the complementarity problem of
+:func:`theory.central_flow.solve_lcp` on the linearised gaps one substep ahead (as in the
+authors' code: ``substeps`` Euler substeps per step).  Its predicted time average of GD's
+loss is L(w) + 1/2 sum_i X_i lambda_i (= L + tr(Sigma)/eta on the edge).
+
+With ``momentum`` beta (torch.optim.SGD's heavy ball) the same flow moves at the momentum
+sum's rate eta/(1 - beta) and holds the critical eigenvalues at SharpnessMonitor's
+threshold (2 + 2 beta)/eta: the heavy-ball rule of ``theory.central_flow``.
+
+Eigenpairs come from warm-started Lanczos (:func:`empirical.lanczos`): every eigenvalue
+above ``track`` x 2/eta (the authors' 1.5/eta) is tracked, plus one more to see the next
+one coming; grad lambda_i by double backward (:mod:`empirical._third`).  GD runs beside it
+on the same objective, and :class:`CentralFlowResult` holds both series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from empirical._eigen import lanczos
+from empirical._objective import Objective
+from empirical._third import check_supported, gradient_and_eigen_gradients
+from empirical.errors import ExperimentError
+from theory import validation as v
+from theory.central_flow import solve_lcp
+
+
+@dataclass(frozen=True)
+class CentralFlowSettings:
+    """Settings of :func:`run_central_flow`, validated on construction."""
+
+    substeps: int = 4
+    track: float = 0.75
+    max_tracked: int = 10
+    lanczos_iter: int = 80
+    lanczos_tol: float = 1e-3
+    sharpness_every: int = 10
+    average_window: int = 10
+    seed: int = 0
+    momentum: float = 0.0
+
+    def __post_init__(self):
+        e = ExperimentError
+        v.whole_number("substeps", self.substeps, minimum=1, maximum=1000, error=e)
+        v.fraction("track", self.track, error=e)
+        v.whole_number("max_tracked", self.max_tracked, minimum=1, maximum=10, error=e)
+        v.whole_number("lanczos_iter", self.lanczos_iter, minimum=5, maximum=1000, error=e)
+        v.fraction("lanczos_tol", self.lanczos_tol, error=e)
+        v.whole_number("sharpness_every", self.sharpness_every, minimum=1, error=e)
+        v.whole_number("average_window", self.average_window, minimum=1, error=e)
+        v.seed(self.seed, error=e)
+        beta = v.real("momentum", self.momentum, minimum=0.0, error=e)
+        if beta >= 1:
+            raise e(f"momentum={self.momentum!r} must be in [0, 1)")
+
+    def threshold(self, lr: float) -> float:
+        """The stability threshold on the sharpness: 2/eta for GD, (2 + 2 beta)/eta for
+        heavy ball (SharpnessMonitor's rule, undampened torch.optim.SGD momentum)."""
+        return (2 + 2 * self.momentum) / lr
+
+    def drift_rate(self, lr: float) -> float:
+        """The rate of the time average: eta for GD, eta / (1 - beta) for heavy ball (the
+        momentum buffer sums the gradients geometrically)."""
+        return lr / (1 - self.momentum)
+
+
+class EigenTracker:
+    """Warm-started top eigenpairs: every eigenvalue above ``floor`` plus one more."""
+
+    def __init__(self, dim: int, dtype: torch.dtype, device, floor: float, max_k: int,
+                 max_iter: int, tol: float, seed: int):
+        self.dim, self.dtype, self.device = dim, dtype, device
+        self.floor, self.max_k, self.max_iter, self.seed = floor, max_k, max_iter, seed
+        self.tol = tol
+        self.vectors: torch.Tensor | None = None
+        self.k = 1
+        self.top = -np.inf
+
+    @property
+    def idle(self) -> bool:
+        """No eigenvalue within 10% of the floor: checking once per step is enough."""
+        return self.top < 0.9 * self.floor
+
+    def refine(self, matvec, values: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+        """A few warm-started Lanczos iterations for the ``len(values)`` tracked pairs (the
+        substeps between two full updates: the vectors move little in a substep)."""
+        k = len(values)
+        if k == 0 or self.vectors is None:
+            return values, torch.zeros(0, self.dim, dtype=self.dtype, device=self.device)
+        est = lanczos(matvec, self.dim, k=k, dtype=self.dtype, device=self.device,
+                      v0=self.vectors[:k].sum(0), max_iter=min(self.dim, 3 * k + 3),
+                      tol=self.tol, seed=self.seed, check_residual=False)
+        self.vectors = torch.cat([est.eigenvectors, self.vectors[k:]])[: self.k]
+        self.top = float(est.eigenvalues[0])
+        return est.eigenvalues, est.eigenvectors
+
+    def update(self, matvec) -> tuple[np.ndarray, torch.Tensor]:
+        """(eigenvalues, vectors) of the tracked set, largest first."""
+        while True:
+            start = None if self.vectors is None else self.vectors.sum(0)
+            est = lanczos(matvec, self.dim, k=min(self.k, self.dim), dtype=self.dtype,
+                          device=self.device, v0=start, max_iter=self.max_iter,
+                          tol=self.tol, seed=self.seed, check_residual=False)
+            values, vectors = est.eigenvalues, est.eigenvectors
+            self.top = float(values[0])
+            above = int(np.sum(values > self.floor))
+            self.vectors = vectors
+            if above < len(values) or self.k >= min(self.max_k, self.dim):
+                self.k = max(1, min(above + 1, self.max_k))
+                return values[:above], vectors[:above]
+            self.k = min(self.k + 1, self.max_k, self.dim)
+
+
+@dataclass(frozen=True)
+class CentralFlowResult:
+    """GD and its central flow, step by step (t = 0..steps).
+
+    Central flow: ``cf_loss`` L(w), ``cf_predicted_loss``, ``cf_sharpness`` (top tracked
+    eigenvalue; NaN below the tracking floor), ``cf_sigma2`` tr(Sigma), ``cf_critical``
+    (eigenvalues tracked).  GD: ``gd_loss`` and its trailing ``average_window``-step mean
+    ``gd_loss_average``; ``gd_sharpness`` every ``sharpness_every`` steps
+    (``gd_sharpness_steps``).  ``distance`` is ||w_GD - w_CF|| / ||w_GD - w_0||.
+    """
+
+    lr: float
+    steps: np.ndarray
+    cf_loss: np.ndarray
+    cf_predicted_loss: np.ndarray
+    cf_sharpness: np.ndarray
+    cf_sigma2: np.ndarray
+    cf_critical: np.ndarray
+    gd_loss: np.ndarray
+    gd_loss_average: np.ndarray
+    gd_sharpness_steps: np.ndarray
+    gd_sharpness: np.ndarray
+    distance: np.ndarray
+    settings: CentralFlowSettings
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.threshold(self.lr)
+
+    @property
+    def eos_step(self) -> int | None:
+        """First step at which GD's sharpness reached the threshold (None: never)."""
+        hit = np.nonzero(self.gd_sharpness >= self.threshold)[0]
+        return int(self.gd_sharpness_steps[hit[0]]) if hit.size else None
+
+    def summary(self, start: int | None = None) -> dict:
+        """The deciding numbers over steps >= ``start`` (default: from the EoS step on)."""
+        first = self.eos_step if start is None else start
+        if first is None:
+            first = int(self.steps[-1])
+        window = self.steps >= max(first, self.settings.average_window)
+        loss_error = np.abs(self.cf_predicted_loss / self.gd_loss_average - 1)[window]
+        return {
+            "lr": self.lr, "steps": int(self.steps[-1]), "eos_step": self.eos_step,
+            "from_step": int(first),
+            "max_distance": float(np.max(self.distance[window])) if window.any() else None,
+            "max_predicted_loss_error": float(np.max(loss_error)) if window.any() else None,
+            "max_cf_sharpness_ratio": (float(np.nanmax(self.cf_sharpness) / self.threshold)
+                                       if np.isfinite(self.cf_sharpness).any() else None),
+            "final_sigma2": float(self.cf_sigma2[-1]),
+            "final_gd_loss_average": float(self.gd_loss_average[-1]),
+            "final_cf_predicted_loss": float(self.cf_predicted_loss[-1]),
+        }
+
+    def tables(self) -> dict[str, dict[str, list]]:
+        """CSV-ready columns (the project's json_safe rule for non-finite numbers)."""
+        def col(a) -> list:
+            return v.json_safe(np.asarray(a, dtype=float).tolist())
+
+        return {
+            "flow": {"step": col(self.steps), "cf_loss": col(self.cf_loss),
+                     "cf_predicted_loss": col(self.cf_predicted_loss),
+                     "cf_sharpness": col(self.cf_sharpness), "cf_sigma2": col(self.cf_sigma2),
+                     "cf_critical": col(self.cf_critical), "gd_loss": col(self.gd_loss),
+                     "gd_loss_average": col(self.gd_loss_average),
+                     "distance": col(self.distance)},
+            "gd_sharpness": {"step": col(self.gd_sharpness_steps),
+                             "sharpness": col(self.gd_sharpness)},
+        }
+
+
+def _gd(objective: Objective, theta0: torch.Tensor, lr: float, steps: int,
+        settings: CentralFlowSettings) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray]:
+    """GD's iterates, losses and sampled sharpness; NaN from a divergence on."""
+    path = torch.full((steps + 1, objective.dim), float("nan"), dtype=theta0.dtype,
+                      device=theta0.device)
+    losses = np.full(steps + 1, np.nan)
+    sharp_steps, sharp = [], []
+    theta, vector, buffer = theta0.clone(), None, torch.zeros_like(theta0)
+    for t in range(steps + 1):
+        if not torch.isfinite(theta).all():
+            break
+        path[t] = theta
+        loss, grad = objective.value_and_grad(theta)
+        losses[t] = loss
+        if t % settings.sharpness_every == 0 and np.isfinite(loss):
+            est = lanczos(objective.operator(theta), objective.dim, dtype=theta.dtype,
+                          device=theta.device, v0=vector, max_iter=settings.lanczos_iter,
+                          tol=settings.lanczos_tol, seed=settings.seed, check_residual=False)
+            vector = est.eigenvectors[0]
+            sharp_steps.append(t)
+            sharp.append(float(est.eigenvalues[0]))
+        buffer = settings.momentum * buffer + grad  # torch.optim.SGD's heavy ball
+        theta = theta - lr * buffer
+    return path, losses, np.array(sharp_steps, dtype=int), np.array(sharp)
+
+
+def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
+                     settings: CentralFlowSettings | None = None) -> CentralFlowResult:
+    """GD and its central flow from ``theta0`` on ``objective`` for ``steps`` steps."""
+    settings = CentralFlowSettings() if settings is None else settings
+    lr = v.learning_rate(lr, name="lr", error=ExperimentError)
+    steps = v.whole_number("steps", steps, minimum=1, maximum=10_000_000, error=ExperimentError)
+    theta0 = objective.check_vector("theta0", theta0).detach().clone()
+    gd_path, gd_loss, sharp_steps, sharp = _gd(objective, theta0, lr, steps, settings)
+    threshold, rate = settings.threshold(lr), settings.drift_rate(lr)
+    floor = settings.track * threshold
+    tracker = EigenTracker(objective.dim, theta0.dtype, theta0.device, floor,
+                           settings.max_tracked, settings.lanczos_iter, settings.lanczos_tol,
+                           settings.seed)
+    dt = 1.0 / settings.substeps
+    rows = np.full((steps + 1, 5), np.nan)
+    theta = theta0.clone()
+    distance = np.zeros(steps + 1)
+    values, vectors = np.zeros(0), torch.zeros(0, objective.dim, dtype=theta0.dtype,
+                                              device=theta0.device)
+    for t in range(steps + 1):
+        for sub in range(settings.substeps if t < steps else 1):
+            far = tracker.top < 0.75 * floor and t % 5 != 0  # sharpening is slow
+            if sub == 0 and not far:
+                values, vectors = tracker.update(objective.operator(theta))
+            elif sub > 0 and not tracker.idle:
+                values, vectors = tracker.refine(objective.operator(theta), values)
+            loss, grad, jac = gradient_and_eigen_gradients(objective, theta, vectors)
+            if not np.isfinite(loss):
+                raise ExperimentError(f"the central flow's loss is not finite at step {t}")
+            x = np.zeros(0)
+            if len(values):
+                jac_np = jac.double().cpu().numpy()
+                q = (threshold - values) / dt + rate * jac_np @ grad.double().cpu().numpy()
+                x = solve_lcp(0.5 * rate * jac_np @ jac_np.T, q)
+            if sub == 0:
+                top = float(values[0]) if len(values) else np.nan
+                rows[t] = (loss, loss + 0.5 * float(np.dot(x, values)), top, x.sum(), len(values))
+                gap = (gd_path[t] - theta).norm()
+                travelled = (gd_path[t] - theta0).norm()
+                distance[t] = float(gap / travelled) if travelled > 0 else 0.0
+            if t < steps:
+                step = grad + 0.5 * (torch.as_tensor(x, dtype=jac.dtype, device=jac.device)
+                                     @ jac) if len(x) else grad
+                theta = theta - dt * rate * step
+    window = settings.average_window
+    cumulative = np.concatenate([[0.0], np.cumsum(gd_loss)])
+    counts = np.minimum(np.arange(1, steps + 2), window)
+    average = (cumulative[1:] - cumulative[np.arange(1, steps + 2) - counts]) / counts
+    return CentralFlowResult(lr, np.arange(steps + 1), rows[:, 0], rows[:, 1], rows[:, 2],
+                             rows[:, 3], rows[:, 4], gd_loss, average, sharp_steps, sharp,
+                             distance, settings)
+
+
+def central_flow(model, criterion, data, lr, steps: int, *, settings=None,
+                 allow_untested: bool = False, **objective_options) -> CentralFlowResult:
+    """GD and its central flow for the user's ``model``, ``criterion`` and ``data``.
+
+    ``criterion`` and ``data`` are what :func:`empirical.hessian` takes (a callable or
+    ``"mse"``/``"ce"``; tensors, a dataset or batches); ``objective_options`` go to
+    :class:`empirical.UserObjective` (``params``, ``dtype``, ``batch_size`` ...).  Models
+    with modules whose third derivatives are untested are refused (:mod:`empirical._third`).
+    """
+    from empirical._user_objective import UserObjective
+
+    check_supported(model, allow_untested)
+    objective = UserObjective(model, criterion, data, **objective_options)
+    theta0 = objective.layout.flatten(model).to(objective.dtype)
+    return run_central_flow(objective, theta0, lr, steps, settings)

@@ -1,0 +1,55 @@
+"""The ``msl reproduce`` stage ``bifurcation`` (issue 21, group beyond-gd): the flip at
+2/f''(x*) of an asymmetric function and its period-doubling cascade
+(:mod:`theory.figures.bifurcation`).
+
+:class:`BifurcationSizes` is the part of a :class:`~msl.reproduction.presets.Preset` the
+stage depends on; :func:`stage` builds it for ``STAGES``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["BIFURCATION_FULL", "BIFURCATION_QUICK", "BifurcationSizes", "stage"]
+
+
+@dataclass(frozen=True)
+class BifurcationSizes:
+    """The function, the eta window, the doublings followed and the simulator's grids."""
+
+    function: str = "x**2/2 + x**3/2"
+    eta: tuple[float, float] = (1.5, 2.6)
+    doublings: int = 5
+    grid: int = 200
+    steps: int = 2000
+    keep: int = 32
+    lyapunov_points: int = 201
+    lyapunov_steps: int = 12000
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+BIFURCATION_QUICK = BifurcationSizes()
+BIFURCATION_FULL = BifurcationSizes(grid=1000, steps=10000, keep=64, lyapunov_points=1001,
+                                    lyapunov_steps=50000)
+
+
+def _options(ctx) -> dict:
+    s = ctx.preset.bifurcation
+    return {"function": s.function, "eta": s.eta, "doublings": s.doublings, "grid": s.grid,
+            "steps": s.steps, "keep": s.keep, "lyapunov_points": s.lyapunov_points,
+            "lyapunov_steps": s.lyapunov_steps}
+
+
+def stage(stage_type, theory_stage):
+    """The stage, built with ``stages.Stage`` and ``stages._theory_stage``."""
+    return stage_type(
+        "bifurcation", "Flip bifurcation and period-doubling cascade (beyond the paper)",
+        "GD on the asymmetric f = x^2/2 + x^3/2: the flip at eta* = 2/f''(0) is supercritical "
+        "(3f'''^2 - f''f'''' = 27 > 0); the continued cycles (stable solid, unstable dashed) "
+        "through five doublings, each flip point certified, over the simulated attractors; "
+        "the Feigenbaum ratios and the accumulation point against the first positive "
+        "Lyapunov exponent.", theory_stage("bifurcation", _options),
+        lambda p: {"bifurcation": p.bifurcation.to_dict()})

@@ -1,0 +1,65 @@
+"""``msl bifurcation``: JSON contract, files written, bad input (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from msl.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_and_files_for_the_logistic_like_cubic(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "bifurcation", "x**2/2 + x**3/2", "--eta", "1.5:2.56",
+                             "--doublings", "2", "--json", "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    record = json.loads(out)
+    assert record["criterion"]["quantity"] == 27.0  # 3 * 3^2 - 1 * 0
+    assert record["criterion"]["verdict"] == "supercritical"
+    flips = record["cascade"]["flips"]
+    assert [p["period"] for p in flips] == [1, 2]
+    lo, hi = flips[1]["eta_enclosure"]
+    assert lo <= 6**0.5 <= hi  # logistic r = 1 + sqrt 6, r = 1 + eta
+    assert (tmp_path / "bifurcation.png").is_file()
+    assert json.loads((tmp_path / "bifurcation.json").read_text())["function"]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (("f1", "--eta", "1:3"), "four times differentiable"),
+    (("x**2", "--eta", "3:1"), "--eta='3:1'"),
+    (("x**2", "--eta", "a:b"), "--eta='a:b'"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, argv, needle):
+    code, out, err = run_cli(capsys, "bifurcation", *argv)
+    assert code == 2 and out == "" and needle in err and err.count("\n") == 1
+
+
+def test_reproduce_stage_confirms_its_four_claims_from_numbers(tmp_path):
+    out = tmp_path / "run"
+    assert main(["reproduce", "--only", "bifurcation", "--out", str(out), "--no-progress"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    (stage,) = report["stages"]
+    assert stage["name"] == "bifurcation" and len(stage["figures"]) == 1
+    claims = stage["claims"]
+    assert [c["verdict"] for c in claims] == ["confirmed"] * 4
+    feigenbaum = claims[2]["numbers"]
+    assert abs(feigenbaum["last_ratio"] / 4.669201609 - 1) < 0.05  # Feigenbaum (1978)
+    onset = claims[3]["numbers"]
+    assert abs(onset["accumulation"] / 2.5699456718 - 1) < 1e-5  # logistic r_inf - 1
+
+
+def test_heavy_ball_four_cycle_fold_on_f1(capsys):
+    code, out, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--optimizer",
+                             "momentum", "--beta", "0.85", "--json")
+    assert code == 0 and err == ""
+    folds = json.loads(out)["period_4"]["folds"]
+    # direct iteration (tests/theory/test_bifurcation_momentum.py): born between 2.71 and 2.72
+    assert len(folds) == 1 and 2.71 < folds[0] < 2.72
+    code, _, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--beta", "0.5")
+    assert code == 2 and "--beta" in err

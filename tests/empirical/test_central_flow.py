@@ -1,0 +1,147 @@
+"""empirical central flow: third-derivative products, the tracker, the flow against GD.
+
+References: central finite differences of the Hessian-vector product (float64) for every
+supported module; the closed form of the central flow on L = -c x + (a + b x) y^2 / 2
+(S = a + b x reaches 2/eta at x* and Sigma = 2c/b there).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from empirical._central_flow import CentralFlowSettings, central_flow, run_central_flow
+from empirical._objective import FunctionObjective
+from empirical._third import SUPPORTED_MODULES, check_supported, gradient_and_eigen_gradients
+from empirical._user_objective import UserObjective
+from empirical.errors import ExperimentError, ModelError
+
+EPS = 1e-5
+
+
+def _models() -> dict[str, nn.Module]:
+    torch.manual_seed(0)
+    return {
+        "mlp-tanh": nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3)),
+        "mlp-sigmoid-gelu": nn.Sequential(nn.Linear(4, 5), nn.Sigmoid(), nn.Linear(5, 5),
+                                          nn.GELU(), nn.Linear(5, 3)),
+        "mlp-softplus-silu-relu": nn.Sequential(nn.Linear(4, 5), nn.Softplus(), nn.Linear(5, 5),
+                                                nn.SiLU(), nn.Linear(5, 4), nn.ReLU(),
+                                                nn.Identity(), nn.Linear(4, 3)),
+        "cnn": nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Tanh(), nn.AvgPool2d(2),
+                             nn.Conv2d(2, 2, 3, padding=1), nn.Tanh(), nn.AdaptiveAvgPool2d(1),
+                             nn.Flatten(), nn.Linear(2, 3)),
+        "conv1d": nn.Sequential(nn.Conv1d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(4, 3)),
+    }
+
+
+def _data(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(1)
+    shape = {"cnn": (6, 1, 4, 4), "conv1d": (6, 1, 4)}.get(name, (6, 4))
+    return torch.randn(*shape, generator=gen, dtype=torch.float64), torch.tensor([0, 1, 2] * 2)
+
+
+@pytest.mark.parametrize("name", sorted(_models()))
+def test_third_derivative_products_match_finite_differences(name):
+    model = _models()[name].double()
+    objective = UserObjective(model, "mse", _data(name))
+    theta = objective.layout.flatten(model)
+    gen = torch.Generator().manual_seed(2)
+    u = torch.randn(objective.dim, generator=gen, dtype=torch.float64)
+    u /= u.norm()
+    direction = torch.randn(objective.dim, generator=gen, dtype=torch.float64)
+    _value, grad, jac = gradient_and_eigen_gradients(objective, theta, u[None])
+    # d/ds [u^T H(theta + s d) u] at s = 0, by central differences of exact HVPs
+    plus = u @ objective.hvp(theta + EPS * direction, u)
+    minus = u @ objective.hvp(theta - EPS * direction, u)
+    reference = float((plus - minus) / (2 * EPS))
+    assert float(jac[0] @ direction) == pytest.approx(reference, rel=1e-6, abs=1e-9)
+    torch.testing.assert_close(grad, objective.grad(theta))
+
+
+def test_untested_modules_are_refused():
+    model = nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4), nn.Linear(4, 3))
+    with pytest.raises(ModelError, match="LayerNorm"):
+        check_supported(model)
+    check_supported(model, allow_untested=True)
+    assert nn.LayerNorm not in SUPPORTED_MODULES
+    with pytest.raises(ModelError, match="LayerNorm"):
+        central_flow(model, "mse", _data("mlp"), 0.1, 2)
+
+
+A, B, C, ETA = 0.3, 0.2, 0.05, 3.0
+
+
+def _sharpening(theta: torch.Tensor) -> torch.Tensor:
+    x, y = theta[0], theta[1:]
+    return -C * x + 0.5 * (A + B * x) * (y @ y) + 0.05 * (y[1:] @ y[1:])
+
+
+def test_central_flow_holds_the_edge_on_a_closed_form():
+    """S = a + 0.1 + b x (y[1:]) reaches 2/eta at x* = (2/eta - a - 0.1)/b; Sigma = 2c/b and the
+    predicted loss is L + tr(Sigma)/eta (theory.central_flow's Fig. test, here in torch)."""
+    objective = FunctionObjective(_sharpening, dim=3)
+    theta0 = torch.tensor([0.0, 1e-3, 1e-3], dtype=torch.float64)
+    settings = CentralFlowSettings(sharpness_every=50, lanczos_tol=1e-10)
+    result = run_central_flow(objective, theta0, ETA, 60, settings)
+    x_star = (2 / ETA - A - 0.1) / B  # the y[1:] block is the sharper one
+    assert result.cf_sharpness[-1] == pytest.approx(2 / ETA, rel=1e-6)
+    assert result.cf_sigma2[-1] == pytest.approx(2 * C / B, rel=1e-4)
+    assert result.cf_predicted_loss[-1] == pytest.approx(-C * x_star + 2 * C / B / ETA, rel=1e-4)
+    assert result.cf_critical[-1] == 2  # 0.667 and 0.567, both above 1.5/eta = 0.5
+    tables = result.tables()
+    assert len(tables["flow"]["step"]) == 61
+
+
+def test_heavy_ball_flow_holds_the_momentum_threshold():
+    """With momentum beta the flow holds S at (2 + 2 beta)/eta (SharpnessMonitor's rule):
+    x* = ((2 + 2 beta)/eta - a - 0.1)/b, again with Sigma = 2c/b."""
+    objective = FunctionObjective(_sharpening, dim=3)
+    theta0 = torch.tensor([0.0, 1e-3, 1e-3], dtype=torch.float64)
+    settings = CentralFlowSettings(sharpness_every=50, lanczos_tol=1e-10, momentum=0.5)
+    result = run_central_flow(objective, theta0, ETA, 40, settings)
+    assert result.threshold == pytest.approx(3.0 / ETA)
+    assert result.cf_sharpness[-1] == pytest.approx(3.0 / ETA, rel=1e-6)
+    assert result.cf_sigma2[-1] == pytest.approx(2 * C / B, rel=1e-4)
+
+
+def test_digits_mlp_tracks_gd_at_a_tiny_size(tiny_problem):
+    """The CI-sized check: 2 x 6 tanh MLP on 40 digits, float64, eta = 0.5, whose sharpness
+    reaches 2/eta near step 200: from GD's step 190 the flow follows GD into the edge."""
+    objective = tiny_problem.loss
+    lr = 0.5
+    theta = tiny_problem.theta0
+    for _ in range(190):
+        theta = theta - lr * objective.grad(theta)
+    settings = CentralFlowSettings(sharpness_every=5, max_tracked=4)
+    result = run_central_flow(objective, theta, lr, 40, settings)
+    assert result.eos_step is not None
+    summary = result.summary(start=5)
+    assert summary["max_distance"] < 0.1
+    assert summary["max_predicted_loss_error"] < 0.05
+    assert summary["max_cf_sharpness_ratio"] < 1.01
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"substeps": 0}, {"track": 1.5}, {"momentum": 1.0}, {"max_tracked": 0},
+    {"lanczos_tol": 2.0}, {"seed": -1},
+])
+def test_bad_settings_are_refused(kwargs):
+    with pytest.raises(ExperimentError):
+        CentralFlowSettings(**kwargs)
+
+
+def test_cli_writes_series_figure_and_summary(tmp_path, capsys):
+    from msl.cli import main
+
+    out = tmp_path / "cf"
+    code = main(["central-flow", "--n-train", "20", "--width", "4", "--dtype", "float64",
+                 "--lr", "0.5", "--steps", "6", "--out", str(out)])
+    assert code == 0
+    for name in ("central_flow.json", "central_flow.png", "central_flow_flow.csv",
+                 "central_flow_gd_sharpness.csv", "central_flow_series.json"):
+        assert (out / name).is_file()
+    assert "series:" in capsys.readouterr().out
+    assert main(["central-flow", "--substeps", "0", "--steps", "2", "--n-train", "20",
+                 "--out", str(out)]) == 2
