@@ -108,6 +108,12 @@ def optimizer_from_args(args: argparse.Namespace, *, beta=None):
         from msl._theory_args import parse_grid
 
         grid = parse_grid(b, "--beta")
+        if grid.size > 1:  # never sweep silently the first value only (issue 20)
+            from theory.optimizers import OptimizerError
+
+            raise OptimizerError(
+                f"--beta {b!r} is a grid of {grid.size} values, but this command takes one "
+                "momentum coefficient; give one value (msl phase-diagram sweeps a --beta grid)")
         b = float(grid[0])
     data = getattr(args, "data", None)
     if data:

@@ -49,7 +49,11 @@ def parse_grid(text: str, argument: str):
     from theory.limits import check_memory
 
     check_memory(f"{argument} {text!r} ({n} points)", 8.0 * n, hint="use fewer points")
-    return np.linspace(float(start), float(stop), n)
+    ends = float(start), float(stop)
+    if not all(np.isfinite(ends)):  # 1e309 is inf: linspace would give nan points
+        raise GridError(f"{argument} {text!r}: the ends must be finite floats (at most "
+                        "1.8e308 in magnitude)")
+    return np.linspace(*ends, n)
 
 
 def resolve_cli_function(text: str):

@@ -235,6 +235,30 @@ def initial_cells(lo: float, hi: float) -> list[tuple[float, float]]:
     return [(a, b) for a, b in itertools.pairwise(points) if a < b] or [(lo, hi)]
 
 
+def _anchored_prefix(piece: Piece, relation: str, open_left: bool) -> tuple[float, int]:
+    """(x, evaluations): the largest x among hi, hi 2^-10, hi 2^-20, ... (down to
+    2^-30) with the relation certified on [0, x] in one cell, else the piece's lower end.
+
+    The monotone argument anchored at 0 (g(0) and the signs of g', g'', ... on [0, x])
+    certifies a cell [0, x] that bisection cannot: cut at 2^-30, the cell [2^-30, 2^-29]
+    must decide the sign of g(2^-30) itself, and for a function of scale s = 1e13,
+    x f''(x) - f'(x) ~ -x^3/s^4 there is 1e-44 of terms of size x/s^2, below 128 bits.
+    """
+    if piece.lo > 0 or relation in ("!=0", "finite"):
+        return piece.lo, 0
+    x, tries = piece.hi, 0
+    while x >= SMALLEST_CELL:
+        tries += 1
+        try:
+            verdict, _ = _decide(piece.funcs, 0.0, x, relation, open_left, piece)
+        except (ValueError, ZeroDivisionError, ArithmeticError):
+            verdict = "open"
+        if verdict == "good":
+            return x, tries
+        x *= 2.0**-10
+    return piece.lo, tries
+
+
 def _split(a: float, b: float) -> float:
     if a > 0 and b / a > 4:
         return math.sqrt(a) * math.sqrt(b)
@@ -254,7 +278,10 @@ def certify(pieces: Sequence[Piece], relation: str, statement: str, *,
     undecided: list[tuple[float, float]] = []
     with working_precision(precision):
         for index, piece in enumerate(pieces):
-            stack = list(reversed(initial_cells(piece.lo, piece.hi)))
+            open_first = open_at_lower and index == 0 and piece.lo == lower
+            start, tries = _anchored_prefix(piece, relation, open_first)
+            evaluated += tries
+            stack = list(reversed(initial_cells(start, piece.hi))) if start < piece.hi else []
             while stack:
                 a, b = stack.pop()
                 evaluated += 1

@@ -8,6 +8,10 @@ needs no compilation, and lets the mutation tests break the gradient in-process.
 
 A trajectory that leaves the floats (|x| > 1e150 or a non-finite value) is frozen at its
 last finite point and flagged as diverged, with the step; no NaN is ever returned silently.
+A gradient that is NaN at a finite point (a derivative form that overflowed, e.g.
+(exp(x**2) tanh(x)) exp(-x**2) = inf * 0 at x = 800) is not a divergence: the trajectory is
+frozen there and flagged in ``unrepresentable_at`` instead, so that no verdict is drawn
+from a number the floats could not hold (an infinite gradient still counts as diverged).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import numpy as np
 
 #: beyond this norm a trajectory counts as diverged
 BLOW_UP = 1e150
+#: a NaN gradient met this many times farther out than the start ends a divergence
+RAN_OFF = 1e50
 
 
 @dataclass(frozen=True)
@@ -26,12 +32,21 @@ class Run:
     """GD from ``x0`` (shape (N,) or (N, d)): the path (steps + 1, N[, d]) and divergence.
 
     ``diverged_at[i]`` is the first step at which trajectory i blew up (-1: never); its
-    later entries repeat its last finite point.
+    later entries repeat its last finite point.  ``unrepresentable_at[i]``: the first step
+    whose gradient was NaN at a finite point (-1: never).
     """
 
     eta: float
     path: np.ndarray
     diverged_at: np.ndarray
+    unrepresentable_at: np.ndarray | None = None
+
+    @property
+    def unrepresentable(self) -> np.ndarray:
+        """Trajectories stopped by a gradient the floats could not hold."""
+        if self.unrepresentable_at is None:
+            return np.zeros(self.diverged_at.shape, dtype=bool)
+        return self.unrepresentable_at >= 0
 
     @property
     def final(self) -> np.ndarray:
@@ -49,10 +64,29 @@ def gradient_descent(gradient: Callable[[np.ndarray], np.ndarray], x0, eta: floa
     path = np.empty((steps + 1, *x.shape))
     path[0] = x
     diverged_at = np.full(x.shape[0], -1, dtype=int)
+    unrepresentable_at = np.full(x.shape[0], -1, dtype=int)
     alive = np.ones(x.shape[0], dtype=bool)
+    start_norm = np.abs(x) if x.ndim == 1 else np.linalg.norm(x, axis=-1)
     for t in range(1, steps + 1):
         with np.errstate(all="ignore"):
-            step = x - eta * np.asarray(gradient(x), dtype=float)
+            grad = np.asarray(gradient(x), dtype=float)
+            step = x - eta * grad
+        # NaN (inf/inf, inf * 0, inf - inf) is a form that overflowed; +-inf is a gradient
+        # too large for the floats, which the step below reports as a divergence
+        nan_grad = np.isnan(grad) if grad.ndim == 1 else np.isnan(grad).any(axis=-1)
+        lost = alive & nan_grad & (np.isfinite(x) if x.ndim == 1 else
+                                   np.isfinite(x).all(axis=-1))
+        # ... unless the trajectory had already run 1e50 times farther than it started:
+        # that is a divergence whose gradient then overflowed (fig5.1's far probes)
+        norm = np.abs(x) if x.ndim == 1 else np.linalg.norm(x, axis=-1)
+        ran_off = lost & (norm > RAN_OFF * np.maximum(start_norm, 1e-300))
+        if ran_off.any():
+            diverged_at[ran_off] = t
+            alive &= ~ran_off
+            lost &= ~ran_off
+        if lost.any():
+            unrepresentable_at[lost] = t
+            alive &= ~lost
         norms = np.abs(step) if step.ndim == 1 else np.linalg.norm(step, axis=-1)
         bad = alive & ~(np.isfinite(norms) & (norms <= BLOW_UP))
         if bad.any():
@@ -60,7 +94,7 @@ def gradient_descent(gradient: Callable[[np.ndarray], np.ndarray], x0, eta: floa
             alive &= ~bad
         x = np.where(alive if step.ndim == 1 else alive[:, None], step, x)
         path[t] = x
-    return Run(float(eta), path, diverged_at)
+    return Run(float(eta), path, diverged_at, unrepresentable_at)
 
 
 def distance_to_orbit(x: np.ndarray, x_eta: float) -> np.ndarray:

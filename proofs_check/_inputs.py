@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from theory import FunctionLike, Subquadratic, validation
@@ -36,7 +37,17 @@ def any_function(function):
 
 
 def learning_rates(eta, default: Iterable[float]) -> tuple[float, ...]:
-    """``eta`` (a number or a sequence of numbers) as a sorted tuple, or ``default``."""
+    """``eta`` (a number or a sequence of numbers) as a sorted tuple, or ``default``.
+
+    Default learning rates beyond the floats (multiples of a threshold near 1.8e308) are
+    left out rather than reported as "eta=inf", which the user never gave."""
+    if eta is None:
+        values = list(default)
+        default = [v for v in values if math.isfinite(v) and v > 0]
+        if not default:
+            raise CheckInputError(
+                f"no default learning rate is a finite float (they are multiples of the "
+                f"threshold 2/f''(0); got {values[:3]}...): give eta explicitly")
     return validation.learning_rate_tuple(eta, default)
 
 

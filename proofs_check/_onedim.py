@@ -49,7 +49,8 @@ from proofs_check._certify import (
 from theory import X_POS, Subquadratic, time_limit
 from theory.errors import MslValueError
 
-#: the default certified range is [0, R] with R = 2^40 (about 1.1e12)
+#: the default certified range is [0, R] with R = 2^40 (about 1.1e12), or more for a function
+#: of a larger scale (:func:`scaled_radius`)
 DEFAULT_RADIUS = 2.0**40
 #: derivatives of a certified function that the monotone argument may use
 DEPTH = 4
@@ -342,7 +343,32 @@ class OneDimensional:
         return exact_interval(self.f.threshold)
 
 
-@lru_cache(maxsize=64)
+#: the default range reaches this many length scales of f (x_eta at twice the threshold)
+SCALES_COVERED = 2.0**20
+
+
+def scaled_radius(f: Subquadratic, radius: float = DEFAULT_RADIUS) -> float:
+    """``radius``, or for the default radius 2^40 the power of two above 2^20 length scales
+    of f when that is larger: x_eta of log(cosh(x/1e13)) lies near 1.3e13, beyond 2^40, and
+    a range that misses it can certify nothing about it."""
+    if radius != DEFAULT_RADIUS:
+        return radius
+    try:
+        scale = float(f.periodic_point(2 * float(f.threshold)))
+    except (MslValueError, ValueError, ArithmeticError):
+        return radius
+    wanted = scale * SCALES_COVERED
+    if not (math.isfinite(wanted) and wanted > radius):
+        return radius
+    return min(2.0 ** math.ceil(math.log2(wanted)), 2.0**1000)
+
+
 def analysis(f: Subquadratic, radius: float = DEFAULT_RADIUS) -> OneDimensional:
-    """The cached :class:`OneDimensional` of f."""
+    """The cached :class:`OneDimensional` of f on [0, radius] (the default radius widened to
+    the function's scale, :func:`scaled_radius`)."""
+    return _analysis(f, scaled_radius(f, radius))
+
+
+@lru_cache(maxsize=64)
+def _analysis(f: Subquadratic, radius: float) -> OneDimensional:
     return OneDimensional(f, radius)

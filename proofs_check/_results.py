@@ -185,9 +185,13 @@ class ClaimResult:
 
     @property
     def certified(self) -> bool:
-        """Every hypothesis used by the proof and every proof step is certified."""
+        """Every hypothesis used by the proof and every proof step is certified, and a
+        conclusion that FAILS is certified too (a simulated failure is never a certified
+        refutation)."""
         used = [h for h in self.hypotheses if h.used_by_proof]
-        return all(c.certified for c in (*used, *self.proof_steps))
+        failed_uncertified = (self.conclusion.status is Status.FAILS
+                              and not self.conclusion.certified)
+        return all(c.certified for c in (*used, *self.proof_steps)) and not failed_uncertified
 
     @property
     def ok(self) -> bool:

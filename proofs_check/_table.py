@@ -30,7 +30,10 @@ def hypotheses_cell(result: ClaimResult) -> str:
 
 
 def certified_cell(result: ClaimResult) -> str:
-    """'yes' (every used hypothesis and proof step certified), 'partly' or 'no'."""
+    """'yes' (every used hypothesis and proof step certified), 'partly' or 'no'; a FAILS
+    conclusion that is not itself certified (a simulation) makes it 'no (FAIL simulated)'."""
+    if result.conclusion.status is Status.FAILS and not result.conclusion.certified:
+        return "no (FAIL simulated)"
     used = [h for h in result.hypotheses if h.used_by_proof]
     checks = [*used, *result.proof_steps]
     count = sum(c.certified for c in checks)
@@ -58,7 +61,7 @@ def format_table(results: Sequence[ClaimResult]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
     lines.append("hypotheses: those the proof uses ('unused': standing assumptions the proof "
-                 "does not need); certified: every used hypothesis and proof step backed by an "
-                 "interval certificate or exact sympy; ok: the conclusion is confirmed wherever "
-                 "the hypotheses hold.")
+                 "does not need); certified: every used hypothesis and proof step (and a FAILS "
+                 "conclusion) backed by an interval certificate or exact sympy; ok: the "
+                 "conclusion is confirmed wherever the hypotheses hold.")
     return "\n".join(lines)

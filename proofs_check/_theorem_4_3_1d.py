@@ -68,12 +68,12 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
                                   certified=True,
                                   note=f"max_(|x|<=r1) |x - eta f'(x)| in [{r2_lo:.10g}, "
                                        f"{r2_hi:.10g}] (certified), R_eta = max(r1, r2)"))
-        steps.append(_inequality_4_5_1d(a, eta, r1))
-        steps.append(_invariance_1d(a, eta, r_eta))
+        proof = (_inequality_4_5_1d(a, eta, r1), _invariance_1d(a, eta, r_eta))
+        steps += proof
         summary = shared._simulate(f.df, np.zeros(1), eta, r_eta, scale, starts, seed, max_steps,
                             dim=None)
         summaries.append(summary)
-        verdicts.append(shared._verdict(summary, eta))
+        verdicts.append(_against_proof(shared._verdict(summary, eta), proof, summary, a))
     if stuck is not None:
         verdicts.append((Status.FAILS, stuck))
     conclusion = Check("GD ends in B_{R_eta}", shared.STATEMENT_CONCLUSION,
@@ -81,6 +81,31 @@ def _one_dimensional(f: Subquadratic, etas, a: OneDimensional, starts: int, seed
                        "symbolic" if stuck else "simulation", bool(stuck),
                        "; ".join(t for _, t in verdicts), data={"simulations": summaries})
     return shared._result(f.name, etas, hypotheses, constants, steps, conclusion)
+
+
+def _against_proof(verdict: tuple[Status, str], proof: tuple[Check, ...], summary: dict,
+                   a: OneDimensional) -> tuple[Status, str]:
+    """A simulated FAIL that the certified proof steps exclude is a float artefact: unknown.
+
+    With (4.5) certified on (r1, R] and B_{R_eta} certified invariant, every trajectory from
+    |x0| <= R stays within max(|x0|, R_eta) and no point of (r1, R] is stationary; a float
+    GD that diverges or stalls there computed a derivative the floats could not hold (an
+    overflowed form), and a FAIL drawn from it would not be certified by anything.
+    """
+    status, text = verdict
+    if status is not Status.FAILS or not all(
+            c.status is Status.HOLDS and c.certified for c in proof):
+        return verdict
+    probes = summary["far_probes"]
+    where = probes.get("diverged_from") or probes.get("stationary_at")
+    start = abs(float(np.ravel(where)[0])) if where is not None else summary["start_radius"]
+    if not start <= a.radius:
+        return verdict
+    return Status.UNKNOWN, (f"{text}; but (4.5) and the invariance of B_R are certified on "
+                            f"(0, {a.radius:.3g}], which bound every trajectory from |x0| <= "
+                            "R by max(|x0|, R_eta) and exclude stationary points there: the "
+                            "float GD is wrong here (a derivative form overflowed or lost its "
+                            "digits), not a counterexample")
 
 
 def _flat_tail(a: OneDimensional) -> str | None:

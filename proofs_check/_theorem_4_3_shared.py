@@ -86,11 +86,18 @@ def _simulate(gradient, center, eta, r_eta, scale, starts, seed, max_steps, dim,
     escaped = 0.0
     steps = 0
     diverged = False
+    unrepresentable = None
     left_after_entry = 0.0
     while steps < max_steps:
         chunk = min(500, max_steps - steps)
         run = gradient_descent(gradient, x, eta, chunk)
         d = dist(run.path)
+        if run.unrepresentable.any():  # no verdict from numbers the floats could not hold
+            lost = int(np.flatnonzero(run.unrepresentable)[0])
+            unrepresentable = np.asarray(run.path[run.unrepresentable_at[lost] - 1, lost],
+                                         dtype=float).tolist()
+            steps += chunk
+            break
         if run.diverged.any():
             diverged = True
             steps += chunk
@@ -124,6 +131,7 @@ def _simulate(gradient, center, eta, r_eta, scale, starts, seed, max_steps, dim,
         "start_radius": float(reach),
         "steps": int(steps),
         "diverged": diverged,
+        "unrepresentable_at": unrepresentable,
         "settled": int(settled.sum()),
         "last_exit_step": int(np.max(last_outside)) if r_eta is not None else -1,
         "left_after_entry": left_after_entry,
@@ -151,7 +159,11 @@ def _far_probes(gradient, center, eta, r, dim) -> dict:
         g0 = np.asarray(gradient(x0), dtype=float).reshape(pts.shape)
     stuck = np.all(g0 == 0, axis=-1)
     out = {"points": int(pts.shape[0]), "diverged": int(run.diverged.sum()),
-           "stationary": int(stuck.sum())}
+           "stationary": int(stuck.sum()), "unrepresentable": int(run.unrepresentable.sum())}
+    if run.unrepresentable.any():
+        i = int(np.flatnonzero(run.unrepresentable)[0])
+        out["unrepresentable_at"] = np.asarray(
+            run.path[run.unrepresentable_at[i] - 1, i], dtype=float).tolist()
     if run.diverged.any():
         i = int(np.flatnonzero(run.diverged)[0])
         out["diverged_from"] = pts[i].tolist()
@@ -164,10 +176,16 @@ def _far_probes(gradient, center, eta, r, dim) -> dict:
 
 def _verdict(summary: dict, eta: float) -> tuple[Status, str]:
     probes = summary["far_probes"]
+    lost = summary.get("unrepresentable_at") or probes.get("unrepresentable_at")
+    if lost is not None and not (summary["diverged"] or probes["diverged"]):
+        return Status.UNKNOWN, (f"eta = {eta:.6g}: derivative not representable: grad f is "
+                                f"NaN at x = {np.round(lost, 6).tolist()} (its "
+                                "form overflowed), so the float GD decides nothing there")
     if summary["diverged"] or probes["diverged"]:
         where = probes.get("diverged_from")
         return Status.FAILS, (f"eta = {eta:.6g}: GD diverges"
-                              + (f" from x0 = {np.round(where, 4).tolist()} (norm > {BLOW_UP:g} "
+                              + (f" from x0 = {np.round(where, 4).tolist()} (norm > "
+                                 f"{BLOW_UP:g}, or 1e50 x the start as grad f overflowed, "
                                  f"after {probes['diverged_at_step']} steps)" if where else ""))
     if probes["stationary"]:
         return Status.FAILS, (f"eta = {eta:.6g}: GD does not move from "

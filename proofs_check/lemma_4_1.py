@@ -116,10 +116,22 @@ def x_eta_constant(a: OneDimensional, eta: float) -> tuple[Constant | None, dict
     if enclosure is None:
         cert = a.no_root(eta)
         record["no_root_certificate"] = cert.to_dict() if cert else None
-        if cert is not None and cert.verified:
+        end = a.sign_of_residual(eta, "<0", a.radius * (1 - 2.0**-20), a.radius)
+        if cert is not None and cert.verified and end is not None and end.verified:
+            # no root on (0, R] although eta f' - 2x starts > 0 at 0+ and ends < 0 at R:
+            # f' jumps across 2x/eta (every number here from intervals)
             record["status"] = "no root"
             record["evidence"] = (f"eta = {eta:.6g}: eta f'(x) - 2x != 0 on (0, {a.radius:.3g}] "
-                                  f"(certified), yet the core returned {list(core)}")
+                                  f"and < 0 at x = {a.radius:.3g} (certified): it jumps over 0, "
+                                  f"so there is no x_eta; the core returned {list(core)}")
+        elif cert is not None and cert.verified:
+            # a certified absence on (0, R] only: x_eta may lie beyond R (Lemma 4.1 is about
+            # (0, oo)), so this refutes nothing
+            record["status"] = "unknown"
+            record["evidence"] = (f"eta = {eta:.6g}: no root of eta f'(x) = 2x on (0, "
+                                  f"{a.radius:.3g}] (certified) and eta f'(x) - 2x not certified "
+                                  f"< 0 at its end: x_eta lies beyond the certified range"
+                                  + (f" (the core finds x_eta = {core[0]:.6g})" if core else ""))
         elif cert is not None and cert.refuted:
             record["status"] = "unknown"
             record["evidence"] = (f"eta = {eta:.6g}: a root exists near "

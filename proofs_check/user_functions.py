@@ -60,10 +60,10 @@ def _import_file(path: Path, spec_text: str):
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit(0) at import must not end msl with 0
         sys.modules.pop(name, None)
         raise UserFunctionError(f"{spec_text!r}: importing {str(path)!r} raised "
-                                f"{type(exc).__name__}: {exc}") from exc
+                                f"{_raised(exc)}") from None
     finally:
         if directory in sys.path:
             sys.path.remove(directory)
@@ -76,9 +76,17 @@ def _import_module(name: str, spec_text: str):
     except ModuleNotFoundError as exc:
         raise UserFunctionError(f"{spec_text!r}: no module named {exc.name or name!r} (give "
                                 "a path to a .py file or an importable module)") from exc
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise UserFunctionError(f"{spec_text!r}: importing {name!r} raised "
-                                f"{type(exc).__name__}: {exc}") from exc
+                                f"{_raised(exc)}") from None
+
+
+def _raised(exc: BaseException) -> str:
+    """What an import raised, in words (a SystemExit is the module calling sys.exit)."""
+    if isinstance(exc, SystemExit):
+        return (f"SystemExit({exc.code!r}): the module calls sys.exit() when imported; a "
+                "module of functions to check must not")
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _as_function(value, label: str, spec_text: str):

@@ -60,8 +60,8 @@ def resolve_function(text: str, *, require_subquadratic: bool = False):
     Valleys and two-valley objects from the catalog are returned as they are (use
     ``.landscape``).
     """
-    if not isinstance(text, str):
-        raise ParameterError(f"function={text!r} must be a string")
+    if not isinstance(text, str):  # an object: the general resolver takes it (or says why)
+        return resolve(text, require_subquadratic=require_subquadratic)
     bare = _BARE_NAME.match(text)
     if bare and not is_catalog_name(text) and not _VARIABLE.match(bare.group(1)):
         raise ParameterError(

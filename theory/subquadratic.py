@@ -13,6 +13,7 @@ f^(n)(x) = sign(x)^n f_+^(n)(|x|).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,7 +22,8 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
-from theory import _periodic_points, validation
+from theory import _orbit_stability, _periodic_points, validation
+from theory._overflow_safe import log1p_form, overflow_safe
 from theory._symbols import ETA, X_POS, X
 from theory._sympy_utils import (
     clean_derivative,
@@ -53,8 +55,9 @@ def _order(n) -> int:
         )
     return int(n)
 
-#: upper end of the search for x_eta (roots beyond it are reported as missing)
-SEARCH_MAX = 1e12
+#: upper end of the search for x_eta by default: None, the whole float range (the
+#: function's own scale, however large; 1e12 before, which missed f1's x_eta at eta = 1e300)
+SEARCH_MAX = None
 #: below this, float evaluation of f' loses too many digits; mpmath takes over
 _FLOAT_FLOOR = 1e-7
 _TINY = sp.Rational(1, 10**40)
@@ -66,15 +69,34 @@ class PeriodicOrbit:
 
     ``multiplier`` is the cycle multiplier (1 - eta f''(x_eta))^2, the derivative of the
     two-step map at x_eta; the orbit is linearly stable when it is below 1.
+    ``one_minus_multiplier`` = a (2 - a) with a = eta f''(x_eta), computed from a without
+    cancellation, and ``stability`` is "stable", "unstable" or "marginal" (undecided at the
+    working precision, ``precision``; see :mod:`theory._orbit_stability`).
     """
 
     eta: float
     x_eta: float
     multiplier: float
+    one_minus_multiplier: float = float("nan")
+    stability: str = ""
+    precision: str = "float precision"
+
+    def __post_init__(self):
+        if not self.stability:  # built from the multiplier alone: decide it in floats
+            margin = 1.0 - self.multiplier
+            verdict = ("marginal" if not abs(margin) > 1e-12 else
+                       "stable" if margin > 0 else "unstable")
+            object.__setattr__(self, "one_minus_multiplier", margin)
+            object.__setattr__(self, "stability", verdict)
 
     @property
     def stable(self) -> bool:
-        return self.multiplier < 1.0
+        """True only when the orbit is decided stable (not for a marginal one)."""
+        return self.stability == "stable"
+
+    @property
+    def marginal(self) -> bool:
+        return self.stability == "marginal"
 
 
 def _validated_eta(eta) -> float:
@@ -109,9 +131,10 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     """A numpy function of X_POS that broadcasts constants to the input's shape.
 
     log(1 + x) and exp(x) - 1 are rewritten as log1p and expm1 first (C99 optimisations),
-    so that h(x) = f'(x)/x keeps its digits for small x.
+    so that h(x) = f'(x)/x keeps its digits for small x, then into the overflow-safe forms
+    of :mod:`theory._overflow_safe` (x/sqrt(1 + x**2) is not 0 at x = 1e160).
     """
-    expr = optimize(expr, optims_c99)
+    expr = overflow_safe(optimize(log1p_form(expr), optims_c99))
     fn = sp.lambdify(X_POS, expr, modules=["scipy", "numpy"])
     scalar = None
 
@@ -120,7 +143,8 @@ def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
         with np.errstate(all="ignore"):
             try:
                 out = fn(a)
-            except TypeError:  # a function with no array version: point by point in mpmath
+            except (TypeError, OverflowError):  # a function with no array version, or
+                # an integer constant too large for a float (1/10**320): mpmath point by point
                 if scalar is None:
                     precise = sp.lambdify(X_POS, expr, modules="mpmath")
                     scalar = np.vectorize(lambda v: float(precise(v)), otypes=[float])
@@ -211,17 +235,24 @@ class Subquadratic:
         if slope.is_finite is not True or slope != 0:
             raise NoMinimumAtZeroError(
                 f"function={self.name!r} has no minimum at 0 with f'(0) = 0: "
-                f"f'(0+) = {slope} (a kink or a slope at the origin)"
+                f"f'(0+) = {_short(slope)} (a kink or a slope at the origin)"
             )
         curvature = self.curvature_at_zero
         if curvature.is_finite and bool(curvature < 0):
             raise NoMinimumAtZeroError(
-                f"function={self.name!r} has f''(0) = {curvature} < 0: 0 is a local maximum"
+                f"function={self.name!r} has f''(0) = {curvature!s} < 0: 0 is a local maximum"
             )
         if curvature.is_finite is not True or not bool(curvature > 0):
             raise CurvatureAtZeroError(
-                f"function={self.name!r} has f''(0) = {curvature}; the threshold 2/f''(0) needs "
+                f"function={self.name!r} has f''(0) = {curvature!s}; the threshold 2/f''(0) needs "
                 "a finite positive curvature at the minimum"
+            )
+        threshold = float(2 / curvature)
+        if not (math.isfinite(threshold) and float(curvature) < math.inf):
+            raise CurvatureAtZeroError(
+                f"function={self.name!r} has f''(0) = {_short(curvature)}: the threshold "
+                f"2/f''(0) = {_short(2 / curvature)} is not a finite float (floats end at "
+                "1.8e308), so no learning rate can be compared with it; rescale f"
             )
         grid = np.geomspace(1e-6, 1e6, 241)
         with np.errstate(all="ignore"):
@@ -344,16 +375,16 @@ class Subquadratic:
     # ------------------------------------------------------------------ period-2 orbit
     @cached_property
     def _slope_mp(self) -> Callable:
-        return sp.lambdify(X_POS, self.branch(1), modules="mpmath")
+        return sp.lambdify(X_POS, log1p_form(self.branch(1)), modules="mpmath")
 
     @cached_property
     def _curvature_mp(self) -> Callable:
-        return sp.lambdify(X_POS, self.branch(2), modules="mpmath")
+        return sp.lambdify(X_POS, log1p_form(self.branch(2)), modules="mpmath")
 
     def _check_eta_above_threshold(self, eta) -> float:
         value = _validated_eta(eta)
         threshold = float(self.threshold)
-        if value <= threshold:
+        if value <= threshold and not _exactly_above(value, self.threshold):
             raise LearningRateError(
                 f"eta={value:g} is not above the threshold 2/f''(0) = {threshold:.10g} of "
                 f"{self.name!r}: for eta <= 2/f''(0) GD converges to 0 (Theorem 4.1) and "
@@ -361,12 +392,15 @@ class Subquadratic:
             )
         return value
 
-    def periodic_points(self, eta, *, search_max: float = SEARCH_MAX) -> tuple[float, ...]:
-        """Every root x > 0 of eta f'(x) = 2x found on (0, search_max], in increasing order.
+    def periodic_points(self, eta, *, search_max: float | None = SEARCH_MAX
+                        ) -> tuple[float, ...]:
+        """Every root x > 0 of eta f'(x) = 2x found on (0, search_max] (default: the whole
+        float range), in increasing order.
 
-        A root is a sign change of g(x) = eta f'(x) - 2x on a geometric grid, refined by
-        Brent's method (mpmath bisection at 50 digits below 1e-7); a sign change across a jump
-        of f' (a kink of f) is not a root.  For the functions of Lemma 4.1 there is exactly
+        A root is a sign change of h(x) - 2/eta on a geometric grid (mpmath where floats
+        overflow), refined by Brent's method (mpmath bisection at 50 digits below 1e-7 or
+        where floats overflow); a sign change across a jump of f' (a kink of f) is not a
+        root.  For the functions of Lemma 4.1 there is exactly
         one.  Raises :class:`LearningRateError` for
         eta <= threshold and :class:`NoPeriodicOrbitError` when there is no root.
         """
@@ -382,19 +416,25 @@ class Subquadratic:
 
     def cycle_multiplier(self, eta) -> float:
         """(1 - eta f''(x_eta))^2: the derivative of the two-step GD map at x_eta."""
-        eta = _validated_eta(eta)
-        x_eta = self.periodic_point(eta)
-        return float((1.0 - eta * self.d2f(x_eta)) ** 2)
+        return self.periodic_orbit(eta).multiplier
 
     def is_stable(self, eta) -> bool:
-        """Whether the period-2 orbit at eta is linearly stable (cycle multiplier < 1)."""
-        return self.cycle_multiplier(eta) < 1.0
+        """Whether the period-2 orbit at eta is decided linearly stable (cycle multiplier
+        < 1, decided without cancellation; False for a marginal orbit too)."""
+        return self.periodic_orbit(eta).stable
 
     def periodic_orbit(self, eta) -> PeriodicOrbit:
-        """The period-2 orbit at eta with its cycle multiplier."""
+        """The period-2 orbit at eta with its cycle multiplier and stability verdict."""
         eta = _validated_eta(eta)
         x_eta = self.periodic_point(eta)
-        return PeriodicOrbit(eta, x_eta, float((1.0 - eta * self.d2f(x_eta)) ** 2))
+        decided = _orbit_stability.stability(self, eta, x_eta)
+        # the multiplier itself stays the float (1 - eta f''(x_eta))^2 that the momentum
+        # orbits reproduce at beta = 0; the verdict and 1 - multiplier come from a itself
+        multiplier = float((1.0 - eta * self.d2f(x_eta)) ** 2)
+        if not math.isfinite(multiplier):
+            multiplier = decided.multiplier
+        return PeriodicOrbit(eta, x_eta, multiplier, decided.one_minus_multiplier,
+                             decided.verdict, decided.precision)
 
     @cached_property
     def _closed_form(self) -> sp.Expr | None:
@@ -444,6 +484,23 @@ class Subquadratic:
             hessian=((self.d2f_expr,),),
             minimum=(0.0,),
         )
+
+
+def _short(value: sp.Expr) -> str:
+    """A number for a message: 6 digits (sympy's Float of 1e-50301029 digits prints in full)."""
+    try:
+        return str(sp.N(value, 6))[:60]
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)[:60]
+
+
+def _exactly_above(value: float, threshold: sp.Expr) -> bool:
+    """Whether the float ``value`` is above the exact threshold although float(threshold)
+    is not below it (2e26 is 200000000000000004764729344 > 2 10^26)."""
+    try:
+        return bool(sp.Rational(value) > threshold)
+    except TypeError:  # an undecidable comparison
+        return False
 
 
 def _tanh_form(expr: sp.Expr) -> sp.Expr:

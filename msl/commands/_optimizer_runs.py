@@ -35,6 +35,8 @@ def periodic_point(args: argparse.Namespace) -> int:
         "closed_form": None if closed is None else str(closed),
         "cycle_multiplier": orbit.spectral_radius,
         "spectral_radius": orbit.spectral_radius,
+        "one_minus_multiplier": 1.0 - orbit.spectral_radius,
+        "stability": orbit.stability or ("stable" if orbit.stable else "unstable"),
         "stable": orbit.stable,
     }
     if args.json:

@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         "x_eta": orbit.x_eta,
         "closed_form": None if closed is None else str(closed),
         "cycle_multiplier": orbit.multiplier,
-        "stable": orbit.stable,
+        "one_minus_multiplier": orbit.one_minus_multiplier,
+        "stability": orbit.stability,
+        "stable": None if orbit.marginal else orbit.stable,
     }
     if args.json:
         print(json.dumps(record))
@@ -57,9 +59,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"eta               {orbit.eta:.12g}")
         print(f"x_eta             {orbit.x_eta:.16g}")
         print(f"closed form       {record['closed_form'] or '(none found)'}")
-        verdict = "stable" if orbit.stable else "unstable"
-        print(f"cycle multiplier  {orbit.multiplier:.12g} ({verdict})")
+        print(f"cycle multiplier  {orbit.multiplier:.12g} ({_verdict(orbit)})")
     return 0
+
+
+def _verdict(orbit) -> str:
+    """stable / unstable, with 1 - multiplier (computed without cancellation) where the
+    multiplier prints as 1; or marginal with the precision that could not decide."""
+    margin = orbit.one_minus_multiplier
+    text = "< 1e-308" if margin == 0 else f"= {margin:.6g}"
+    if orbit.marginal:
+        return f"marginal at {orbit.precision}: 1 - multiplier {text}, stability undecided"
+    return orbit.stability + (f": 1 - multiplier {text}" if abs(margin) < 1e-6 else "")
 
 
 def _map_threshold(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ def test_json_keys_and_values_for_f1(capsys):
     assert code == 0 and err == ""
     record = json.loads(out)
     assert set(record) == {"function", "eta", "threshold", "x_eta", "closed_form",
-                           "cycle_multiplier", "stable"}
+                           "cycle_multiplier", "one_minus_multiplier", "stability", "stable"}
     with mpmath.workdps(40):
         x_ref = float(-1.5 * mpmath.lambertw(-2 / mpmath.mpf(3) * mpmath.exp(-2 / mpmath.mpf(3)),
                                              -1) - 1)

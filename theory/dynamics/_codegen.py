@@ -16,6 +16,7 @@ from string import Template
 import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
+from theory._overflow_safe import log1p_form, overflow_safe
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
 from theory.optimizers._maps import IteratedMap, get_map
@@ -24,11 +25,13 @@ __all__ = ["derivative_exprs", "module_source", "printed_function"]
 
 
 def _rewrite(expr: sp.Expr) -> sp.Expr:
-    """log(1 + u) -> log1p(u), exp(u) - 1 -> expm1(u) (accuracy near the minimum)."""
+    """log(1 + u) -> log1p(u), exp(u) - 1 -> expm1(u) (accuracy near the minimum), then the
+    overflow-safe forms of :mod:`theory._overflow_safe` (after: optimize folds them back)."""
     try:
-        return optimize(expr, [log1p_opt, expm1_opt])
+        expr = optimize(log1p_form(expr), [log1p_opt, expm1_opt])
     except Exception:  # pragma: no cover - sympy's rewriting is best effort
-        return expr
+        pass
+    return overflow_safe(expr)
 
 
 def derivative_exprs(expr: sp.Expr, gradient: Sequence[sp.Expr],

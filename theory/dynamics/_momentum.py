@@ -126,6 +126,9 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
                       progress=False) -> MomentumSweep:
     """Heavy-ball (``method="momentum"``) or Nesterov momentum from every x0 (x_{-1} = x_0)
     with every (eta, beta); see the module docstring.  ``function`` must be 1-D."""
+    if method == "gd":  # not "must be one of momentum, nesterov": say where GD is
+        raise GridError("method='gd' is plain gradient descent, which this momentum sweep does "
+                        "not run: use theory.dynamics.simulate (or beta=0 with 'momentum')")
     validation.choice("method", method, MOMENTUM_METHODS, error=GridError)
     eta_grid = validation.learning_rate_grid(eta)
     beta_grid = _beta_grid(beta)

@@ -54,9 +54,13 @@ class MomentumOrbit:
     gradient_point: float
     effective_eta: float
     spectral_radius: float
+    #: at beta = 0, GD's verdict decided without cancellation (theory.PeriodicOrbit)
+    stability: str = ""
 
     @property
     def stable(self) -> bool:
+        if self.stability:
+            return self.stability == "stable"
         return self.spectral_radius < 1.0
 
 
@@ -171,8 +175,9 @@ def periodic_orbit(function, optimizer, eta) -> MomentumOrbit:
     step = orbit_jacobian(optimizer, eta, float(function.d2f(gradient_point)))
     back = orbit_jacobian(optimizer, eta, float(function.d2f(-gradient_point)))
     radius = spectral_radius(back @ step)
+    verdict = function.periodic_orbit(eta_eff).stability if optimizer.beta == 0 else ""
     return MomentumOrbit(eta, float(optimizer.beta), optimizer.name, x_eta, gradient_point,
-                         eta_eff, radius)
+                         eta_eff, radius, verdict)
 
 
 def periodic_point_array(function, optimizer, etas) -> np.ndarray:
