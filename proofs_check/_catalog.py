@@ -85,8 +85,8 @@ def check_function(function, claims: Iterable[str] | None = None, *, name: str |
                 f"claim {key!r} does not apply to {getattr(obj, 'name', function)!r} (a "
                 f"{type(obj).__name__}); applicable: {list(applicable_claims(obj))}")
         label = name or getattr(obj, "name", str(function))
-        result = within_budget(lambda key=key: CLAIMS[key][1](obj), CLAIMS[key][0], label,
-                               budget)
+        result = within_budget(lambda key=key: CLAIMS[key][1](obj),  # type: ignore[misc]
+                               CLAIMS[key][0], str(label), budget)
         if name is not None:
             result = _renamed(result, name)
         out.append(result)
@@ -130,7 +130,8 @@ def check_catalog(names: Sequence[str] | None = None, *, include_examples: bool 
     budget = valid_budget(budget)
     entries: list[tuple[str, Callable[[], object]]] = []
     if names is None:
-        entries += [(n, (lambda n=n: catalog.get(n))) for n in catalog.names()]
+        entries += [(n, (lambda n=n: catalog.get(n)))  # type: ignore[misc]
+                    for n in catalog.names()]
         if include_examples:
             entries += list(EXAMPLES.items())
     else:
@@ -138,7 +139,7 @@ def check_catalog(names: Sequence[str] | None = None, *, include_examples: bool 
             if n in EXAMPLES:
                 entries.append((n, EXAMPLES[n]))
             else:
-                entries.append((n, (lambda n=n: any_function(n))))
+                entries.append((n, (lambda n=n: any_function(n))))  # type: ignore[misc]
     objects = [(label, make()) for label, make in entries]
     jobs = [(label, obj, key) for label, obj in objects for key in applicable_claims(obj)]
     if not jobs:
@@ -150,7 +151,8 @@ def check_catalog(names: Sequence[str] | None = None, *, include_examples: bool 
         iterator = tqdm(jobs, desc="msl check", unit="claim", leave=False)
     results = []
     for label, obj, key in iterator:
-        result = within_budget(lambda key=key, obj=obj: CLAIMS[key][1](obj), CLAIMS[key][0],
+        result = within_budget(lambda key=key, obj=obj: CLAIMS[key][1](obj),  # type: ignore[misc]
+                               CLAIMS[key][0],
                                label, budget)
         results.append(_renamed(result, label))
     return CatalogReport(tuple(results))

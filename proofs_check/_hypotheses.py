@@ -207,7 +207,7 @@ def h_nonincreasing(a: OneDimensional) -> Check:
     if upward:
         return Check("h decreasing", statement, Status.FAILS, "symbolic", True,
                      "f' (hence h) jumps up at " + ", ".join(str(b) for b, _ in upward))
-    if status is Status.FAILS:
+    if status is Status.FAILS and cert is not None:
         x = cert.counterexample
         return Check("h decreasing", statement, Status.FAILS, "interval", True,
                      f"{evidence}: h increases near x = {x:.6g}",
@@ -242,7 +242,7 @@ def slope_positive(a: OneDimensional, *, name: str, statement: str) -> Check:
     """f'(x) > 0 on (0, R]: 0 is the unique minimum and the only stationary point (1-D)."""
     cert = a.slope_positive
     status, certified, evidence = certificate_status(cert)
-    if status is Status.FAILS:
+    if status is Status.FAILS and cert is not None:
         x = cert.counterexample
         evidence += f": f'({x:.6g}) = {float(a.f.df(x)):.6g}, so x = {x:.6g} is not descending"
     return Check(name, statement, status, "interval" if cert else "none", certified, evidence,

@@ -177,7 +177,7 @@ class OneDimensional:
         except SplitError as exc:
             self.split_error = str(exc)
             self.boundaries = ()
-            self._cells = None
+            self._cells = None  # type: ignore[assignment]  # no cells: one branch
             self._whole = f.branch(0)
 
     @property
@@ -294,7 +294,8 @@ class OneDimensional:
 
     @cached_property
     def finite(self) -> dict[int, IntervalCertificate | None]:
-        return {n: self.certify(lambda d, n=n: d(n), "finite", f"f^({n})(x) finite")
+        return {n: self.certify(lambda d, n=n: d(n),  # type: ignore[misc]
+                                "finite", f"f^({n})(x) finite")
                 for n in (0, 1, 2)}
 
     # ---------------------------------------------------------------- x_eta

@@ -107,7 +107,7 @@ def probe_continuity(func: Callable[[np.ndarray], np.ndarray], center: np.ndarra
     for _ in range(lines):
         start = center + scale * rng.uniform(-2, 2, dim)
         direction = rng.standard_normal(dim)
-        direction /= np.linalg.norm(direction)
+        direction = direction / float(np.linalg.norm(direction))
         t = np.linspace(-4 * scale, 4 * scale, 4001)
         values = _values(func, start + t[:, None] * direction)
         jumps = np.linalg.norm(np.diff(values, axis=0), axis=-1)

@@ -23,7 +23,7 @@ from proofs_check._theorem_4_3_1d import proof_radii_1d
 from theory import Landscape
 
 
-def _landscape(obj) -> tuple[Landscape, str, object]:
+def _landscape(obj) -> tuple[Landscape, str | None, object]:
     """(landscape, name, object) of any :class:`theory.FunctionLike` object."""
     land = obj.landscape
     return land, getattr(obj, "name", None) or (None if obj is land else "separable"), obj
@@ -89,7 +89,7 @@ def _n_dimensional(obj, etas, starts: int, seed: int, max_steps: int) -> ClaimRe
     land, name, _ = _landscape(obj)
     scale = 1.0
     center, local_minima = _find_minimum(land, seed)
-    _require_minimum(land, name, center)
+    _require_minimum(land, name or land.name, center)
     units = directions(land.dim, seed)
     shells = sample_shells(land.gradient, center, scale * RADII, units)
 

@@ -94,8 +94,9 @@ def _simulate(gradient, center, eta, r_eta, scale, starts, seed, max_steps, dim,
         d = dist(run.path)
         if run.unrepresentable.any():  # no verdict from numbers the floats could not hold
             lost = int(np.flatnonzero(run.unrepresentable)[0])
-            unrepresentable = np.asarray(run.path[run.unrepresentable_at[lost] - 1, lost],
-                                         dtype=float).tolist()
+            assert run.unrepresentable_at is not None  # flagged points have a step
+            unrepresentable = [float(v) for v in
+                               run.path[int(run.unrepresentable_at[lost]) - 1, lost]]
             steps += chunk
             break
         if run.diverged.any():
@@ -158,12 +159,13 @@ def _far_probes(gradient, center, eta, r, dim) -> dict:
     with np.errstate(all="ignore"):
         g0 = np.asarray(gradient(x0), dtype=float).reshape(pts.shape)
     stuck = np.all(g0 == 0, axis=-1)
-    out = {"points": int(pts.shape[0]), "diverged": int(run.diverged.sum()),
+    out: dict[str, object] = {"points": int(pts.shape[0]), "diverged": int(run.diverged.sum()),
            "stationary": int(stuck.sum()), "unrepresentable": int(run.unrepresentable.sum())}
     if run.unrepresentable.any():
         i = int(np.flatnonzero(run.unrepresentable)[0])
-        out["unrepresentable_at"] = np.asarray(
-            run.path[run.unrepresentable_at[i] - 1, i], dtype=float).tolist()
+        assert run.unrepresentable_at is not None  # flagged points have a step
+        out["unrepresentable_at"] = [float(v) for v in
+                                     run.path[int(run.unrepresentable_at[i]) - 1, i]]
     if run.diverged.any():
         i = int(np.flatnonzero(run.diverged)[0])
         out["diverged_from"] = pts[i].tolist()

@@ -65,7 +65,7 @@ def lemma_hypotheses(a: OneDimensional) -> tuple[Check, ...]:
 def gap_learning_rates(a: OneDimensional) -> list[float]:
     """Learning rates with 2/eta strictly inside a downward jump of h = f'/x (where f'
     jumps): Lemma 4.1's conclusion fails there.  Empty for C^1 functions."""
-    out = []
+    out: list = []
     if not a.split:
         return out
     formulas = a.cell_formulas(1)
@@ -168,7 +168,7 @@ def _conclusion(a: OneDimensional, etas: tuple[float, ...]) -> tuple[Check, list
     unknown: list[str] = []
     for eta in below:
         cert = a.sign_of_residual(eta, "<0")
-        record = {"eta": eta, "certificate": cert.to_dict() if cert else None}
+        record: dict = {"eta": eta, "certificate": cert.to_dict() if cert else None}
         if cert is not None and cert.verified:
             record.update(status="no root", evidence=f"eta = {eta:.6g} <= 2/f''(0): eta f'(x) "
                           f"< 2x on (0, {a.radius:.3g}] (certified): no x_eta")
@@ -181,7 +181,7 @@ def _conclusion(a: OneDimensional, etas: tuple[float, ...]) -> tuple[Check, list
             record.update(status="unknown", evidence=f"eta = {eta:.6g}: not certified")
             unknown.append(record["evidence"])
         records.append(record)
-    enclosures = []
+    enclosures: list[tuple[float, Constant]] = []
     for eta in above:
         constant, record = x_eta_constant(a, eta)
         records.append(record)
@@ -195,9 +195,10 @@ def _conclusion(a: OneDimensional, etas: tuple[float, ...]) -> tuple[Check, list
             if not record["core_inside"]:
                 failures.append(record["evidence"])
     for (e1, c1), (e2, c2) in itertools.pairwise(enclosures):
-        if c1.lower >= c2.upper:
+        assert None not in (c1.lower, c1.upper, c2.lower, c2.upper)  # enclosed constants
+        if c1.lower >= c2.upper:  # type: ignore[operator]
             failures.append(f"x_eta not increasing: x_eta({e1:.6g}) >= x_eta({e2:.6g})")
-        elif not c1.upper < c2.lower:
+        elif not c1.upper < c2.lower:  # type: ignore[operator]
             unknown.append(f"x_eta({e1:.6g}) and x_eta({e2:.6g}) enclosures overlap")
     statement = ("x_eta exists for every eta > 2/f''(0) (none for eta <= 2/f''(0)) and is "
                  "increasing in eta (Lemma 4.1)")

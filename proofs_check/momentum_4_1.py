@@ -150,7 +150,7 @@ def simulate_theorem_4_1_momentum(function, method: str = "momentum", betas=(0.0
     for beta in betas:
         optimizer = HeavyBall(beta) if method == "momentum" else Nesterov(beta)
         if beta == 0 and method not in ("momentum", "nesterov"):
-            optimizer = GD()
+            optimizer = GD()  # type: ignore[assignment]  # beta = 0: plain GD
         limit = threshold(f, optimizer)
         etas = np.array([limit * k for k in factors])
         sweep = simulate_momentum(f, etas, [beta], x0, steps, method=method)

@@ -32,6 +32,7 @@ What :func:`check_quasistatic_4_8` computes:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -60,7 +61,8 @@ TRANSIENT = 50
 #: (4.7) tolerance on |y_GD - y(x_GD)|, relative to the largest amplitude
 AMPLITUDE = 2e-2
 #: the paper's settings for its Fig. 4.2
-PAPER_SETTINGS = {"fig4.2": {"eta": 3.0, "x0": (1.0,), "y0": 1.0, "steps": 6000}}
+PAPER_SETTINGS: dict[str, dict[str, Any]] = {
+    "fig4.2": {"eta": 3.0, "x0": (1.0,), "y0": 1.0, "steps": 6000}}
 
 
 def _valley(function) -> Valley:
@@ -249,11 +251,11 @@ def check_quasistatic_4_8(function, eta=None, *, x0=None, y0=None, steps=None
               "final_x_qs": flow.x[-1].tolist(), "halted_at": flow.halted_at},
     )
     notes = []
-    result = ClaimResult(CLAIM, valley.name, (eta_value,), hypotheses, constants, (step,),
+    result = ClaimResult(CLAIM, valley.name, (eta_value,), hypotheses, tuple(constants), (step,),
                          conclusion)
     if not result.applies:
         missing = ", ".join(h.name for h in hypotheses if h.status is not Status.HOLDS)
         notes.append(f"hypotheses not established ({missing}); "
                      f"the conclusion {conclusion.status.value}")
-    return ClaimResult(CLAIM, valley.name, (eta_value,), hypotheses, constants, (step,),
+    return ClaimResult(CLAIM, valley.name, (eta_value,), hypotheses, tuple(constants), (step,),
                        conclusion, tuple(notes))

@@ -247,7 +247,8 @@ def violating_exactly_one(hypothesis: str | None = None) -> SearchStrategy[Viola
     for name in names:
         if name not in VIOLATIONS:
             raise StrategyArgumentError(f"hypothesis={name!r} must be one of {VIOLATIONS}")
-    return st.one_of(*(_violations(n).map(lambda f, n=n: Violation(n, f)) for n in names))
+    return st.one_of(*(_violations(n).map(lambda f, n=n: Violation(n, f))  # type: ignore[misc]
+                       for n in names))
 
 
 def violating_functions() -> SearchStrategy[Subquadratic]:

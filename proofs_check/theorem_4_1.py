@@ -102,7 +102,7 @@ def _inequality_4_2(a: OneDimensional, eta: float, lower: float, upper: float) -
                  "Case 2 (x < x_eta): 0 < eta int_x^{x_eta} f'' < 2(x_eta - x)")
     e = exact(eta)
     lo_q, hi_q = sp.Rational(lower), sp.Rational(upper)
-    certificates = []
+    certificates: list = []
     for rho in (1e-3, 1e-6):
         near_lo, near_hi = lower * (1 - rho), upper * (1 + rho)
         plan = [
@@ -139,6 +139,7 @@ def _inequality_4_2(a: OneDimensional, eta: float, lower: float, upper: float) -
     refuted = [c for c in certificates if c is not None and c.refuted]
     if refuted:
         x = refuted[0].counterexample
+        assert x is not None  # a refuted certificate names its point
         gap = _inequality_4_2_at(a, eta, x, lower, upper)
         if gap.is_finite() and gap.lo > 0:
             text = (f"{refuted[0].describe()}; (4.2) itself fails at x = {x:.6g}: "
@@ -149,7 +150,8 @@ def _inequality_4_2(a: OneDimensional, eta: float, lower: float, upper: float) -
         return Check(f"(4.2) (eta={eta:.6g})", statement, Status.FAILS, "interval", True,
                      f"{refuted[0].describe()} (the proof's case inequality fails); {numeric}",
                      data=data)
-    if len(texts) == len(certificates) and all(c.verified for c in certificates):
+    if len(texts) == len(certificates) and all(c is not None and c.verified
+                                               for c in certificates):
         return Check(f"(4.2) (eta={eta:.6g})", statement, Status.HOLDS, "interval", True,
                      "; ".join(texts) + f"; {numeric}", data=data)
     return Check(f"(4.2) (eta={eta:.6g})", statement, Status.UNKNOWN, "numeric", False,
@@ -297,6 +299,7 @@ def check_theorem_4_1(function: Subquadratic | str, eta=None, *,
                 continue
             constants.append(constant)
             x_eta = constant.value
+            assert constant.lower is not None and constant.upper is not None  # certified
             with working_precision():
                 d2 = compile_arb(a.formula(2, x_eta), X_POS)(
                     Interval.between(constant.lower, constant.upper))
@@ -323,5 +326,5 @@ def check_theorem_4_1(function: Subquadratic | str, eta=None, *,
         status, "simulation", False, "; ".join(text for _, text in verdicts),
         data={"simulations": summaries},
     )
-    return ClaimResult(CLAIM, f.name, etas, hypotheses, constants, steps,
+    return ClaimResult(CLAIM, f.name, etas, hypotheses, tuple(constants), tuple(steps),
                        conclusion).noting_unmet_hypotheses()

@@ -141,7 +141,7 @@ def check_theorem_4_2(function, eta=None, *, starts: int = 16, seed: int = 0,
         "eta <= 2/f_i''(0), else to {+-x_eta^(i)} (Theorem 4.2)",
         combine(s for s, _ in verdicts), "simulation", False,
         "; ".join(t for _, t in verdicts), data={"runs": records})
-    return ClaimResult(CLAIM, name, etas, hypotheses, constants, (decouple,),
+    return ClaimResult(CLAIM, name, etas, hypotheses, tuple(constants), (decouple,),
                        conclusion).noting_unmet_hypotheses()
 
 

@@ -84,7 +84,7 @@ def run_on_valley(valley, optimizer, *, eta: float, x0, steps: int, replicas: in
         rng = None
         sgd = optimizer if isinstance(optimizer, SGD) else None
         if sgd is not None:
-            stream = np.random.SeedSequence(optimizer.seed, spawn_key=(start // REPLICA_BLOCK,))
+            stream = np.random.SeedSequence(sgd.seed, spawn_key=(start // REPLICA_BLOCK,))
             rng = np.random.default_rng(stream)
         theta = np.tile(x0, (block, 1))
         marker = theta[:, 0].copy()
