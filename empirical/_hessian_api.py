@@ -11,24 +11,14 @@ Products reuse each batch's retained gradient graph while the memory budget allo
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-
-from empirical._eigen import EigenEstimate
-from empirical._spectral import (
-    SpectralDensity,
-    TraceEstimate,
-    hutchinson_trace,
-    slq_density,
-    top_eigenpairs,
-)
+from empirical._operator import CurvatureOperator
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
-from empirical.errors import CurvatureError
-from theory import validation as val
 
 
-class Hessian:
-    """The Hessian of ``objective`` at ``theta`` (flat parameter vector), matrix-free.
+class Hessian(CurvatureOperator):
+    """The Hessian of ``objective`` at ``theta`` (flat parameter vector), matrix-free; the
+    spectral methods (``eigenvalues``, ``trace``, ``density``, ``hvp``,
+    ``as_linear_operator``, ``dense``) are those of :class:`CurvatureOperator`.
 
     Attributes:
         objective: the :class:`UserObjective` (its ``layout`` names the parameters).
@@ -37,77 +27,10 @@ class Hessian:
         n_hvp: Hessian-vector products used so far by this object.
     """
 
-    def __init__(self, objective: UserObjective, theta: torch.Tensor | None = None):
-        self.objective = objective
-        self.theta = (objective.theta0 if theta is None
-                      else objective.check_vector("theta", theta).detach().clone())
-        self.dim, self.dtype, self.device = objective.dim, objective.dtype, objective.device
-        self.n_hvp = 0
-        self._matvec = None
+    kind = "Hessian"
 
-    # -- products ----------------------------------------------------------------------
-    def _product(self, v: torch.Tensor) -> torch.Tensor:
-        if self._matvec is None:
-            self._matvec = self.objective.operator(self.theta)
-        self.n_hvp += 1
-        return self._matvec(v)
-
-    def hvp(self, v) -> torch.Tensor:
-        """``H v`` for a flat vector ``v`` (length ``dim``) or a dict ``{name: tensor}``
-        shaped like the parameters (then a dict is returned)."""
-        if isinstance(v, dict):
-            flat = self.flatten(v)
-            return self.objective.layout.unflatten(self._product(flat))
-        v = torch.as_tensor(v)
-        return self._product(self.objective.check_vector("v", v.to(self.dtype)))
-
-    def flatten(self, tensors: dict) -> torch.Tensor:
-        """A ``{name: tensor}`` dict (every selected parameter) as one flat vector."""
-        names = self.objective.layout.names
-        missing = [n for n in names if n not in tensors]
-        if missing:
-            raise CurvatureError(f"v: misses the parameter(s) {', '.join(missing[:4])}")
-        return torch.cat([torch.as_tensor(tensors[n]).reshape(-1).to(self.dtype).to(
-            self.device) for n in names])
-
-    def unflatten(self, v: torch.Tensor) -> dict[str, torch.Tensor]:
-        """A flat vector as ``{name: tensor}`` views shaped like the parameters."""
-        return self.objective.layout.unflatten(self.objective.check_vector("v", v))
-
-    # -- spectral quantities -------------------------------------------------------------
-    def eigenvalues(self, k: int = 1, *, tol: float | None = None, max_iter: int | None = None,
-                    seed: int = 0, v0: torch.Tensor | None = None) -> EigenEstimate:
-        """The ``k`` largest eigenvalues with unit eigenvectors (rows of ``.eigenvectors``)
-        and true residuals ``||H v - lambda v||`` (Lanczos; repeated eigenvalues found by
-        deflation, see :func:`~empirical._spectral.top_eigenpairs`)."""
-        return top_eigenpairs(self._product, self.dim, k=k, dtype=self.dtype,
-                              device=self.device, tol=tol, max_iter=max_iter, seed=seed, v0=v0)
-
-    def trace(self, *, n_samples: int = 60, method: str = "hutch++",
-              seed: int = 0) -> TraceEstimate:
-        """``tr H`` with a standard error (Hutch++ by default; ``method="hutchinson"``)."""
-        return hutchinson_trace(self._product, self.dim, n_samples=n_samples, method=method,
-                                dtype=self.dtype, device=self.device, seed=seed)
-
-    def density(self, *, n_probes: int = 4, steps: int = 40, seed: int = 0) -> SpectralDensity:
-        """Eigenvalue density by stochastic Lanczos quadrature (``n_probes`` x ``steps``
-        products)."""
-        return slq_density(self._product, self.dim, n_probes=n_probes, steps=steps,
-                           dtype=self.dtype, device=self.device, seed=seed)
-
-    def as_linear_operator(self):
-        """A ``scipy.sparse.linalg.LinearOperator`` (NumPy in, NumPy out), e.g. for
-        ``scipy.sparse.linalg.eigsh`` (as curvlinops offers)."""
-        import scipy.sparse.linalg
-
-        np_dtype = np.float32 if self.dtype == torch.float32 else np.float64
-
-        def matvec(x):
-            x = torch.as_tensor(np.asarray(x, dtype=np_dtype).reshape(-1), device=self.device)
-            return self._product(x).cpu().numpy()
-
-        return scipy.sparse.linalg.LinearOperator((self.dim, self.dim), matvec=matvec,
-                                                  rmatvec=matvec, dtype=np_dtype)
+    def _build(self):
+        return self.objective.operator(self.theta)
 
     # -- the landscape (Sections 3.1, 3.2; Li et al. 2018) --------------------------------
     def gradient_slice(self, **kwargs):
@@ -134,25 +57,6 @@ class Hessian:
         return loss_surface(self.objective, self.theta, self.objective.layout, dims=dims,
                             span=span, n_points=n_points, seed=seed, bias=bias)
 
-    def dense(self, *, max_bytes: int = DEFAULT_MEMORY_BYTES) -> torch.Tensor:
-        """The dense ``dim x dim`` Hessian (symmetrised), one column per product; refused
-        when its estimated memory (the matrix in ``dtype`` plus the retained graphs of the
-        data) exceeds ``max_bytes``."""
-        max_bytes = val.whole_number("max_bytes", max_bytes, minimum=1, error=CurvatureError)
-        need = self.objective.dense_bytes()
-        if need > max_bytes:
-            raise CurvatureError(
-                f"max_bytes={max_bytes}: the dense Hessian needs about {need / 1e9:.2g} GB "
-                f"(dim={self.dim} in {self.dtype}, n={self.objective.n} examples in "
-                f"{len(self.objective.batches)} batch(es)); use eigenvalues()/trace()/density()"
-                " or raise max_bytes")
-        out = torch.empty(self.dim, self.dim, dtype=self.dtype, device=self.device)
-        e = torch.zeros(self.dim, dtype=self.dtype, device=self.device)
-        for j in range(self.dim):
-            e[j] = 1.0
-            out[j] = self._product(e)
-            e[j] = 0.0
-        return 0.5 * (out + out.T)
 
 def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
             eval_mode: bool = False, batch_size: int | None = None,
