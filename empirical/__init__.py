@@ -62,6 +62,8 @@ _EXPORTS = {
         "plot_geometry"),
     "_device": ("available_device",),
     "_hessian_api": ("hessian", "Hessian"),
+    "_operator": ("CurvatureOperator",),
+    "_ggn": ("GGN", "Fisher", "EmpiricalFisher", "ggn", "fisher", "empirical_fisher"),
     "_user_objective": ("UserObjective",),
     "_spectral": ("TraceEstimate", "SpectralDensity"),
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
