@@ -44,6 +44,7 @@ _EXPORTS = {
     "_objective": ("Objective", "FunctionObjective", "TrainingLoss"),
     "_params": ("ParamLayout",),
     "_eigen": ("EigenEstimate", "lanczos", "power_iteration"),
+    "_tracking": ("track_top_eigenpairs",),
     "_gd": ("GDTrace", "run_gd"),
     "_eos": ("EosResult", "EosVerdict", "detect_eos", "run_eos"),
     "_momentum_eos": ("MomentumEosResult", "plot_momentum_eos", "run_momentum_eos"),

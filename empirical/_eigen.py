@@ -159,6 +159,7 @@ def lanczos(
     check_residual: bool = True,
     callback: Callable[[int, float], bool] | None = None,
     which: str = "LA",
+    error_bound: Callable[[np.ndarray, np.ndarray, int], np.ndarray] | None = None,
 ) -> EigenEstimate:
     """The ``k`` largest (algebraic) eigenpairs of the symmetric operator ``matvec``, or
     with ``which="SA"`` the smallest, ``which="LM"`` those of largest magnitude.
@@ -181,6 +182,10 @@ def lanczos(
             residuals up to rounding thanks to the full reorthogonalisation).
         callback: called as ``callback(n_hvp, top_ritz_value)`` after each iteration;
             returning True stops the process (used by the benchmark).
+        error_bound: ``(ritz_values, residual_estimates, k) -> bounds`` (Ritz values in
+            the wanted order): the stopping rule compares these bounds, instead of the
+            residual estimates, with ``tol`` (e.g. the gap-aware eigenvalue bound of
+            :func:`~empirical._tracking.track_top_eigenpairs`).
     """
     _check_common(dim, k, tol, dtype, max_iter, which)
     tol = DEFAULT_TOL[dtype] if tol is None else float(tol)
@@ -226,6 +231,8 @@ def lanczos(
         scale = max(float(np.max(np.abs(theta))), np.finfo(np.float64).tiny)
         kk = min(k, j + 1)
         estimates = np.abs(beta * s[-1, :kk])
+        if error_bound is not None:
+            estimates = error_bound(theta, estimates, kk)
         breakdown = beta <= 1e-10 * scale
         if callback is not None and callback(n_hvp, float(theta[0])):
             break

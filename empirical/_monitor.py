@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical._eigen import lanczos
 from empirical._eos import EosVerdict, detect_eos
+from empirical._tracking import track_top_eigenpairs
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError
 from theory import validation as val
@@ -156,19 +156,20 @@ class SharpnessMonitor:
         theta = obj.theta0
         loss = obj.value(theta)
         op = obj.operator(theta)
-        est = lanczos(op, obj.dim, dtype=obj.dtype, device=obj.device, tol=self.tol,
-                      v0=self._v0, seed=self.seed + len(self.records))
-        self._v0 = est.eigenvectors[0]
+        est = track_top_eigenpairs(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
+                                   tol=self.tol, seed=self.seed + len(self.records))
+        self._v0 = est
         n_hvp = est.n_hvp
         rule, lr, threshold = stability_rule(self.optimizer, self.params)
         pre = float("nan")
         if rule == "adam":
             scale = self._preconditioner()
             if scale is not None:
-                est_p = lanczos(lambda v: scale * op(scale * v), obj.dim, dtype=obj.dtype,
-                                device=obj.device, tol=self.tol, v0=self._v0_pre,
-                                seed=self.seed + 7919 + len(self.records))
-                self._v0_pre = est_p.eigenvectors[0]
+                est_p = track_top_eigenpairs(lambda v: scale * op(scale * v), obj.dim,
+                                             self._v0_pre, dtype=obj.dtype, device=obj.device,
+                                             tol=self.tol,
+                                             seed=self.seed + 7919 + len(self.records))
+                self._v0_pre = est_p
                 pre, n_hvp = est_p.sharpness, n_hvp + est_p.n_hvp
         record = MonitorRecord(self.calls, loss, est.sharpness, pre, threshold, lr, rule, n_hvp)
         self.records.append(record)
