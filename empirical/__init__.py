@@ -69,7 +69,8 @@ _EXPORTS = {
     "_spectral": ("TraceEstimate", "SpectralDensity"),
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
     "_series": ("write_series", "result_tables"),
-    "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
+    "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface",
+                   "interpolate"),
 }
 
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)

@@ -48,14 +48,17 @@ class Hessian(CurvatureOperator):
         return separate_scales(self.objective, self.theta, self.objective.layout, **kwargs)
 
     def loss_surface(self, *, dims: int = 2, span: float = 1.0, n_points: int = 21,
-                     seed: int = 0, bias: str = "zero"):
+                     seed: int = 0, bias: str = "zero", directions=None):
         """The loss along ``dims`` (1 or 2) filter-normalised random directions (Li et al.
         2018; ``bias`` chooses their treatment of 1-D parameters, see
-        :mod:`empirical._landscape`); plot it with :func:`empirical.plot_surface`."""
+        :mod:`empirical._landscape`) or along your own ``directions`` (one or two flat
+        vectors or ``{name: tensor}`` dicts); the directions used come back in
+        ``.directions``; plot it with :func:`empirical.plot_surface`."""
         from empirical._landscape import loss_surface
 
         return loss_surface(self.objective, self.theta, self.objective.layout, dims=dims,
-                            span=span, n_points=n_points, seed=seed, bias=bias)
+                            span=span, n_points=n_points, seed=seed, bias=bias,
+                            directions=directions)
 
 
 def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
