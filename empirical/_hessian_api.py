@@ -63,7 +63,7 @@ class Hessian(CurvatureOperator):
 
 def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
             eval_mode: bool = False, batch_size: int | None = None,
-            memory_bytes: int = DEFAULT_MEMORY_BYTES) -> Hessian:
+            memory_bytes: int = DEFAULT_MEMORY_BYTES, forward=None) -> Hessian:
     """The Hessian of the full-batch loss of ``model`` on ``data`` at its current parameters.
 
     Args:
@@ -72,16 +72,21 @@ def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
             ``nn.MSELoss()``, a function) or ``"mse"`` / ``"ce"`` (int64 labels).
         data: an ``(inputs, targets)`` pair, a ``TensorDataset`` or any iterable of
             ``(inputs, targets)`` batches (a ``DataLoader``); read once and kept on the
-            device; the loss is the exact full-batch one (batches weighted by size).
+            device; the loss is the exact full-batch one (batches weighted by size). The
+            inputs may be a tensor, a dict of tensors or a tuple of tensors.
         params: which parameters: ``None`` (all with ``requires_grad``), a predicate
             ``(name, param) -> bool``, a name or an iterable of names / parameters.
-        dtype: ``"float32"`` / ``"float64"`` (or torch dtypes); default the model's.
+        dtype: ``"float32"`` / ``"float64"`` (or torch dtypes); default the model's, and
+            float32 for a bfloat16/float16 model (evaluated at its parameters upcast).
             A float64 Hessian of a float32 model needs no copy of the model.
         device: must be where the model is (checked); default the model's device.
         eval_mode: evaluate a model whose Dropout/BatchNorm are in training mode in eval
             mode (by default such a model is refused: its loss is random or mixes examples).
         batch_size: split an ``(inputs, targets)`` pair into batches of this size.
         memory_bytes: budget for keeping every batch's gradient graph between products.
+        forward: ``(model, inputs) -> outputs tensor`` (default ``model(inputs)``,
+            ``model(**inputs)`` for a dict, ``model(*inputs)`` for a tuple), e.g.
+            ``lambda m, x: m(**x).logits`` or ``lambda m, x: m(x)[0]``.
 
     Raises:
         ModelError, DataError, DeviceError, CurvatureError: bad input, named (all are
@@ -89,5 +94,5 @@ def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
     """
     objective = UserObjective(model, criterion, data, params=params, dtype=dtype,
                               device=device, eval_mode=eval_mode, batch_size=batch_size,
-                              memory_bytes=memory_bytes)
+                              memory_bytes=memory_bytes, forward=forward)
     return Hessian(objective)

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from empirical._device import generator
+from empirical._inputs import default_forward
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical._scales import filter_normalise
@@ -90,16 +91,18 @@ class _Evaluator:
     def __init__(self, objective: Objective):
         self.objective = objective
         self.flat = None
-        model = getattr(objective, "model", None)
-        if model is None or not hasattr(objective, "batches"):
+        from empirical._user_objective import UserObjective
+
+        if not isinstance(objective, UserObjective):
             return
-        clone = copy.deepcopy(model)
+        clone = copy.deepcopy(objective.model)
         for t in [*clone.parameters(), *clone.buffers()]:
             t.requires_grad_(False)
             if t.is_floating_point():
                 t.data = t.data.to(objective.dtype)
         if getattr(objective, "eval_mode", False):
             clone.eval()
+        self.call = default_forward if objective.forward is None else objective.forward
         self.flat = torch.zeros(objective.dim, dtype=objective.dtype, device=objective.device)
         views = objective.layout.unflatten(self.flat)
         for name, p in clone.named_parameters():
@@ -114,8 +117,8 @@ class _Evaluator:
         obj = self.objective
         total = 0.0
         for x, y in obj.batches:
-            weight = x.shape[0] / obj.n if obj.reduction == "mean" else 1.0
-            total += weight * float(obj.criterion(self.model(x), y))
+            weight = y.shape[0] / obj.n if obj.reduction == "mean" else 1.0
+            total += weight * float(obj.criterion(self.call(self.model, x), y))
         return total
 
 
