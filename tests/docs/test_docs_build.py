@@ -35,6 +35,7 @@ NAV = (
     ("Reliability", "reliability.md"),
     ("Test your own conjecture", "conjectures.md"),
     ("Your own network", "own_network.md"),
+    ("Curvature matrices and surfaces", "curvature.md"),
 )
 
 
