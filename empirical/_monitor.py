@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from empirical._eos import EosVerdict, detect_eos
-from empirical._tracking import track_top_eigenpairs
+from empirical._tracking import track_top_eigenpairs, value_and_operator
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError
 from theory import validation as val
@@ -154,8 +154,7 @@ class SharpnessMonitor:
         """Record one measurement now (whatever the counter)."""
         obj = self.objective
         theta = obj.theta0
-        loss = obj.value(theta)
-        op = obj.operator(theta)
+        loss, op = value_and_operator(obj, theta)
         est = track_top_eigenpairs(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
                                    tol=self.tol, seed=self.seed + len(self.records))
         self._v0 = est

@@ -47,3 +47,23 @@ def test_tracking_k_smallest_and_an_exact_start():
     with pytest.raises(CurvatureError, match="previous: eigenvectors of shape"):
         empirical.track_top_eigenpairs(lambda v: mat @ v, 80, torch.zeros(3, 5),
                                        dtype=torch.float64)
+
+
+def test_value_and_operator_match_the_dense_hessian():
+    from torch import nn
+
+    from empirical._tracking import value_and_operator
+
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    x, y = torch.randn(11, 3, dtype=torch.float64), torch.randint(0, 2, (11,))
+    hess = empirical.hessian(model, "ce", (x, y), batch_size=4)
+    dense = hess.dense()
+    with torch.no_grad():
+        loss = float(nn.functional.cross_entropy(model(x), y))
+    for budget in (hess.objective.memory_bytes, 1):  # retained graphs, then the fallback
+        hess.objective.memory_bytes = budget
+        value, matvec = value_and_operator(hess.objective, hess.theta)
+        assert value == pytest.approx(loss, rel=1e-13)
+        v = torch.randn(hess.dim, dtype=torch.float64)
+        torch.testing.assert_close(matvec(v), dense @ v, rtol=1e-10, atol=1e-12)
