@@ -2,8 +2,9 @@
 
 :func:`lanczos` is the Lanczos process with full reorthogonalisation (classical
 Gram-Schmidt applied twice, "twice is enough"), stopped when the Ritz residual estimates
-``|beta_j s_{j,i}|`` of the top ``k`` Ritz pairs fall below ``tol`` times the largest Ritz
-value; the true residuals ``||H v - lambda v||`` are then computed with ``k`` more HVPs.
+``|beta_j s_{j,i}|`` of the ``k`` wanted Ritz pairs (``which``: largest, smallest or
+largest-magnitude) fall below ``tol`` times the largest Ritz magnitude; the true residuals
+``||H v - lambda v||`` are then computed with ``k`` more HVPs (``check_residual``).
 :func:`power_iteration` is PyHessian's method (Yao et al. 2020): repeated products,
 deflation against the eigenvectors already found, stopped when the Rayleigh quotient's
 relative change is below ``tol``.  Both return an :class:`EigenEstimate`.
@@ -46,10 +47,11 @@ def _frozen(a) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EigenEstimate:
-    """Estimated top eigenpairs of a symmetric operator (a Hessian).
+    """Estimated eigenpairs of a symmetric operator (a Hessian, a GGN, a Fisher matrix).
 
     Attributes:
-        eigenvalues: ``(k,)`` estimates, largest first.
+        eigenvalues: ``(k,)`` estimates, the wanted first (largest for ``which="LA"``,
+            smallest for ``"SA"``, largest magnitude for ``"LM"``).
         eigenvectors: ``(k, dim)`` unit vectors (rows), same order.
         residuals: ``(k,)`` true residual norms ``||H v_i - lambda_i v_i||``.
         n_hvp: Hessian-vector products used, residual checks included.
@@ -84,7 +86,7 @@ class EigenEstimate:
 
     @property
     def sharpness(self) -> float:
-        """The largest eigenvalue estimate."""
+        """The first eigenvalue estimate (the largest, for the default ``which="LA"``)."""
         return float(self.eigenvalues[0])
 
     @property
