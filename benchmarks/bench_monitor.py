@@ -10,7 +10,7 @@ iterate of the default edge-of-stability run, cached in ``benchmarks/_build/eos`
 sharpness oscillates around 2/eta and the top eigenvector turns from step to step).
 
 Each variant runs the same training loop; its overhead is (loop time with measurements) /
-(loop time without), best of ``--repeat``:
+(loop time without), best of ``--repeat``, the plain loop and the variants alternating:
 
 * ``monitor (warm tracking)``: ``empirical.SharpnessMonitor(..., every=10)`` as a user runs
   it (full-batch loss, sharpness by :func:`empirical.track_top_eigenpairs`);
@@ -61,7 +61,9 @@ def half_mse(out, t):
 
 def model_at(spec, theta):
     model = build_problem(spec).model
-    torch.nn.utils.vector_to_parameters(theta.float(), model.parameters())
+    # a copy: vector_to_parameters makes the parameters views of its argument, and the
+    # training loop must not move the start point
+    torch.nn.utils.vector_to_parameters(theta.detach().float().clone(), model.parameters())
     for p in model.parameters():
         p.requires_grad_(True)
     return model.eval()
@@ -160,28 +162,34 @@ def main() -> None:
                "load_at_start": os.getloadavg()[0], "points": {}, "unavailable": {}}
     for point in args.points:
         theta = starts[point]
-        plain = math.inf
+        factories = variants(x, t, y, args.every)
+        usable = {}
+        for name, factory in factories.items():
+            try:
+                factory()
+                usable[name] = factory
+            except ImportError as exc:
+                results["unavailable"][name] = str(exc)
+        # interleaved: each repetition times the plain loop and every variant in turn, so
+        # a change of the machine's load hits them alike; best of --repeat for each
+        plain, walls, found = math.inf, dict.fromkeys(usable, math.inf), {}
         for _ in range(args.repeat):
             plain = min(plain, train(model_at(spec, theta), x, t, args.steps, args.every,
                                      None, LR)[0])
+            for name, factory in usable.items():
+                w, f = train(model_at(spec, theta), x, t, args.steps, args.every, factory(),
+                             LR)
+                walls[name], found[name] = min(walls[name], w), f
         entry = {"train_seconds": plain, "variants": {}}
         print(f"{point}: training alone {plain:.3f} s", flush=True)
-        for name, factory in variants(x, t, y, args.every).items():
-            try:
-                wall, found = math.inf, None
-                for _ in range(args.repeat):
-                    w, f = train(model_at(spec, theta), x, t, args.steps, args.every,
-                                 factory(), LR)
-                    wall, found = min(wall, w), f
-            except ImportError as exc:
-                results["unavailable"][name] = str(exc)
-                continue
-            refs = [reference(spec, th, x, y) for th, _ in found]
-            errors = [abs(v - r) / r for (_, v), r in zip(found, refs, strict=True)]
+        for name in usable:
+            refs = [reference(spec, th, x, y) for th, _ in found[name]]
+            errors = [abs(v - r) / r for (_, v), r in zip(found[name], refs, strict=True)]
+            wall = walls[name]
             entry["variants"][name] = {
                 "seconds": wall, "overhead": wall / plain,
                 "median_rel_error": float(np.median(errors)),
-                "max_rel_error": float(np.max(errors)), "n_measurements": len(found),
+                "max_rel_error": float(np.max(errors)), "n_measurements": len(found[name]),
                 "load": os.getloadavg()[0]}
             print(f"  {name}: {wall:.3f} s = {wall / plain:.2f}x training, rel. error "
                   f"median {np.median(errors):.1e} max {np.max(errors):.1e}", flush=True)
