@@ -10,7 +10,10 @@ Your own network (any ``nn.Module``, criterion and data, e.g. a ``DataLoader``):
 :func:`hessian` returns a :class:`Hessian` with ``eigenvalues(k)``, ``trace()``,
 ``density()``, ``hvp(v)``, ``as_linear_operator()``, ``dense()``, ``gradient_slice()``,
 ``separate_scales()`` and ``loss_surface()`` (Li et al.'s filter-normalised directions,
-drawn by :func:`plot_surface`); :class:`SharpnessMonitor` follows the sharpness against
+drawn by :func:`plot_surface`; :func:`interpolate` between two models); :func:`ggn`,
+:func:`fisher` and :func:`empirical_fisher` give the Gauss-Newton and Fisher matrices with
+the same methods (docs/curvature.md); :func:`track_top_eigenpairs` follows the top
+eigenpairs along training; :class:`SharpnessMonitor` follows the sharpness against
 the optimizer's stability threshold in a training loop (docs/own_network.md).
 :func:`write_series` writes an experiment's raw series as CSV/JSON.
 
