@@ -24,6 +24,10 @@ For each target (relative error <= 1e-6 in float32, <= 1e-10 in float64) the che
 of each tool that reaches it is reported.  Peers are optional (``pip install --no-deps``
 of the ``bench`` extra); a peer that cannot be imported is reported as such.
 
+A second section does the same for the top 5 eigenvalues (issue 22): ours
+``eigenvalues(k=5)`` against one plain ``empirical.lanczos(k=5)`` run and the peers'
+``k=5`` calls (PyHessian ``top_n=5``, ``eigsh(k=5)``, eigenthings ``lanczos(k=5)``).
+
 Writes ``benchmarks/results/curvature.json`` and ``benchmarks/results/curvature.md``::
 
     python benchmarks/bench_curvature.py          # ~10 minutes on 2 busy cores
@@ -55,6 +59,7 @@ from empirical import ProblemSpec, build_problem, run_eos  # noqa: E402
 
 warnings.filterwarnings("ignore")
 TARGETS = {"float32": 1e-6, "float64": 1e-10}
+TOP_K = 5  # the top-k section (issue 22)
 SWEEPS = {
     "ours": {"float32": [1e-3, 3e-4, 1e-4, 1e-5, 1e-6],
              "float64": [1e-4, 1e-5, 1e-6, 1e-8, 1e-10]},
@@ -74,8 +79,9 @@ def model_at(spec: ProblemSpec, theta: torch.Tensor, dtype: torch.dtype) -> nn.M
     return model.eval()
 
 
-def dense_reference(model: nn.Module, x, t) -> float:
-    """Top eigenvalue of the dense float64 Hessian by plain autograd, column by column."""
+def dense_reference(model: nn.Module, x, t, k: int = 5) -> np.ndarray:
+    """Top ``k`` eigenvalues (largest first) of the dense float64 Hessian by plain
+    autograd, column by column."""
     params = list(model.parameters())
     loss = nn.functional.mse_loss(model(x), t)
     grads = torch.autograd.grad(loss, params, create_graph=True)
@@ -86,8 +92,8 @@ def dense_reference(model: nn.Module, x, t) -> float:
         row = torch.autograd.grad(flat[j], params, retain_graph=True)
         hess[j] = torch.cat([r.reshape(-1) for r in row]).numpy()
     hess = 0.5 * (hess + hess.T)
-    return float(scipy.linalg.eigh(hess, subset_by_index=[dim - 1, dim - 1], eigvals_only=True,
-                                   driver="evr", overwrite_a=True)[0])
+    return scipy.linalg.eigh(hess, subset_by_index=[dim - k, dim - 1], eigvals_only=True,
+                             driver="evr", overwrite_a=True)[::-1].copy()
 
 
 def run_ours(model, x, t, tol):
@@ -152,6 +158,92 @@ def run_eigenthings(model, x, t, max_iter):
     return float(res.eigenvalues[0]), count[0]
 
 
+def run_ours_k(model, x, t, tol, k=TOP_K):
+    hess = empirical.hessian(model, nn.MSELoss(), (x, t))
+    est = hess.eigenvalues(k=k, tol=tol, max_iter=1000)
+    return est.eigenvalues, hess.n_hvp
+
+
+def run_lanczos_k(model, x, t, tol, k=TOP_K):
+    """One plain ``empirical.lanczos`` run (its default residual check included)."""
+    hess = empirical.hessian(model, nn.MSELoss(), (x, t))
+    op = hess.objective.operator(hess.theta)
+    count = [0]
+
+    def matvec(v):
+        count[0] += 1
+        return op(v)
+
+    est = empirical.lanczos(matvec, hess.dim, k=k, dtype=hess.dtype, tol=tol, max_iter=1000)
+    return est.eigenvalues, count[0]
+
+
+def run_pyhessian_k(model, x, t, tol, k=TOP_K):
+    import importlib
+
+    ph = importlib.import_module("pyhessian.hessian")
+    count = [0]
+    original = ph.hessian_vector_product
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return original(*args, **kwargs)
+
+    ph.hessian_vector_product = counting
+    try:
+        h = ph.hessian(model, nn.MSELoss(), data=(x, t), cuda=False)
+        values, _ = h.eigenvalues(maxIter=1000, tol=tol, top_n=k)
+    finally:
+        ph.hessian_vector_product = original
+    return np.sort(np.array(values, dtype=float))[::-1], count[0]
+
+
+def run_curvlinops_k(model, x, t, tol, k=TOP_K):
+    from curvlinops import HessianLinearOperator
+
+    op = HessianLinearOperator(model, nn.MSELoss(), list(model.parameters()), [(x, t)],
+                               check_deterministic=False).to_scipy()
+    count = [0]
+
+    def matvec(v):
+        count[0] += 1
+        return op @ v
+
+    counted = scipy.sparse.linalg.LinearOperator(op.shape, matvec=matvec, dtype=op.dtype)
+    values = scipy.sparse.linalg.eigsh(counted, k=k, which="LA", tol=tol,
+                                       v0=np.random.default_rng(0).standard_normal(op.shape[0]),
+                                       return_eigenvectors=False)
+    return np.sort(values)[::-1], count[0]
+
+
+def run_eigenthings_k(model, x, t, max_iter, k=TOP_K):
+    import hessian_eigenthings as he
+
+    op = he.HessianOperator(model, [(x, t)], he.supervised_loss(nn.MSELoss()))
+    count = [0]
+    original = op.matvec
+
+    def matvec(v):
+        count[0] += 1
+        return original(v)
+
+    op.matvec = matvec
+    res = he.lanczos(op, k=k, max_iter=max_iter, which="LA", seed=0)
+    return np.sort(np.asarray(res.eigenvalues, dtype=float))[::-1], count[0]
+
+
+TOOLS_K = {"ours": run_ours_k, "empirical.lanczos": run_lanczos_k,
+           "pyhessian": run_pyhessian_k, "curvlinops+eigsh": run_curvlinops_k,
+           "hessian-eigenthings": run_eigenthings_k}
+SWEEPS_K = {
+    "ours": {"float32": [1e-3, 3e-4, 1e-4, 1e-5], "float64": [1e-4, 1e-5, 1e-6, 1e-8, 1e-10]},
+    "empirical.lanczos": {"float32": [1e-3, 3e-4, 1e-4, 1e-5],
+                          "float64": [1e-4, 1e-5, 1e-6, 1e-8, 1e-10]},
+    "pyhessian": {"float32": [1e-3, 1e-4], "float64": [1e-3, 1e-4]},
+    "curvlinops+eigsh": {"float32": [1e-3, 1e-6, 0.0], "float64": [1e-3, 1e-6, 1e-10, 0.0]},
+    "hessian-eigenthings": {"float32": [20, 30, 40, 60], "float64": [30, 40, 60, 80, 120]},
+}
+
 TOOLS = {"ours": run_ours, "pyhessian": run_pyhessian, "curvlinops+eigsh": run_curvlinops,
          "hessian-eigenthings": run_eigenthings}
 MODULES = {"pyhessian": "pyhessian", "curvlinops+eigsh": "curvlinops",
@@ -194,9 +286,11 @@ def main() -> None:
     for point in args.points:
         theta = points[point]
         t0 = time.perf_counter()
-        ref = dense_reference(model_at(spec, theta, torch.float64), x64, t64)
-        entry = {"reference": ref, "dense_seconds": time.perf_counter() - t0, "runs": []}
-        print(f"{point}: reference lambda_max = {ref:.12g}", flush=True)
+        refs = dense_reference(model_at(spec, theta, torch.float64), x64, t64, TOP_K)
+        ref = float(refs[0])
+        entry = {"reference": ref, "reference_top": refs.tolist(),
+                 "dense_seconds": time.perf_counter() - t0, "runs": []}
+        print(f"{point}: reference top eigenvalues = {refs}", flush=True)
         for dtype_name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
             x, t = x64.to(dtype), t64.to(dtype)
             for tool, fn in TOOLS.items():
@@ -218,8 +312,38 @@ def main() -> None:
                     entry["runs"].append(row)
                     print(f"  {dtype_name} {tool} {setting}: err {row['rel_error']:.1e}, "
                           f"{products} products, {wall:.2f} s", flush=True)
+        entry["topk_runs"] = top_k_runs(spec, theta, x64, t64, refs, missing, args.repeat)
         results["points"][point] = entry
     write(results)
+
+
+def top_k_runs(spec, theta, x64, t64, refs, missing, repeat) -> list[dict]:
+    """Every tool's sweep for the top ``TOP_K`` eigenvalues; the error of a run is
+    ``max_i |theta_i - lambda_i| / lambda_1``."""
+    runs = []
+    for dtype_name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
+        x, t = x64.to(dtype), t64.to(dtype)
+        for tool, fn in TOOLS_K.items():
+            if missing.get(tool):
+                continue
+            fn(model_at(spec, theta, dtype), x, t, SWEEPS_K[tool][dtype_name][0])  # warm-up
+            for setting in SWEEPS_K[tool][dtype_name]:
+                wall = math.inf
+                for _ in range(repeat):
+                    model = model_at(spec, theta, dtype)
+                    start = time.perf_counter()
+                    values, products = fn(model, x, t, setting)
+                    wall = min(wall, time.perf_counter() - start)
+                values = np.asarray(values, dtype=float)[:TOP_K]
+                err = float(np.max(np.abs(values - refs[:len(values)])) / abs(refs[0])) \
+                    if len(values) == TOP_K else math.inf
+                runs.append({"tool": tool, "dtype": dtype_name, "setting": setting,
+                             "values": values.tolist(), "rel_error": err,
+                             "products": products, "seconds": wall,
+                             "load": os.getloadavg()[0]})
+                print(f"  top-{TOP_K} {dtype_name} {tool} {setting}: err {err:.1e}, "
+                      f"{products} products, {wall:.2f} s", flush=True)
+    return runs
 
 
 def best_run(runs, tool, dtype, error, by="seconds"):
@@ -285,6 +409,7 @@ def write(results) -> None:
                     f"{ours['products']} | {ours['seconds']:.2f} | "
                     f"{'yes' if ours['products'] < peer['products'] else 'no'} | "
                     f"{'yes' if ours['seconds'] < peer['seconds'] else 'no'} |")
+    lines += top_k_lines(results)
     lines += ["", "Every run:", "", "| point | dtype | tool | setting | rel. error | products "
               "| wall s |", "|---|---|---|---|---|---|---|"]
     for point, entry in results["points"].items():
@@ -293,6 +418,59 @@ def write(results) -> None:
                          f"{r['rel_error']:.1e} | {r['products']} | {r['seconds']:.2f} |")
     (out / "curvature.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def top_k_lines(results) -> list[str]:
+    """The top-``TOP_K`` section: each tool's cheapest run per target, and ours against one
+    plain Lanczos run at equal or better error (issue 22: at most 1.2x its products)."""
+    lines = ["", f"## Top {TOP_K} eigenvalues", "",
+             f"Error of a run: max_i |theta_i - lambda_i| / lambda_1 over the top {TOP_K} "
+             "(dense float64 reference). `ours` is `empirical.hessian(...).eigenvalues(k=5, "
+             "tol=...)`; `empirical.lanczos` is one plain `lanczos(k=5, tol=...)` run "
+             "(its residual check included). Fewest-product run of each tool that reaches "
+             "the target:", "",
+             "| point | dtype | target | tool | setting | error | products | wall s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for point, entry in results["points"].items():
+        runs = entry.get("topk_runs", [])
+        tools = list(dict.fromkeys(r["tool"] for r in runs))
+        for dtype, target in results["targets"].items():
+            for tool in tools:
+                r = best_run(runs, tool, dtype, target, by="products")
+                if r is None:
+                    lines.append(f"| {point} | {dtype} | {target:g} | {tool} | not reached "
+                                 "| | | |")
+                else:
+                    lines.append(f"| {point} | {dtype} | {target:g} | {tool} | "
+                                 f"{r['setting']:g} | {r['rel_error']:.1e} | {r['products']} "
+                                 f"| {r['seconds']:.2f} |")
+    lines += ["", "Ours against one Lanczos run: for each target, the Lanczos run with the "
+              "fewest products that reaches it, and our fewest-product run whose error is at "
+              "most that run's:", "",
+              "| point | dtype | target | Lanczos error | Lanczos products | our error | "
+              "our products | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for point, entry in results["points"].items():
+        runs = entry.get("topk_runs", [])
+        for dtype, target in results["targets"].items():
+            base = best_run(runs, "empirical.lanczos", dtype, target, by="products")
+            if base is None:
+                continue
+            ours = best_run(runs, "ours", dtype, base["rel_error"], by="products")
+            if ours is None:
+                lines.append(f"| {point} | {dtype} | {target:g} | {base['rel_error']:.1e} | "
+                             f"{base['products']} | not reached | | |")
+                continue
+            lines.append(f"| {point} | {dtype} | {target:g} | {base['rel_error']:.1e} | "
+                         f"{base['products']} | {ours['rel_error']:.1e} | {ours['products']} | "
+                         f"{ours['products'] / base['products']:.2f} |")
+    lines += ["", f"Every top-{TOP_K} run:", "",
+              "| point | dtype | tool | setting | error | products | wall s |",
+              "|---|---|---|---|---|---|---|"]
+    for point, entry in results["points"].items():
+        for r in entry.get("topk_runs", []):
+            lines.append(f"| {point} | {r['dtype']} | {r['tool']} | {r['setting']:g} | "
+                         f"{r['rel_error']:.1e} | {r['products']} | {r['seconds']:.2f} |")
+    return lines
 
 
 if __name__ == "__main__":

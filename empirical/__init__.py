@@ -10,7 +10,10 @@ Your own network (any ``nn.Module``, criterion and data, e.g. a ``DataLoader``):
 :func:`hessian` returns a :class:`Hessian` with ``eigenvalues(k)``, ``trace()``,
 ``density()``, ``hvp(v)``, ``as_linear_operator()``, ``dense()``, ``gradient_slice()``,
 ``separate_scales()`` and ``loss_surface()`` (Li et al.'s filter-normalised directions,
-drawn by :func:`plot_surface`); :class:`SharpnessMonitor` follows the sharpness against
+drawn by :func:`plot_surface`; :func:`interpolate` between two models); :func:`ggn`,
+:func:`fisher` and :func:`empirical_fisher` give the Gauss-Newton and Fisher matrices with
+the same methods (docs/curvature.md); :func:`track_top_eigenpairs` follows the top
+eigenpairs along training; :class:`SharpnessMonitor` follows the sharpness against
 the optimizer's stability threshold in a training loop (docs/own_network.md).
 :func:`write_series` writes an experiment's raw series as CSV/JSON.
 
@@ -48,6 +51,7 @@ _EXPORTS = {
     "_objective": ("Objective", "FunctionObjective", "TrainingLoss"),
     "_params": ("ParamLayout",),
     "_eigen": ("EigenEstimate", "lanczos", "power_iteration"),
+    "_tracking": ("track_top_eigenpairs",),
     "_gd": ("GDTrace", "run_gd"),
     "_eos": ("EosResult", "EosVerdict", "detect_eos", "run_eos"),
     "_momentum_eos": ("MomentumEosResult", "plot_momentum_eos", "run_momentum_eos"),
@@ -66,11 +70,14 @@ _EXPORTS = {
         "plot_geometry"),
     "_device": ("available_device",),
     "_hessian_api": ("hessian", "Hessian"),
+    "_operator": ("CurvatureOperator",),
+    "_ggn": ("GGN", "Fisher", "EmpiricalFisher", "ggn", "fisher", "empirical_fisher"),
     "_user_objective": ("UserObjective",),
     "_spectral": ("TraceEstimate", "SpectralDensity"),
     "_monitor": ("SharpnessMonitor", "MonitorRecord"),
     "_series": ("write_series", "result_tables"),
-    "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface"),
+    "_landscape": ("LossSurface", "loss_surface", "li_direction", "plot_surface",
+                   "interpolate"),
     "_central_flow": ("CentralFlowResult", "CentralFlowSettings", "central_flow",
         "run_central_flow"),
     "_central_flow_output": ("plot_central_flow", "write_central_flow_series"),
@@ -108,6 +115,7 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
     )
     from empirical._gd import GDTrace, run_gd
     from empirical._geometry import GeometryResult, path_geometry
+    from empirical._ggn import GGN, EmpiricalFisher, Fisher, empirical_fisher, fisher, ggn
     from empirical._hessian_api import Hessian, hessian
     from empirical._homogeneity import (
         HomogeneityResult,
@@ -115,12 +123,19 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
         check_homogeneity,
         input_rescaling,
     )
-    from empirical._landscape import LossSurface, li_direction, loss_surface, plot_surface
+    from empirical._landscape import (
+        LossSurface,
+        interpolate,
+        li_direction,
+        loss_surface,
+        plot_surface,
+    )
     from empirical._lr_decay import LrDecayResult, run_lr_decay
     from empirical._models import build_model
     from empirical._momentum_eos import MomentumEosResult, plot_momentum_eos, run_momentum_eos
     from empirical._monitor import MonitorRecord, SharpnessMonitor
     from empirical._objective import FunctionObjective, Objective, TrainingLoss
+    from empirical._operator import CurvatureOperator
     from empirical._optimizer_eos import OptimizerEosResult, plot_optimizer_eos, run_optimizer_eos
     from empirical._params import ParamLayout
     from empirical._plots import (
@@ -145,6 +160,7 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
     from empirical._spec import ACTIVATIONS, DATASETS, DTYPES, LOSSES, MODELS, NORMS, ProblemSpec
     from empirical._spectral import SpectralDensity, TraceEstimate
     from empirical._threads import library_threads, torch_threads
+    from empirical._tracking import track_top_eigenpairs
     from empirical._user_objective import UserObjective
 
 

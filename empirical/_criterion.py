@@ -114,11 +114,11 @@ def denominators(criterion, name: str, reduction: str, batches: Sequence[Batch],
     if reduction == "sum":
         return [1.0] * len(batches)
     if name in LOSS_FUNCTIONS and criterion is LOSS_FUNCTIONS[name]:
-        return [float(x.shape[0]) for x, _ in batches]
+        return [float(y.shape[0]) for _, y in batches]
     if not _builtin_loss(criterion):
         return None
     if reduction == "batchmean":
-        return [float(x.shape[0]) for x, _ in batches]
+        return [float(y.shape[0]) for _, y in batches]
     if (isinstance(criterion, nn.CrossEntropyLoss | nn.NLLLoss)
             and not batches[0][1].is_floating_point()):
         return [_class_weight_total(criterion, y) for _, y in batches]
@@ -144,6 +144,10 @@ def batch_weights(criterion, name: str, reduction: str, batches: Sequence[Batch]
 
 def merged(batches: Sequence[Batch]) -> list[Batch]:
     """All the batches as one (for a criterion whose reduction is unknown)."""
+    if not all(isinstance(x, torch.Tensor) for x, _ in batches):
+        raise DataError("data: batches of dict/tuple inputs cannot be joined into one, which a "
+                        "criterion without a known reduction needs; give a torch loss or a "
+                        "criterion with reduction='sum'")
     try:
         return [(torch.cat([x for x, _ in batches]), torch.cat([y for _, y in batches]))]
     except RuntimeError as exc:

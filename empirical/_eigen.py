@@ -2,8 +2,9 @@
 
 :func:`lanczos` is the Lanczos process with full reorthogonalisation (classical
 Gram-Schmidt applied twice, "twice is enough"), stopped when the Ritz residual estimates
-``|beta_j s_{j,i}|`` of the top ``k`` Ritz pairs fall below ``tol`` times the largest Ritz
-value; the true residuals ``||H v - lambda v||`` are then computed with ``k`` more HVPs.
+``|beta_j s_{j,i}|`` of the ``k`` wanted Ritz pairs (``which``: largest, smallest or
+largest-magnitude) fall below ``tol`` times the largest Ritz magnitude; the true residuals
+``||H v - lambda v||`` are then computed with ``k`` more HVPs (``check_residual``).
 :func:`power_iteration` is PyHessian's method (Yao et al. 2020): repeated products,
 deflation against the eigenvectors already found, stopped when the Rayleigh quotient's
 relative change is below ``tol``.  Both return an :class:`EigenEstimate`.
@@ -25,6 +26,17 @@ Matvec = Callable[[torch.Tensor], torch.Tensor]
 
 #: default relative tolerance of :func:`lanczos` per float type
 DEFAULT_TOL = {torch.float32: 1e-4, torch.float64: 1e-8}
+#: which end of the spectrum: largest algebraic, smallest algebraic, largest magnitude
+WHICH = ("LA", "SA", "LM")
+
+
+def ritz_order(theta: np.ndarray, which: str) -> np.ndarray:
+    """Indices of the Ritz values ``theta``, the wanted ones first (``which`` in WHICH)."""
+    if which == "LA":
+        return np.argsort(theta, kind="stable")[::-1]
+    if which == "SA":
+        return np.argsort(theta, kind="stable")
+    return np.argsort(np.abs(theta), kind="stable")[::-1]
 
 
 def _frozen(a) -> np.ndarray:
@@ -35,10 +47,11 @@ def _frozen(a) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EigenEstimate:
-    """Estimated top eigenpairs of a symmetric operator (a Hessian).
+    """Estimated eigenpairs of a symmetric operator (a Hessian, a GGN, a Fisher matrix).
 
     Attributes:
-        eigenvalues: ``(k,)`` estimates, largest first.
+        eigenvalues: ``(k,)`` estimates, the wanted first (largest for ``which="LA"``,
+            smallest for ``"SA"``, largest magnitude for ``"LM"``).
         eigenvectors: ``(k, dim)`` unit vectors (rows), same order.
         residuals: ``(k,)`` true residual norms ``||H v_i - lambda_i v_i||``.
         n_hvp: Hessian-vector products used, residual checks included.
@@ -73,7 +86,7 @@ class EigenEstimate:
 
     @property
     def sharpness(self) -> float:
-        """The largest eigenvalue estimate."""
+        """The first eigenvalue estimate (the largest, for the default ``which="LA"``)."""
         return float(self.eigenvalues[0])
 
     @property
@@ -91,7 +104,10 @@ class EigenEstimate:
         }
 
 
-def _check_common(dim: int, k: int, tol: float | None, dtype: torch.dtype, max_iter):
+def _check_common(dim: int, k: int, tol: float | None, dtype: torch.dtype, max_iter,
+                  which: str = "LA"):
+    if which not in WHICH:
+        raise CurvatureError(f"which={which!r}: must be one of {', '.join(map(repr, WHICH))}")
     if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
         raise CurvatureError(f"dim={dim!r}: must be a positive integer")
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= dim:
@@ -144,8 +160,11 @@ def lanczos(
     warm_noise: float = 0.05,
     check_residual: bool = True,
     callback: Callable[[int, float], bool] | None = None,
+    which: str = "LA",
+    error_bound: Callable[[np.ndarray, np.ndarray, int], np.ndarray] | None = None,
 ) -> EigenEstimate:
-    """The ``k`` largest (algebraic) eigenpairs of the symmetric operator ``matvec``.
+    """The ``k`` largest (algebraic) eigenpairs of the symmetric operator ``matvec``, or
+    with ``which="SA"`` the smallest, ``which="LM"`` those of largest magnitude.
 
     Args:
         matvec: ``v -> H v`` on vectors of length ``dim``.
@@ -153,18 +172,24 @@ def lanczos(
         v0: start vector (e.g. the previous top eigenvector(s) during training: a warm
             start); ``warm_noise`` times a random unit vector is added so that the Krylov
             space is never trapped in an invariant subspace.
-        tol: stop when every top-``k`` Ritz residual estimate is at most
-            ``tol * |theta_1|`` (default 1e-4 in float32, 1e-8 in float64).  Since
-            ``|lambda - theta| <= ||r||``, the relative eigenvalue error is then <= ``tol``.
+        tol: stop when every wanted Ritz residual estimate is at most
+            ``tol * max|theta|`` (default 1e-4 in float32, 1e-8 in float64; ``max|theta|``
+            estimates ``||H||``).  Since ``|lambda - theta| <= ||r||``, the eigenvalue error
+            relative to ``||H||`` is then <= ``tol``.
         max_iter: at most this many iterations (default ``min(dim, 300)``).
         min_iter: at least this many iterations (default ``min(dim, k + 4)``).
         seed: seeds the random start (or the noise added to ``v0``).
         check_residual: compute the true residuals with ``k`` extra HVPs (else the
-            Lanczos estimates are reported).
+            Lanczos estimates ``|beta_m s_{m,i}|`` are reported, which equal the true
+            residuals up to rounding thanks to the full reorthogonalisation).
         callback: called as ``callback(n_hvp, top_ritz_value)`` after each iteration;
             returning True stops the process (used by the benchmark).
+        error_bound: ``(ritz_values, residual_estimates, k) -> bounds`` (Ritz values in
+            the wanted order): the stopping rule compares these bounds, instead of the
+            residual estimates, with ``tol`` (e.g. the gap-aware eigenvalue bound of
+            :func:`~empirical._tracking.track_top_eigenpairs`).
     """
-    _check_common(dim, k, tol, dtype, max_iter)
+    _check_common(dim, k, tol, dtype, max_iter, which)
     tol = DEFAULT_TOL[dtype] if tol is None else float(tol)
     max_iter = min(dim, 300) if max_iter is None else min(max_iter, dim)
     min_iter = min(dim, k + 4) if min_iter is None else min(min_iter, max_iter)
@@ -202,12 +227,14 @@ def lanczos(
         beta = float(w.norm())
         alphas.append(alpha)
         theta, s = scipy.linalg.eigh_tridiagonal(np.array(alphas), np.array(betas))
-        order = np.argsort(theta)[::-1]
+        order = ritz_order(theta, which)
         theta, s = theta[order], s[:, order]
         history.append(float(theta[0]))
-        scale = max(abs(theta[0]), np.finfo(np.float64).tiny)
+        scale = max(float(np.max(np.abs(theta))), np.finfo(np.float64).tiny)
         kk = min(k, j + 1)
         estimates = np.abs(beta * s[-1, :kk])
+        if error_bound is not None:
+            estimates = error_bound(theta, estimates, kk)
         breakdown = beta <= 1e-10 * scale
         if callback is not None and callback(n_hvp, float(theta[0])):
             break
@@ -240,7 +267,6 @@ def lanczos(
             n_hvp += 1
             residuals.append(float(r.norm()))
         residuals = np.array(residuals)
-        scale = max(abs(values[0]), np.finfo(np.float64).tiny)
         done = done and bool(np.all(residuals <= 10 * tol * scale))
     else:
         residuals = np.abs(beta * s[-1, :kk])

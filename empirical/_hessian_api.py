@@ -11,24 +11,14 @@ Products reuse each batch's retained gradient graph while the memory budget allo
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-
-from empirical._eigen import EigenEstimate
-from empirical._spectral import (
-    SpectralDensity,
-    TraceEstimate,
-    hutchinson_trace,
-    slq_density,
-    top_eigenpairs,
-)
+from empirical._operator import CurvatureOperator
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
-from empirical.errors import CurvatureError
-from theory import validation as val
 
 
-class Hessian:
-    """The Hessian of ``objective`` at ``theta`` (flat parameter vector), matrix-free.
+class Hessian(CurvatureOperator):
+    """The Hessian of ``objective`` at ``theta`` (flat parameter vector), matrix-free; the
+    spectral methods (``eigenvalues``, ``trace``, ``density``, ``hvp``,
+    ``as_linear_operator``, ``dense``) are those of :class:`CurvatureOperator`.
 
     Attributes:
         objective: the :class:`UserObjective` (its ``layout`` names the parameters).
@@ -37,84 +27,10 @@ class Hessian:
         n_hvp: Hessian-vector products used so far by this object.
     """
 
-    def __init__(self, objective: UserObjective, theta: torch.Tensor | None = None):
-        self.objective = objective
-        self.theta = (objective.theta0 if theta is None
-                      else objective.check_vector("theta", theta).detach().clone())
-        self.dim, self.dtype, self.device = objective.dim, objective.dtype, objective.device
-        self.n_hvp = 0
-        self._matvec = None
+    kind = "Hessian"
 
-    # -- products ----------------------------------------------------------------------
-    def _product(self, v: torch.Tensor) -> torch.Tensor:
-        if self._matvec is None:
-            self._matvec = self.objective.operator(self.theta)
-        self.n_hvp += 1
-        return self._matvec(v)
-
-    def hvp(self, v) -> torch.Tensor:
-        """``H v`` for a flat vector ``v`` (length ``dim``) or a dict ``{name: tensor}``
-        shaped like the parameters (then a dict is returned)."""
-        if isinstance(v, dict):
-            flat = self.flatten(v)
-            return self.objective.layout.unflatten(self._product(flat))
-        if not isinstance(v, torch.Tensor):
-            try:
-                v = torch.as_tensor(v)
-            except (TypeError, ValueError, RuntimeError):
-                raise CurvatureError(f"v={v!r:.60}: must be a vector of {self.dim} numbers "
-                                     "or a dict {name: tensor}") from None
-        if not (v.is_floating_point() or v.dtype in (torch.int32, torch.int64)):
-            raise CurvatureError(f"v: a tensor of dtype {v.dtype}; give real numbers")
-        return self._product(self.objective.check_vector("v", v.to(self.dtype)))
-
-    def flatten(self, tensors: dict) -> torch.Tensor:
-        """A ``{name: tensor}`` dict (every selected parameter) as one flat vector."""
-        names = self.objective.layout.names
-        missing = [n for n in names if n not in tensors]
-        if missing:
-            raise CurvatureError(f"v: misses the parameter(s) {', '.join(missing[:4])}")
-        return torch.cat([torch.as_tensor(tensors[n]).reshape(-1).to(self.dtype).to(
-            self.device) for n in names])
-
-    def unflatten(self, v: torch.Tensor) -> dict[str, torch.Tensor]:
-        """A flat vector as ``{name: tensor}`` views shaped like the parameters."""
-        return self.objective.layout.unflatten(self.objective.check_vector("v", v))
-
-    # -- spectral quantities -------------------------------------------------------------
-    def eigenvalues(self, k: int = 1, *, tol: float | None = None, max_iter: int | None = None,
-                    seed: int = 0, v0: torch.Tensor | None = None) -> EigenEstimate:
-        """The ``k`` largest eigenvalues with unit eigenvectors (rows of ``.eigenvectors``)
-        and true residuals ``||H v - lambda v||`` (Lanczos; repeated eigenvalues found by
-        deflation, see :func:`~empirical._spectral.top_eigenpairs`)."""
-        return top_eigenpairs(self._product, self.dim, k=k, dtype=self.dtype,
-                              device=self.device, tol=tol, max_iter=max_iter, seed=seed, v0=v0)
-
-    def trace(self, *, n_samples: int = 60, method: str = "hutch++",
-              seed: int = 0) -> TraceEstimate:
-        """``tr H`` with a standard error (Hutch++ by default; ``method="hutchinson"``)."""
-        return hutchinson_trace(self._product, self.dim, n_samples=n_samples, method=method,
-                                dtype=self.dtype, device=self.device, seed=seed)
-
-    def density(self, *, n_probes: int = 4, steps: int = 40, seed: int = 0) -> SpectralDensity:
-        """Eigenvalue density by stochastic Lanczos quadrature (``n_probes`` x ``steps``
-        products)."""
-        return slq_density(self._product, self.dim, n_probes=n_probes, steps=steps,
-                           dtype=self.dtype, device=self.device, seed=seed)
-
-    def as_linear_operator(self):
-        """A ``scipy.sparse.linalg.LinearOperator`` (NumPy in, NumPy out), e.g. for
-        ``scipy.sparse.linalg.eigsh`` (as curvlinops offers)."""
-        import scipy.sparse.linalg
-
-        np_dtype = np.float32 if self.dtype == torch.float32 else np.float64
-
-        def matvec(x):
-            x = torch.as_tensor(np.asarray(x, dtype=np_dtype).reshape(-1), device=self.device)
-            return self._product(x).cpu().numpy()
-
-        return scipy.sparse.linalg.LinearOperator((self.dim, self.dim), matvec=matvec,
-                                                  rmatvec=matvec, dtype=np_dtype)
+    def _build(self):
+        return self.objective.operator(self.theta)
 
     # -- the landscape (Sections 3.1, 3.2; Li et al. 2018) --------------------------------
     def gradient_slice(self, **kwargs):
@@ -132,38 +48,22 @@ class Hessian:
         return separate_scales(self.objective, self.theta, self.objective.layout, **kwargs)
 
     def loss_surface(self, *, dims: int = 2, span: float = 1.0, n_points: int = 21,
-                     seed: int = 0, bias: str = "zero"):
+                     seed: int = 0, bias: str = "zero", directions=None):
         """The loss along ``dims`` (1 or 2) filter-normalised random directions (Li et al.
         2018; ``bias`` chooses their treatment of 1-D parameters, see
-        :mod:`empirical._landscape`); plot it with :func:`empirical.plot_surface`."""
+        :mod:`empirical._landscape`) or along your own ``directions`` (one or two flat
+        vectors or ``{name: tensor}`` dicts); the directions used come back in
+        ``.directions``; plot it with :func:`empirical.plot_surface`."""
         from empirical._landscape import loss_surface
 
         return loss_surface(self.objective, self.theta, self.objective.layout, dims=dims,
-                            span=span, n_points=n_points, seed=seed, bias=bias)
+                            span=span, n_points=n_points, seed=seed, bias=bias,
+                            directions=directions)
 
-    def dense(self, *, max_bytes: int = DEFAULT_MEMORY_BYTES) -> torch.Tensor:
-        """The dense ``dim x dim`` Hessian (symmetrised), one column per product; refused
-        when its estimated memory (the matrix in ``dtype`` plus the retained graphs of the
-        data) exceeds ``max_bytes``."""
-        max_bytes = val.whole_number("max_bytes", max_bytes, minimum=1, error=CurvatureError)
-        need = self.objective.dense_bytes()
-        if need > max_bytes:
-            raise CurvatureError(
-                f"max_bytes={max_bytes}: the dense Hessian needs about {need / 1e9:.2g} GB "
-                f"(dim={self.dim} in {self.dtype}, n={self.objective.n} examples in "
-                f"{len(self.objective.batches)} batch(es)); use eigenvalues()/trace()/density()"
-                " or raise max_bytes")
-        out = torch.empty(self.dim, self.dim, dtype=self.dtype, device=self.device)
-        e = torch.zeros(self.dim, dtype=self.dtype, device=self.device)
-        for j in range(self.dim):
-            e[j] = 1.0
-            out[j] = self._product(e)
-            e[j] = 0.0
-        return 0.5 * (out + out.T)
 
 def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
             eval_mode: bool = False, batch_size: int | None = None,
-            memory_bytes: int = DEFAULT_MEMORY_BYTES) -> Hessian:
+            memory_bytes: int = DEFAULT_MEMORY_BYTES, forward=None) -> Hessian:
     """The Hessian of the full-batch loss of ``model`` on ``data`` at its current parameters.
 
     Args:
@@ -172,16 +72,21 @@ def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
             ``nn.MSELoss()``, a function) or ``"mse"`` / ``"ce"`` (int64 labels).
         data: an ``(inputs, targets)`` pair, a ``TensorDataset`` or any iterable of
             ``(inputs, targets)`` batches (a ``DataLoader``); read once and kept on the
-            device; the loss is the exact full-batch one (batches weighted by size).
+            device; the loss is the exact full-batch one (batches weighted by size). The
+            inputs may be a tensor, a dict of tensors or a tuple of tensors.
         params: which parameters: ``None`` (all with ``requires_grad``), a predicate
             ``(name, param) -> bool``, a name or an iterable of names / parameters.
-        dtype: ``"float32"`` / ``"float64"`` (or torch dtypes); default the model's.
+        dtype: ``"float32"`` / ``"float64"`` (or torch dtypes); default the model's, and
+            float32 for a bfloat16/float16 model (evaluated at its parameters upcast).
             A float64 Hessian of a float32 model needs no copy of the model.
         device: must be where the model is (checked); default the model's device.
         eval_mode: evaluate a model whose Dropout/BatchNorm are in training mode in eval
             mode (by default such a model is refused: its loss is random or mixes examples).
         batch_size: split an ``(inputs, targets)`` pair into batches of this size.
         memory_bytes: budget for keeping every batch's gradient graph between products.
+        forward: ``(model, inputs) -> outputs tensor`` (default ``model(inputs)``,
+            ``model(**inputs)`` for a dict, ``model(*inputs)`` for a tuple), e.g.
+            ``lambda m, x: m(**x).logits`` or ``lambda m, x: m(x)[0]``.
 
     Raises:
         ModelError, DataError, DeviceError, CurvatureError: bad input, named (all are
@@ -189,5 +94,5 @@ def hessian(model, criterion, data, *, params=None, dtype=None, device=None,
     """
     objective = UserObjective(model, criterion, data, params=params, dtype=dtype,
                               device=device, eval_mode=eval_mode, batch_size=batch_size,
-                              memory_bytes=memory_bytes)
+                              memory_bytes=memory_bytes, forward=forward)
     return Hessian(objective)

@@ -1,6 +1,9 @@
 """Loss surfaces along filter-normalised random directions (Li et al. 2018), 1-D and 2-D.
 
-``L(theta + a d1)`` on a line, or ``L(theta + a d1 + b d2)`` on a square grid, with ``d1``,
+``L(theta + a d1)`` on a line, or ``L(theta + a d1 + b d2)`` on a square grid (every point
+exactly ``np.linspace`` grid values times the directions: loss-landscapes 3.0.6's
+``random_plane`` walks the grid by in-place steps that shift every other column by one
+step), with ``d1``,
 ``d2`` seeded Gaussian directions filter-normalised as in Li et al.'s reference code
 (``net_plotter.normalize_directions_for_weights``): every filter (slice along the first
 axis of a parameter with >= 2 dimensions) of ``d`` is rescaled to the norm of the same
@@ -12,17 +15,22 @@ offers two choices, and so does ``bias`` here:
 * ``bias="copy"`` (their default without ``ignore``): the direction equals ``theta``
   there, ``d_b = b``.
 
+Custom directions (``directions=``) and the segment between two models
+(:func:`interpolate`) use the same evaluation: a private copy of the model whose
+parameters are views into one flat buffer, one copy and a plain forward per point.
 :func:`plot_surface` draws the 1-D curve, or the 2-D surface (3-D) beside its contours.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from empirical._device import generator
+from empirical._inputs import default_forward
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical._scales import filter_normalise
@@ -48,8 +56,11 @@ def li_direction(theta: torch.Tensor, layout: ParamLayout, seed: int, *,
 
 @dataclass(frozen=True)
 class LossSurface:
-    """``losses[i]`` at ``theta + alphas[i] d1`` (1-D) or ``losses[i, j]`` at
-    ``theta + alphas[i] d1 + betas[j] d2`` (2-D); ``loss0 = L(theta)``."""
+    """``losses[i]`` at ``origin + alphas[i] d1`` (1-D) or ``losses[i, j]`` at
+    ``origin + alphas[i] d1 + betas[j] d2`` (2-D); ``loss0 = L(origin)``; ``directions`` are
+    the rows ``d1`` (, ``d2``) used (flat, in the objective's parameter order);
+    ``kind`` is ``"random"`` (filter-normalised, seeded), ``"custom"`` or
+    ``"interpolation"`` (``d1`` = second model - first, ``origin`` the first)."""
 
     alphas: np.ndarray
     betas: np.ndarray | None
@@ -57,25 +68,99 @@ class LossSurface:
     loss0: float
     seed: int
     bias: str
+    directions: torch.Tensor | None = None
+    kind: str = "random"
 
     @property
     def dims(self) -> int:
         return 1 if self.betas is None else 2
 
     def summary(self) -> dict:
-        return {"dims": self.dims, "span": float(self.alphas[-1]), "n_points": len(self.alphas),
-                "loss0": self.loss0, "min_loss": float(np.min(self.losses)),
-                "max_loss": float(np.max(self.losses)), "seed": self.seed, "bias": self.bias}
+        return {"dims": self.dims, "kind": self.kind, "span": float(self.alphas[-1]),
+                "n_points": len(self.alphas), "loss0": self.loss0,
+                "min_loss": float(np.min(self.losses)), "max_loss": float(np.max(self.losses)),
+                "seed": self.seed, "bias": self.bias}
+
+
+class _Evaluator:
+    """``L(theta)`` for many ``theta`` of a :class:`UserObjective`: a private copy of the
+    model whose selected parameters are views into one flat buffer, so a point costs one
+    copy into the buffer and a plain forward pass per batch (no ``functional_call``);
+    other objectives go through ``objective.value``."""
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
+        self.flat = None
+        from empirical._user_objective import UserObjective
+
+        if not isinstance(objective, UserObjective):
+            return
+        clone = copy.deepcopy(objective.model)
+        for t in [*clone.parameters(), *clone.buffers()]:
+            t.requires_grad_(False)
+            if t.is_floating_point():
+                t.data = t.data.to(objective.dtype)
+        if getattr(objective, "eval_mode", False):
+            clone.eval()
+        self.call = default_forward if objective.forward is None else objective.forward
+        self.flat = torch.zeros(objective.dim, dtype=objective.dtype, device=objective.device)
+        views = objective.layout.unflatten(self.flat)
+        for name, p in clone.named_parameters():
+            if name in views:
+                p.data = views[name]
+        self.model = clone
+
+    def __call__(self, theta: torch.Tensor) -> float:
+        if self.flat is None:
+            return self.objective.value(theta)
+        self.flat.copy_(theta)
+        obj = self.objective
+        total = 0.0
+        for x, y in obj.batches:
+            weight = y.shape[0] / obj.n if obj.reduction == "mean" else 1.0
+            total += weight * float(obj.criterion(self.call(self.model, x), y))
+        return total
 
 
 @torch.no_grad()
+def evaluate_grid(objective: Objective, origin: torch.Tensor, d1: torch.Tensor, alphas,
+                  d2: torch.Tensor | None = None, betas=None) -> np.ndarray:
+    """The loss at ``origin + a d1`` (or ``+ b d2``) for every grid value ``a`` (``b``):
+    each point is built from ``origin`` (no accumulated steps), so every point lies exactly
+    on the grid."""
+    evaluate = _Evaluator(objective)
+    point = torch.empty_like(origin)
+    if d2 is None:
+        return np.array([evaluate(torch.add(origin, d1, alpha=float(a), out=point))
+                         for a in alphas])
+    out = np.empty((len(alphas), len(betas)))
+    for i, a in enumerate(alphas):
+        row = origin + float(a) * d1
+        for j, b in enumerate(betas):
+            out[i, j] = evaluate(torch.add(row, d2, alpha=float(b), out=point))
+    return out
+
+
+def _as_direction(objective: Objective, layout: ParamLayout, d, name: str) -> torch.Tensor:
+    if isinstance(d, dict):
+        missing = [n for n in layout.names if n not in d]
+        if missing:
+            raise ExperimentError(f"{name}: misses the parameter(s) {', '.join(missing[:4])}")
+        d = torch.cat([torch.as_tensor(d[n]).reshape(-1) for n in layout.names])
+    d = torch.as_tensor(d).to(dtype=objective.dtype, device=objective.device)
+    d = objective.check_vector(name, d)
+    if not torch.isfinite(d).all():
+        raise ExperimentError(f"{name}: has non-finite entries")
+    return d
+
+
 def loss_surface(objective: Objective, theta: torch.Tensor, layout: ParamLayout, *,
                  dims: int = 2, span: float = 1.0, n_points: int = 21, seed: int = 0,
-                 bias: str = "zero") -> LossSurface:
-    """The loss on ``[-span, span]`` (``n_points`` per axis) along ``dims`` filter-normalised
-    random directions (seeds ``seed`` and ``seed + 1``)."""
-    if dims not in (1, 2):
-        raise ExperimentError(f"dims={dims!r}: must be 1 or 2")
+                 bias: str = "zero", directions=None) -> LossSurface:
+    """The loss on ``[-span, span]`` (``n_points`` per axis, ``np.linspace``) along ``dims``
+    filter-normalised random directions (seeds ``seed`` and ``seed + 1``), or along the
+    given ``directions`` (one or two flat vectors or ``{name: tensor}`` dicts; ``dims`` is
+    then their number).  The directions used are returned in ``.directions``."""
     span = val.positive_real("span", span, error=ExperimentError)
     n_points = val.whole_number("n_points", n_points, minimum=3, error=ExperimentError)
     from theory.limits import check_bound
@@ -84,15 +169,56 @@ def loss_surface(objective: Objective, theta: torch.Tensor, layout: ParamLayout,
                 seconds_scale=n_points ** (dims - 1), name="n_points")
     theta = objective.check_vector("theta", theta).detach()
     grid = np.linspace(-span, span, n_points)
-    d1 = li_direction(theta, layout, seed, bias=bias)
+    if directions is not None:
+        if (isinstance(directions, torch.Tensor) and directions.ndim == 1) or isinstance(
+                directions, dict):
+            directions = [directions]
+        directions = list(directions)
+        if len(directions) not in (1, 2):
+            raise ExperimentError(f"directions: {len(directions)} given; pass one or two")
+        ds = [_as_direction(objective, layout, d, f"directions[{i}]")
+              for i, d in enumerate(directions)]
+        kind = "custom"
+    else:
+        if dims not in (1, 2):
+            raise ExperimentError(f"dims={dims!r}: must be 1 or 2")
+        ds = [li_direction(theta, layout, seed + i, bias=bias) for i in range(dims)]
+        kind = "random"
     loss0 = objective.value(theta)
-    if dims == 1:
-        losses = np.array([objective.value(theta + float(a) * d1) for a in grid])
-        return LossSurface(grid, None, losses, loss0, seed, bias)
-    d2 = li_direction(theta, layout, seed + 1, bias=bias)
-    losses = np.array([[objective.value(theta + float(a) * d1 + float(b) * d2) for b in grid]
-                       for a in grid])
-    return LossSurface(grid, grid.copy(), losses, loss0, seed, bias)
+    if len(ds) == 1:
+        losses = evaluate_grid(objective, theta, ds[0], grid)
+        return LossSurface(grid, None, losses, loss0, seed, bias, torch.stack(ds), kind)
+    losses = evaluate_grid(objective, theta, ds[0], grid, ds[1], grid)
+    return LossSurface(grid, grid.copy(), losses, loss0, seed, bias, torch.stack(ds), kind)
+
+
+def interpolate(model_a, model_b, criterion, data, *, n_points: int = 21,
+                extend: float = 0.0, **kwargs) -> LossSurface:
+    """The loss along the segment from ``model_a``'s parameters to ``model_b``'s
+    (``alphas`` from ``-extend`` to ``1 + extend``; 0 is ``model_a``, 1 is ``model_b``),
+    the models being two copies of one architecture; ``kwargs`` as for
+    :func:`empirical.hessian` (``params``, ``dtype``, ``eval_mode``, ...)."""
+    from empirical._user_objective import UserObjective
+
+    n_points = val.whole_number("n_points", n_points, minimum=2, error=ExperimentError)
+    extend = val.real("extend", extend, minimum=0.0, error=ExperimentError)
+    obj_a = UserObjective(model_a, criterion, data, **kwargs)
+    names_b = dict(model_b.named_parameters())
+    missing = [n for n in obj_a.layout.names if n not in names_b]
+    if missing:
+        raise ExperimentError(f"model_b: lacks the parameter(s) {', '.join(missing[:4])} of "
+                              "model_a (two copies of one architecture are needed)")
+    theta_a = obj_a.theta0
+    theta_b = torch.cat([names_b[n].detach().reshape(-1).to(obj_a.dtype).to(obj_a.device)
+                         for n in obj_a.layout.names])
+    if theta_b.shape != theta_a.shape:
+        raise ExperimentError("model_b: its parameters differ in shape from model_a's")
+    grid = np.linspace(-extend, 1.0 + extend, n_points)
+    d = theta_b - theta_a
+    losses = evaluate_grid(obj_a, theta_a, d, grid)
+    at_a = np.flatnonzero(grid == 0.0)
+    loss0 = float(losses[at_a[0]]) if at_a.size else obj_a.value(theta_a)
+    return LossSurface(grid, None, losses, loss0, 0, "zero", d[None, :], "interpolation")
 
 
 def plot_surface(surface: LossSurface, path, *, title: str = ""):

@@ -48,9 +48,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical._eigen import lanczos
 from empirical._eos import EosVerdict, detect_eos
 from empirical._stability import PRECONDITIONED, preconditioner, stability
+from empirical._tracking import track_top_eigenpairs, value_and_operator
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError, ThresholdWarning
 from theory import validation as val
@@ -189,11 +189,10 @@ class SharpnessMonitor:
         """Record one measurement now (whatever the counter)."""
         obj = self.objective
         theta = obj.theta0
-        loss = obj.value(theta)
-        op = obj.operator(theta)
-        est = lanczos(op, obj.dim, dtype=obj.dtype, device=obj.device, tol=self.tol,
-                      v0=self._v0, seed=self.seed + len(self.records))
-        self._v0 = est.eigenvectors[0]
+        loss, op = value_and_operator(obj, theta)
+        est = track_top_eigenpairs(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
+                                   tol=self.tol, seed=self.seed + len(self.records))
+        self._v0 = est
         n_hvp = est.n_hvp
         found = self._rule()
         rule, lr, threshold = found.name, found.lr, found.threshold
@@ -207,10 +206,10 @@ class SharpnessMonitor:
                     u = scale * v
                     return scale * (op(u) + wd * u)
 
-                est_p = lanczos(pre_op, obj.dim, dtype=obj.dtype,
-                                device=obj.device, tol=self.tol, v0=self._v0_pre,
-                                seed=self.seed + 7919 + len(self.records))
-                self._v0_pre = est_p.eigenvectors[0]
+                est_p = track_top_eigenpairs(pre_op, obj.dim, self._v0_pre, dtype=obj.dtype,
+                                             device=obj.device, tol=self.tol,
+                                             seed=self.seed + 7919 + len(self.records))
+                self._v0_pre = est_p
                 pre, n_hvp = est_p.sharpness, n_hvp + est_p.n_hvp
         record = MonitorRecord(self.calls, loss, est.sharpness, pre, threshold, lr, rule, n_hvp)
         self.records.append(record)

@@ -7,9 +7,10 @@
   Chen & Saad 2017; PyHessian's ``density``): for each random unit probe ``v``, the
   ``m``-point Gauss quadrature of the spectral measure ``sum_i (v . u_i)^2 delta_{lambda_i}``
   from ``m`` Lanczos steps; it integrates polynomials of degree ``< 2m`` exactly;
-* :func:`top_eigenpairs` -- :func:`~empirical._eigen.lanczos` plus deflated passes that
-  find the further copies of a repeated eigenvalue, which a single Krylov space cannot
-  contain (it holds one vector of each eigenspace).
+* :func:`top_eigenpairs` -- one :func:`~empirical._eigen.lanczos` run for the ``k``
+  largest, smallest or largest-magnitude eigenpairs; on request, deflated passes that find
+  the further copies of a repeated eigenvalue, which a single Krylov space cannot contain
+  (it holds one vector of each eigenspace).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import scipy.linalg
 import torch
 
 from empirical._device import generator
-from empirical._eigen import DEFAULT_TOL, EigenEstimate, lanczos
+from empirical._eigen import DEFAULT_TOL, EigenEstimate, lanczos, ritz_order
 from empirical.errors import CurvatureError
 from theory import validation as val
 
@@ -159,47 +160,65 @@ def slq_density(matvec: Matvec, dim: int, *, n_probes: int = 4, steps: int = 40,
 
 def top_eigenpairs(matvec: Matvec, dim: int, *, k: int = 1, dtype=torch.float64,
                    device="cpu", tol: float | None = None, max_iter: int | None = None,
-                   seed: int = 0, v0: torch.Tensor | None = None) -> EigenEstimate:
-    """The ``k`` largest eigenpairs, repeated eigenvalues included.
+                   seed: int = 0, v0: torch.Tensor | None = None, which: str = "LA",
+                   repeated: bool = False) -> EigenEstimate:
+    """The ``k`` wanted eigenpairs (``which``: ``"LA"`` largest, ``"SA"`` smallest,
+    ``"LM"`` largest magnitude) from ONE Lanczos run; residuals are the Lanczos estimates
+    (the true ones up to rounding: full reorthogonalisation), so no product is spent
+    beyond the run itself.
 
-    Lanczos first; then, for ``k > 1``, Lanczos again on ``P H P - c (I - P)`` with ``P``
-    the projector off the pairs found (``c`` pushes those below the rest): any eigenvalue
-    it finds above the current ``k``-th is a missed copy; the lists are merged until a
-    deflated pass finds nothing above.  Residuals are those of ``H`` itself."""
+    One Krylov space holds a single vector of each eigenspace, so an exactly repeated
+    eigenvalue shows up once.  ``repeated=True`` looks for the further copies: Lanczos
+    again on ``P H P + c (I - P)`` with ``P`` the projector off the pairs found (``c``
+    pushes those to the unwanted end); any eigenvalue it finds beyond the current
+    ``k``-th is a missed copy; the lists are merged until a deflated pass finds nothing,
+    then a Rayleigh-Ritz step on the span gives the pairs and true residuals (a second
+    run's products and ``k`` more)."""
     est = lanczos(matvec, dim, k=k, dtype=dtype, device=device, tol=tol, max_iter=max_iter,
-                  seed=seed, v0=v0)
-    if k == 1 or est.eigenvalues.shape[0] < k:
+                  seed=seed, v0=v0, which=which, check_residual=False)
+    if not repeated or k == 1 or est.eigenvalues.shape[0] < k:
         return est
     tol = DEFAULT_TOL[dtype] if tol is None else float(tol)
     values, vectors, n_hvp = list(est.eigenvalues), est.eigenvectors, est.n_hvp
-    scale = max(abs(values[0]), np.finfo(np.float64).tiny)
+    scale = max(float(np.max(np.abs(values))), np.finfo(np.float64).tiny)
+    push = {"LA": -(2 * scale + 1.0), "SA": 2 * scale + 1.0, "LM": 0.0}[which]
+
+    def better(lam: float, than: float) -> bool:
+        margin = 10 * tol * scale
+        if which == "LA":
+            return lam > than + margin
+        if which == "SA":
+            return lam < than - margin
+        return abs(lam) > abs(than) + margin
+
     for attempt in range(k):
         basis = vectors
-        shift = 2 * scale + 1.0
-
-        def deflated(v, basis=basis, shift=shift):
-            p = v - basis.T @ (basis @ v)
-            hp = matvec(p)
-            return hp - basis.T @ (basis @ hp) - shift * (basis.T @ (basis @ v))
-
         if dim - basis.shape[0] < 1:
             break
+
+        def deflated(v, basis=basis):
+            p = v - basis.T @ (basis @ v)
+            hp = matvec(p)
+            return hp - basis.T @ (basis @ hp) + push * (basis.T @ (basis @ v))
+
         extra = lanczos(deflated, dim, k=min(k, dim - basis.shape[0]), dtype=dtype,
-                        device=device, tol=tol, max_iter=max_iter, seed=seed + 101 + attempt)
+                        device=device, tol=tol, max_iter=max_iter, seed=seed + 101 + attempt,
+                        which=which, check_residual=False)
         n_hvp += extra.n_hvp
         new = [(float(lam), vec) for lam, vec in zip(extra.eigenvalues, extra.eigenvectors,
-                                                      strict=True)
-               if lam > values[-1] + 10 * tol * scale]
+                                                      strict=True) if better(lam, values[-1])]
         if not new:
             break
-        pairs = sorted([*zip(values, vectors, strict=True), *new], key=lambda p: -p[0])[:k]
+        order = ritz_order(np.array([*values, *(p[0] for p in new)]), which)[:k]
+        pool = [*zip(values, vectors, strict=True), *new]
+        pairs = [pool[i] for i in order]
         values = [p[0] for p in pairs]
         vectors = torch.linalg.qr(torch.stack([p[1] for p in pairs]).T).Q.T.contiguous()
     # Rayleigh-Ritz on the final span (vectors orthonormalised above), true residuals
     hv = torch.stack([matvec(v) for v in vectors])
     small = (vectors @ hv.T).double().cpu().numpy()
     ritz, rot = np.linalg.eigh(0.5 * (small + small.T))
-    order = np.argsort(ritz)[::-1]
+    order = ritz_order(ritz, which)
     ritz, rot = ritz[order], torch.as_tensor(rot[:, order].T.copy(), dtype=dtype, device=device)
     vectors = rot @ vectors
     hv = rot @ hv

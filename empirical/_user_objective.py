@@ -29,6 +29,7 @@ from torch import nn
 from torch.func import functional_call
 
 from empirical._criterion import batch_weights, check_targets, merged, resolve_criterion
+from empirical._inputs import Adapted, check_inputs, map_tensors, slice_inputs, tensors_of
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical.errors import CurvatureError, DataError, DeviceError, ModelError
@@ -136,22 +137,24 @@ def model_device(model: nn.Module) -> torch.device:
 
 def _as_pair(batch, index: int):
     if isinstance(batch, dict):
-        raise DataError(f"data: batch {index} is a dict; give (inputs, targets) pairs")
+        raise DataError(f"data: batch {index} is a dict; give (inputs, targets) pairs (the "
+                        "inputs may be a dict of tensors, read by forward=)")
     try:
         inputs, targets = batch
     except (TypeError, ValueError):
         raise DataError(f"data: batch {index} is {type(batch).__name__}, not an "
                         "(inputs, targets) pair") from None
-    for what, t in (("inputs", inputs), ("targets", targets)):
-        if not isinstance(t, torch.Tensor):
-            raise DataError(f"data: the {what} of batch {index} are "
-                            f"{type(t).__name__}, not a tensor")
-        if t.device.type == "meta":
+    if not isinstance(targets, torch.Tensor):
+        raise DataError(f"data: the targets of batch {index} are "
+                        f"{type(targets).__name__}, not a tensor")
+    if not isinstance(inputs, torch.Tensor | dict | tuple | list):
+        raise DataError(f"data: the inputs of batch {index} are {type(inputs).__name__}, "
+                        "not a tensor, a dict or a tuple of tensors")
+    for what, tensors in (("inputs", tensors_of(inputs)), ("targets", [targets])):
+        if any(t.device.type == "meta" for t in tensors):
             raise DataError(f"data: the {what} of batch {index} are on the 'meta' device "
                             "(shapes without values); give tensors with data")
-    if inputs.ndim == 0 or targets.ndim == 0 or inputs.shape[0] != targets.shape[0]:
-        raise DataError(f"data: batch {index} has {tuple(inputs.shape)} inputs and "
-                        f"{tuple(targets.shape)} targets; they need the same first dimension")
+    check_inputs(inputs, targets, index)
     return inputs, targets
 
 
@@ -161,12 +164,14 @@ def collect_batches(data, dtype: torch.dtype, device: torch.device,
     and targets converted to ``dtype``."""
     if isinstance(data, torch.utils.data.TensorDataset) and len(data.tensors) == 2:
         data = tuple(data.tensors)
-    if (isinstance(data, tuple | list) and len(data) == 2
-            and all(isinstance(t, torch.Tensor) for t in data)):
+    first = data[0] if isinstance(data, tuple | list) and len(data) == 2 else None
+    if first is not None and isinstance(data[1], torch.Tensor) and (
+            isinstance(first, torch.Tensor | dict)
+            or (isinstance(first, tuple) and all(isinstance(t, torch.Tensor) for t in first))):
         inputs, targets = _as_pair(data, 0)
-        size = inputs.shape[0] if batch_size is None else batch_size
-        raw = [(inputs[i:i + size], targets[i:i + size])
-               for i in range(0, inputs.shape[0], max(size, 1))]
+        size = targets.shape[0] if batch_size is None else batch_size
+        raw = [(slice_inputs(inputs, i, i + size), targets[i:i + size])
+               for i in range(0, targets.shape[0], max(size, 1))]
     elif isinstance(data, torch.Tensor) or not isinstance(data, Iterable):
         raise DataError(f"data={type(data).__name__}: must be an (inputs, targets) pair of "
                         "tensors or an iterable of such batches (e.g. a DataLoader)")
@@ -174,9 +179,10 @@ def collect_batches(data, dtype: torch.dtype, device: torch.device,
         raw = [_as_pair(b, i) for i, b in enumerate(data)]
     batches = []
     for x, y in raw:
-        if x.shape[0] == 0:
+        if y.shape[0] == 0:
             continue
-        x = x.to(device=device, dtype=dtype if x.is_floating_point() else x.dtype)
+        x = map_tensors(x, lambda t: t.to(device=device, dtype=dtype if t.is_floating_point()
+                                          else t.dtype))
         y = y.to(device=device, dtype=dtype if y.is_floating_point() else y.dtype)
         batches.append((x, y))
     if not batches:
@@ -192,10 +198,12 @@ class UserObjective(Objective):
     def __init__(self, model: nn.Module, criterion, data, *, params=None,
                  dtype: torch.dtype | str | None = None, device: str | torch.device | None = None,
                  eval_mode: bool = False, batch_size: int | None = None,
-                 memory_bytes: int = DEFAULT_MEMORY_BYTES):
+                 memory_bytes: int = DEFAULT_MEMORY_BYTES, forward=None):
         validate_model(model, eval_mode)
         memory_bytes = val.whole_number("memory_bytes", memory_bytes, minimum=1,
                                         error=CurvatureError)
+        self.forward = forward
+        self._adapted = Adapted(model, forward)
         self.criterion, self.criterion_name, self.reduction = resolve_criterion(criterion)
         self.model, self.eval_mode, self.memory_bytes = model, bool(eval_mode), memory_bytes
         self.device = self._resolve_device(model, device)
@@ -210,7 +218,7 @@ class UserObjective(Objective):
                                        or not isinstance(batch_size, int) or batch_size < 1):
             raise DataError(f"batch_size={batch_size!r}: must be a positive integer")
         self.batches = collect_batches(data, self.dtype, self.device, batch_size)
-        self.n = sum(int(x.shape[0]) for x, _ in self.batches)
+        self.n = sum(int(y.shape[0]) for _, y in self.batches)
         self.activation_bytes = self._check_first_batch()
         self.weights = self._batch_weights()
         loss = self.value(self.theta0)
@@ -232,7 +240,7 @@ class UserObjective(Objective):
             return weights
         if len(self.batches) == 1:
             return [1.0]
-        largest = max(int(x.shape[0]) for x, _ in self.batches)
+        largest = max(int(y.shape[0]) for _, y in self.batches)
         need = 4 * self.activation_bytes * -(-self.n // largest)
         if need > self.memory_bytes:
             raise CurvatureError(
@@ -268,10 +276,9 @@ class UserObjective(Objective):
         if dtype is None:
             floating = [p.dtype for p in model.parameters() if p.is_floating_point()]
             dtype = floating[0] if floating else torch.float32
-            if dtype not in (torch.float32, torch.float64):
-                raise DeviceError(f"model: parameters of dtype {dtype}; pass dtype='float32' "
-                                  "or 'float64'")
-            return dtype
+            # half-precision models (bfloat16, float16) are evaluated at their parameters
+            # upcast to float32 (dtype="float64" for more): the curvature needs it
+            return dtype if dtype == torch.float64 else torch.float32
         if isinstance(dtype, torch.dtype):
             if dtype not in (torch.float32, torch.float64):
                 raise DeviceError(f"dtype={dtype}: must be float32 or float64")
@@ -286,7 +293,7 @@ class UserObjective(Objective):
         """Run the model and criterion on the largest batch: targets checked against the
         outputs, a scalar finite loss required; returns the bytes of the activations of
         that batch (the outputs of every leaf module), for the memory budgets."""
-        x, y = max(self.batches, key=lambda b: b[0].shape[0])
+        x, y = max(self.batches, key=lambda b: b[1].shape[0])
         sizes: list[int] = []
 
         def hook(_module, _inputs, output):
@@ -299,13 +306,16 @@ class UserObjective(Objective):
             with torch.no_grad():
                 outputs = self.outputs(self.theta0, x)
         except RuntimeError as exc:
-            raise DataError(f"data: the model fails on inputs of shape {tuple(x.shape)} "
+            shapes = [tuple(t.shape) for t in tensors_of(x)]
+            raise DataError(f"data: the model fails on inputs of shape(s) "
+                            f"{shapes[0] if len(shapes) == 1 else shapes} "
                             f"({str(exc).splitlines()[0]})") from None
         finally:
             for h in handles:
                 h.remove()
         if not isinstance(outputs, torch.Tensor):
-            raise ModelError(f"model: returns {type(outputs).__name__}, not a tensor")
+            raise ModelError(f"model: returns {type(outputs).__name__}, not a tensor; pass "
+                             "forward=lambda model, x: model(x)[0] (or .logits) to pick it")
         check_targets(self.criterion, self.criterion_name, y, outputs)
         try:
             with torch.no_grad():
@@ -331,7 +341,10 @@ class UserObjective(Objective):
         """``model(x)`` with the selected parameters taken from ``theta``."""
         tensors = {**self.constants, **self.layout.unflatten(theta)}
         with evaluating(self.model, self.eval_mode):
-            return functional_call(self.model, tensors, (x,), strict=False)
+            if self.forward is None and isinstance(x, torch.Tensor):
+                return functional_call(self.model, tensors, (x,), strict=False)
+            return functional_call(self._adapted, {f"model.{k}": v for k, v in tensors.items()},
+                                   (x,), strict=False)
 
     def _pieces(self):
         for (x, y), weight in zip(self.batches, self.weights, strict=True):

@@ -37,6 +37,7 @@ NAV = (
     ("Test your own conjecture", "conjectures.md"),
     ("Your own network", "own_network.md"),
     ("Central flows", "central_flow.md"),
+    ("Curvature matrices and surfaces", "curvature.md"),
 )
 
 

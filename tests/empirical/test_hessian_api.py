@@ -91,7 +91,7 @@ def test_repeated_eigenvalues_are_all_found():
     y = torch.randn(20, 3, dtype=torch.float64)
     hess = empirical.hessian(model, nn.MSELoss(), (x, y))
     gram = torch.linalg.eigvalsh(x.T @ x * 2 / 60).flip(0)
-    est = hess.eigenvalues(k=4)
+    est = hess.eigenvalues(k=4, repeated=True)
     expected = [gram[0]] * 3 + [gram[1]]
     np.testing.assert_allclose(est.eigenvalues, torch.stack(expected).numpy(), rtol=1e-8)
     assert torch.allclose(est.eigenvectors @ est.eigenvectors.T, torch.eye(4, dtype=torch.float64),

@@ -1,0 +1,126 @@
+"""Warm-started tracking of the top eigenpairs along a training run (central-flow style).
+
+Between two measurements a few optimizer steps apart, the top eigenvector moves little:
+:func:`track_top_eigenpairs` starts Lanczos from the previous eigenvector(s) without the
+random perturbation a cold start needs (an exact eigenvector is handled by the breakdown
+restart of :func:`~empirical._eigen.lanczos`), needs no minimum number of iterations and
+spends no product on residual checks (the Lanczos relation gives them, exactly up to
+rounding under full reorthogonalisation).  It stops on the error of the eigenvalues, not
+of the eigenvectors: with residual ``r`` and the distance ``delta`` from the Ritz value
+to the rest of the Ritz spectrum, ``|lambda - theta| <= r^2 / gap`` (Kato-Temple, with
+``gap`` the true distance to the rest of the spectrum); ``delta`` can overestimate
+``gap`` while the Krylov space is small, so the rule asks ``min(r, 2 r^2 / delta) <=
+tol * max|theta|`` after at least ``k + 2`` products.  The first call (no ``previous``) is
+a cold start with the same rule.
+
+    >>> est = None                                                      # doctest: +SKIP
+    >>> for step in range(steps):                                        # doctest: +SKIP
+    ...     train_step()
+    ...     if step % 10 == 0:
+    ...         est = track_top_eigenpairs(H.hvp, H.dim, est, dtype=H.dtype)
+    ...         sharpness.append(est.sharpness)
+
+``SharpnessMonitor`` uses it for every measurement (``benchmarks/bench_monitor.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from empirical._eigen import DEFAULT_TOL, EigenEstimate, lanczos
+from empirical.errors import CurvatureError
+
+Matvec = Callable[[torch.Tensor], torch.Tensor]
+
+
+def value_and_operator(objective, theta: torch.Tensor) -> tuple[float, Matvec]:
+    """``(L(theta), v -> H(theta) v)`` from ONE pass per batch: the loss and its gradient
+    graph (plain autograd, ``create_graph``) are built together and every product is a
+    backward pass through that graph.  The products are those of
+    ``objective.operator`` (bitwise equal on the digits MLP) at about 3/4 of the cost of
+    ``objective.value`` + ``objective.operator`` + products (``torch.func`` wrapping
+    avoided).  When the objective would not keep every batch's graph (memory), it falls
+    back to those two."""
+    theta = objective.check_vector("theta", theta).detach()
+    if not objective.retain_graphs():
+        return objective.value(theta), objective.operator(theta)
+    leaf = theta.clone().requires_grad_(True)
+    parts, total = [], 0.0
+    with torch.enable_grad():
+        for weight, fn in objective._pieces():
+            loss = fn(leaf)
+            (grad,) = torch.autograd.grad(loss, leaf, create_graph=True)
+            parts.append((weight, grad))
+            total += weight * float(loss.detach())
+
+    def matvec(v: torch.Tensor) -> torch.Tensor:
+        v = objective.check_vector("v", v).detach()
+        out = torch.zeros_like(theta)
+        for weight, grad in parts:
+            if grad.requires_grad:
+                out.add_(torch.autograd.grad(grad, leaf, v, retain_graph=True)[0],
+                         alpha=weight)
+        return out
+
+    return total, matvec
+
+
+def _previous_vectors(previous, dim: int, dtype, device) -> torch.Tensor | None:
+    if previous is None:
+        return None
+    vecs = previous.eigenvectors if isinstance(previous, EigenEstimate) else previous
+    if not isinstance(vecs, torch.Tensor):
+        raise CurvatureError(f"previous={type(previous).__name__}: must be an EigenEstimate, "
+                             "a tensor of eigenvectors or None")
+    vecs = vecs.detach().to(dtype=dtype, device=device)
+    if vecs.ndim == 1:
+        vecs = vecs[None, :]
+    if vecs.ndim != 2 or vecs.shape[1] != dim or not torch.isfinite(vecs).all():
+        raise CurvatureError(f"previous: eigenvectors of shape {tuple(vecs.shape)}, expected "
+                             f"(k, dim={dim}) and finite")
+    return vecs
+
+
+def track_top_eigenpairs(matvec: Matvec, dim: int, previous=None, *, k: int = 1,
+                         which: str = "LA", tol: float | None = None,
+                         max_iter: int | None = None, dtype: torch.dtype = torch.float32,
+                         device: str | torch.device = "cpu", seed: int = 0) -> EigenEstimate:
+    """The ``k`` wanted eigenpairs of ``matvec`` (``which`` as in
+    :func:`~empirical._eigen.lanczos`), warm-started from ``previous`` (the last
+    :class:`EigenEstimate`, or its eigenvectors; ``None`` for a cold start).
+
+    Args:
+        tol: the eigenvalue error bound ``min(r, 2 r^2/delta)`` of every wanted pair must be
+            at most ``tol * max|theta|`` (default 1e-4 in float32, 1e-8 in float64).
+        max_iter: at most this many products (default ``min(dim, 300)``).
+        seed: the random vector used only if the Krylov space becomes invariant (or for a
+            cold start).
+
+    Returns the :class:`EigenEstimate`; pass it back as ``previous`` at the next call.
+    """
+    tol_value = DEFAULT_TOL.get(dtype, 1e-8) if tol is None else float(tol)
+    device = torch.device(device)
+    vecs = _previous_vectors(previous, dim, dtype, device)
+    v0 = None
+    if vecs is not None:
+        v0 = vecs[0] if vecs.shape[0] == 1 else vecs.sum(dim=0)
+        if float(v0.norm()) == 0.0:
+            v0 = None
+
+    def small_error(theta: np.ndarray, residual: np.ndarray, kk: int) -> np.ndarray:
+        bound = residual.copy()
+        for i in range(kk):
+            others = np.delete(theta, i)
+            if others.size:
+                gap = float(np.min(np.abs(others - theta[i])))
+                if gap > 0:
+                    bound[i] = min(bound[i], 2 * residual[i] ** 2 / gap)
+        return bound
+
+    return lanczos(matvec, dim, k=k, dtype=dtype, device=device, v0=v0, tol=tol_value,
+                   max_iter=max_iter, min_iter=min(dim, k + 2), seed=seed,
+                   warm_noise=0.0, check_residual=False, which=which,
+                   error_bound=small_error)

@@ -1,0 +1,69 @@
+"""``track_top_eigenpairs``: warm starts along a slowly changing symmetric matrix, against
+``numpy.linalg.eigvalsh`` of each dense matrix (issue 22)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import empirical
+from empirical.errors import CurvatureError
+
+
+def matrices(n=80, steps=6, seed=3):
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    spectrum = np.concatenate([[10.0, 9.0, 8.5], rng.uniform(-2, 6, n - 3)])
+    base = q @ np.diag(spectrum) @ q.T
+    drift = rng.standard_normal((n, n))
+    drift = 0.5 * (drift + drift.T) / np.linalg.norm(drift, 2)
+    return [base + 0.02 * s * drift for s in range(steps)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_tracking_follows_the_top_eigenvalue_and_costs_less_than_a_cold_start(dtype):
+    tol = 1e-8 if dtype == torch.float64 else 1e-4
+    est, warm, cold = None, [], []
+    for m in matrices():
+        mat = torch.as_tensor(m, dtype=dtype)
+        est = empirical.track_top_eigenpairs(lambda v, mat=mat: mat @ v, m.shape[0], est,
+                                             dtype=dtype, tol=tol)
+        top = np.linalg.eigvalsh(m)[-1]
+        assert abs(est.sharpness - top) <= tol * top
+        warm.append(est.n_hvp)
+        cold.append(empirical.lanczos(lambda v, mat=mat: mat @ v, m.shape[0], dtype=dtype,
+                                      tol=tol, seed=1).n_hvp)
+    assert sum(warm[1:]) < 0.7 * sum(cold[1:])
+
+
+def test_tracking_k_smallest_and_an_exact_start():
+    m = matrices(steps=1)[0]
+    mat = torch.as_tensor(m)
+    evals, evecs = np.linalg.eigh(m)
+    est = empirical.track_top_eigenpairs(lambda v: mat @ v, 80, torch.as_tensor(evecs[:, :2].T),
+                                         k=2, which="SA", dtype=torch.float64)
+    np.testing.assert_allclose(est.eigenvalues, evals[:2], atol=1e-7 * abs(evals).max())
+    with pytest.raises(CurvatureError, match="previous: eigenvectors of shape"):
+        empirical.track_top_eigenpairs(lambda v: mat @ v, 80, torch.zeros(3, 5),
+                                       dtype=torch.float64)
+
+
+def test_value_and_operator_match_the_dense_hessian():
+    from torch import nn
+
+    from empirical._tracking import value_and_operator
+
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    x, y = torch.randn(11, 3, dtype=torch.float64), torch.randint(0, 2, (11,))
+    hess = empirical.hessian(model, "ce", (x, y), batch_size=4)
+    dense = hess.dense()
+    with torch.no_grad():
+        loss = float(nn.functional.cross_entropy(model(x), y))
+    for budget in (hess.objective.memory_bytes, 1):  # retained graphs, then the fallback
+        hess.objective.memory_bytes = budget
+        value, matvec = value_and_operator(hess.objective, hess.theta)
+        assert value == pytest.approx(loss, rel=1e-13)
+        v = torch.randn(hess.dim, dtype=torch.float64)
+        torch.testing.assert_close(matvec(v), dense @ v, rtol=1e-10, atol=1e-12)
