@@ -256,17 +256,19 @@ def lanczos(
 
     m = len(alphas)
     kk = min(k, m)
+    assert s is not None and theta is not None  # at least one Lanczos step ran
     coeffs = torch.as_tensor(np.ascontiguousarray(s[:, :kk].T), dtype=dtype, device=device)
     vecs = coeffs @ basis[:m]
     vecs = vecs / vecs.norm(dim=1, keepdim=True)
     values = theta[:kk]
+    residuals: np.ndarray
     if check_residual:
-        residuals = []
+        norms = []
         for i in range(kk):
             r = matvec(vecs[i]) - float(values[i]) * vecs[i]
             n_hvp += 1
-            residuals.append(float(r.norm()))
-        residuals = np.array(residuals)
+            norms.append(float(r.norm()))
+        residuals = np.array(norms)
         done = done and bool(np.all(residuals <= 10 * tol * scale))
     else:
         residuals = np.abs(beta * s[-1, :kk])

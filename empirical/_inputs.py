@@ -27,7 +27,12 @@ def map_tensors(inputs: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
 
 def tensors_of(inputs: Any) -> list[torch.Tensor]:
     found: list[torch.Tensor] = []
-    map_tensors(inputs, lambda t: found.append(t) or t)
+
+    def collect(t: torch.Tensor) -> torch.Tensor:
+        found.append(t)
+        return t
+
+    map_tensors(inputs, collect)
     return found
 
 

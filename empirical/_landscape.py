@@ -34,6 +34,7 @@ from empirical._inputs import default_forward
 from empirical._objective import Objective
 from empirical._params import ParamLayout
 from empirical._scales import filter_normalise
+from empirical._user_objective import UserObjective
 from empirical.errors import ExperimentError
 from theory import validation as val
 
@@ -91,7 +92,6 @@ class _Evaluator:
     def __init__(self, objective: Objective):
         self.objective = objective
         self.flat = None
-        from empirical._user_objective import UserObjective
 
         if not isinstance(objective, UserObjective):
             return
@@ -115,10 +115,12 @@ class _Evaluator:
             return self.objective.value(theta)
         self.flat.copy_(theta)
         obj = self.objective
+        assert isinstance(obj, UserObjective)  # flat is set only for one
         total = 0.0
-        for x, y in obj.batches:
-            weight = y.shape[0] / obj.n if obj.reduction == "mean" else 1.0
-            total += weight * float(obj.criterion(self.call(self.model, x), y))
+        # the exact full-batch weights (empirical._criterion), as UserObjective.value
+        for (x, y), weight in zip(obj.batches, obj.weights, strict=True):
+            if weight != 0.0:
+                total += weight * float(obj.criterion(self.call(self.model, x), y))
         return total
 
 
@@ -234,7 +236,7 @@ def plot_surface(surface: LossSurface, path, *, title: str = ""):
         ax.set_ylabel("loss")
     else:
         fig = plt.figure(figsize=(10, 4.2))
-        a, b = np.meshgrid(surface.alphas, surface.betas, indexing="ij")
+        a, b = np.meshgrid(surface.alphas, np.asarray(surface.betas), indexing="ij")
         ax3 = fig.add_subplot(1, 2, 1, projection="3d")
         ax3.plot_surface(a, b, surface.losses, cmap="viridis", linewidth=0)
         ax3.set_xlabel("α")

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from empirical._eigen import EigenEstimate
 from empirical._eos import EosVerdict, detect_eos
 from empirical._stability import PRECONDITIONED, preconditioner, stability
 from empirical._tracking import track_top_eigenpairs, value_and_operator
@@ -156,8 +157,9 @@ class SharpnessMonitor:
                       if full_batch is None else None)
         self.records: list[MonitorRecord] = []
         self.calls = 0
-        self._v0: torch.Tensor | None = None
-        self._v0_pre: torch.Tensor | None = None
+        #: the last estimates: the warm starts of the next measurement
+        self._v0: EigenEstimate | None = None
+        self._v0_pre: EigenEstimate | None = None
         self._bar = None
         if progress:
             from tqdm.auto import tqdm

@@ -14,6 +14,7 @@ each batch is built once for all the blocks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,7 +64,7 @@ class CurvatureOperator:
         self.n_hvp += 1
         return self._matvec(v)
 
-    def hvp(self, v) -> torch.Tensor:
+    def hvp(self, v) -> Any:  # a tensor, or a dict of tensors for a dict
         """``M v`` for a flat vector ``v`` (length ``dim``) or a dict ``{name: tensor}``
         shaped like the parameters (then a dict is returned)."""
         if isinstance(v, dict):

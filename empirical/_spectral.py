@@ -76,12 +76,12 @@ def hutchinson_trace(matvec: Matvec, dim: int, *, n_samples: int = 60, method: s
     q = torch.linalg.qr(hs.T).Q  # (dim, sketch)
     exact = float(sum(float(q[:, j] @ matvec(q[:, j])) for j in range(q.shape[1])))
     rest = probes[sketch:]
-    samples = []
+    quad: list[float] = []
     for z in rest:
         z = z - q @ (q.T @ z)
         hz = matvec(z)
-        samples.append(float(z @ (hz - q @ (q.T @ hz))))
-    samples = np.array(samples)
+        quad.append(float(z @ (hz - q @ (q.T @ hz))))
+    samples = np.array(quad)
     stderr = float(samples.std(ddof=1) / math.sqrt(len(samples))) if len(samples) > 1 else 0.0
     n_hvp = sketch + q.shape[1] + len(samples)
     return TraceEstimate(exact + float(samples.mean()) if len(samples) else exact, stderr,
@@ -219,9 +219,10 @@ def top_eigenpairs(matvec: Matvec, dim: int, *, k: int = 1, dtype=torch.float64,
     small = (vectors @ hv.T).double().cpu().numpy()
     ritz, rot = np.linalg.eigh(0.5 * (small + small.T))
     order = ritz_order(ritz, which)
-    ritz, rot = ritz[order], torch.as_tensor(rot[:, order].T.copy(), dtype=dtype, device=device)
-    vectors = rot @ vectors
-    hv = rot @ hv
+    ritz = ritz[order]
+    rotation = torch.as_tensor(rot[:, order].T.copy(), dtype=dtype, device=device)
+    vectors = rotation @ vectors
+    hv = rotation @ hv
     residuals = (hv - torch.as_tensor(ritz, dtype=dtype, device=device)[:, None] * vectors)
     residuals = residuals.norm(dim=1).double().cpu().numpy()
     converged = est.converged and bool(np.all(residuals <= 10 * tol * scale))

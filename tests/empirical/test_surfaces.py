@@ -82,3 +82,26 @@ def test_interpolation_between_two_models():
         empirical.interpolate(a, nn.Linear(3, 2).double(), "ce", (x, y))
     with pytest.raises(ExperimentError, match="directions: 3 given"):
         empirical.hessian(a, "ce", (x, y)).loss_surface(directions=[ta, ta, ta])
+
+
+def test_surface_uses_the_exact_full_batch_loss_for_weighted_batches():
+    """Issue 20 meets issue 22: a surface over batches of a class-weighted cross entropy
+    (and of ignored labels) is the one-batch loss at every point, not a per-batch-size mean.
+    Reference: the criterion called once on all the data at the shifted parameters."""
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3)).double()
+    x = torch.randn(11, 3, dtype=torch.float64)
+    y = torch.tensor([0, 1, 2, 2, 1, 0, 2, -100, 1, 2, 0])
+    criterion = nn.CrossEntropyLoss(weight=torch.tensor([0.2, 1.0, 3.0], dtype=torch.float64),
+                                    ignore_index=-100)
+    hess = empirical.hessian(model, criterion, (x, y), batch_size=4)
+    direction = torch.randn(hess.dim, dtype=torch.float64)
+    surf = hess.loss_surface(directions=[direction], span=0.5, n_points=5)
+    theta0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    for alpha, loss in zip(surf.alphas, surf.losses, strict=True):
+        shifted = copy.deepcopy(model)
+        torch.nn.utils.vector_to_parameters(theta0 + float(alpha) * direction,
+                                            shifted.parameters())
+        with torch.no_grad():
+            expected = float(criterion(shifted(x), y))
+        assert loss == pytest.approx(expected, rel=1e-12)
