@@ -47,4 +47,11 @@ def test_reproduce_help_lists_every_stage_and_group():
 def test_periodic_point_offers_only_the_optimizers_it_accepts():
     (action,) = [a for a in _subparsers()["periodic-point"]._actions
                  if "--optimizer" in a.option_strings]
-    assert tuple(action.choices) == ("gd", "momentum", "nesterov")
+    from theory.optimizers import MAPS
+
+    # every map of the registry but SGD (no periodic orbit), with its aliases (issue 19)
+    expected = {alias for m in MAPS.values() if m.name != "sgd"
+                for alias in (m.name, *m.aliases)}
+    assert set(action.choices) == expected
+    assert {"gd", "momentum", "nesterov", "gd-wd", "normalized-gd"} <= expected
+    assert "sgd" not in expected
