@@ -25,7 +25,8 @@ def _paths(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("title", ["### (d) An optimizer",
-                                   "### (e) A change to the kernels' event loop"])
+                                   "### (e) A change to the kernels' event loop",
+                                   "### (f) Beyond the paper"])
 def test_recipe_files_exist(title):
     paths = _paths(_section(title))
     assert paths
