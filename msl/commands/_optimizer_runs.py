@@ -93,10 +93,9 @@ def simulate(args: argparse.Namespace) -> int:
         function = resolve_cli_function(args.function)
         eta, x0 = parse_grid(args.eta, "--eta"), parse_grid(args.x0, "--x0")
         if isinstance(args.replicas, int) and args.replicas >= 2:  # refused before the line
-            from theory.limits import check_bound
+            from theory.dynamics import check_sgd_size
 
-            check_bound("--replicas", args.replicas, name="replicas",
-                        seconds_scale=eta.size * x0.size * args.steps)
+            check_sgd_size(args.replicas, eta.size * x0.size * args.steps)
         print(f"msl simulate: SGD, {eta.size * x0.size * args.replicas:,} runs "
               f"({eta.size} eta x {x0.size} x0 x {args.replicas} replicas) of {args.steps:,} "
               "steps ...", file=sys.stderr, flush=True)

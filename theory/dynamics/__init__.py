@@ -46,7 +46,7 @@ from theory.dynamics._plots import (
 )
 from theory.dynamics._reasons import UNDECIDED_REASONS, undecided_reasons
 from theory.dynamics._result import SimulationResult
-from theory.dynamics._sgd import SGDSweep, simulate_sgd
+from theory.dynamics._sgd import SGDSweep, check_sgd_size, simulate_sgd
 from theory.dynamics._simulate import simulate
 from theory.dynamics._summary import attractor_values, summarize
 from theory.dynamics._support import CLASS_NAMES
@@ -70,6 +70,7 @@ __all__ = [
     "StoreMismatchError",
     "attractor_values",
     "cache_directory",
+    "check_sgd_size",
     "compile_landscape",
     "momentum_threshold_curve",
     "plot_bifurcation",

@@ -23,7 +23,7 @@ import numpy as np
 from theory import validation
 from theory.errors import GridError
 
-__all__ = ["REPLICA_BLOCK", "SGDSweep", "simulate_sgd"]
+__all__ = ["REPLICA_BLOCK", "SGDSweep", "check_sgd_size", "simulate_sgd"]
 
 REPLICA_BLOCK = 64
 
@@ -46,6 +46,15 @@ class SGDSweep:
             "diverged_fraction": self.diverged_fraction.tolist(), "rms": self.rms.tolist(),
             "mean_abs": self.mean_abs.tolist(), "mean_abs_stderr": self.mean_abs_stderr.tolist(),
             "metadata": self.metadata})
+
+
+def check_sgd_size(replicas: int, point_steps: int) -> None:
+    """Refuse ``replicas`` runs of ``point_steps`` (grid points x steps) each beyond the
+    ``--replicas`` bound of :data:`theory.limits.BOUNDS`, before any work (the command line
+    calls it before printing its start line)."""
+    from theory.limits import check_bound
+
+    check_bound("--replicas", replicas, seconds_scale=point_steps, name="replicas")
 
 
 def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int = 256,
@@ -71,10 +80,7 @@ def simulate_sgd(function, eta, x0, steps: int, *, sigma: float, replicas: int =
         raise GridError("x0 must be a non-empty grid of finite numbers")
     steps = validation.whole_number("steps", steps, minimum=1, error=GridError)
     replicas = validation.whole_number("replicas", replicas, minimum=2, error=GridError)
-    from theory.limits import check_bound
-
-    check_bound("--replicas", replicas, seconds_scale=eta_grid.size * x0_grid.size * steps,
-                name="replicas")
+    check_sgd_size(replicas, eta_grid.size * x0_grid.size * steps)
     window = steps // 2 if window is None else validation.whole_number(
         "window", window, minimum=1, maximum=steps, error=GridError)
     chunk = chunk_replicas or 4 * REPLICA_BLOCK
