@@ -15,35 +15,14 @@ from __future__ import annotations
 import json
 import os
 import struct
-import subprocess
-import sys
 import zlib
 
 import numpy as np
 import pytest
 
 from msl.cli import main
+from tests.reliability.sweeps import GRID, dead_pid, same_result
 from theory.dynamics import StoreMismatchError, simulate
-
-GRID = dict(eta=np.linspace(1.0, 3.0, 4), x0=np.linspace(0.1, 1.0, 5), steps=50,
-            chunk_size=4, progress=False)
-
-
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
-@pytest.fixture(scope="module")
-def fresh():
-    return simulate("f1", **GRID)
-
-
-def _same(a, b) -> None:
-    for name in ("classes", "period", "final_state", "decided_step"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    np.testing.assert_array_equal(np.isnan(a.lyapunov), np.isnan(b.lyapunov))
 
 
 def _interrupted_after(chunks: int):
@@ -61,11 +40,11 @@ def test_damaged_chunks_and_strays_are_redone(tmp_path, fresh):
     assert len(chunks) == 3
     chunks[0].write_bytes(chunks[0].read_bytes()[:40])  # truncated
     chunks[1].write_bytes(b"")  # emptied
-    stray = store / f".tmp-{_dead_pid()}-abc.npz"
+    stray = store / f".tmp-{dead_pid()}-abc.npz"
     stray.write_bytes(b"half a file")
     live = store / f".tmp-{os.getppid()}-abc.npz"  # a concurrent run's file: kept
     live.write_bytes(b"in progress")
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
     assert not stray.exists() and live.exists()
 
 
@@ -76,9 +55,9 @@ def test_damaged_manifest_and_result_are_redone(tmp_path, fresh):
         simulate("f1", **{**GRID, "progress": _interrupted_after(2)}, store=store)
     (store / "manifest.json").write_text('{"fingerp')  # truncated
     (store / "result.npz").write_bytes((other / "result.npz").read_bytes())
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
     (store / "result.npz").write_bytes(b"PK\x03\x04 truncated")
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
 
 
 def test_a_store_of_another_sweep_is_refused(tmp_path):
@@ -202,7 +181,7 @@ def test_read_only_folder_is_one_line(tmp_path, stand_in, monkeypatch, capsys):
 def test_stray_temporaries_of_a_killed_run_are_removed(tmp_path, stand_in):
     out = tmp_path / "run"
     assert _reproduce(out) == 0
-    stray = out / "fig6.1" / f".tmp-{_dead_pid()}-x.json"
+    stray = out / "fig6.1" / f".tmp-{dead_pid()}-x.json"
     stray.write_text("{")
     assert _reproduce(out) == 0
     assert not stray.exists()

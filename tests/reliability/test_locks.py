@@ -25,12 +25,11 @@ import numpy as np
 import pytest
 
 from msl.cli import main
+from tests.reliability.sweeps import GRID, dead_pid, same_result
 from theory.dynamics import StoreMismatchError, simulate
 from theory.files import LOCK_NAME, FolderLockedError, claim_output_folder, folder_lock
 
 ROOT = Path(__file__).resolve().parents[2]
-GRID = dict(eta=np.linspace(1.0, 3.0, 4), x0=np.linspace(0.1, 1.0, 5), steps=50,
-            chunk_size=4, progress=False)
 PHASE = ["phase-diagram", "f1", "--eta", "1:3:4", "--x0", "0.1:1:5", "--steps", "50"]
 
 #: child prelude: the n-th rename of a temporary onto a file ending in SUFFIX halves the
@@ -88,52 +87,15 @@ def _holds(folder: Path, tmp_path: Path) -> subprocess.Popen:
         FOLDER=str(folder))
 
 
-@pytest.fixture(scope="module")
-def fresh():
-    return simulate("f1", **GRID)
-
-
-def _same(a, b) -> None:
-    for name in ("classes", "period", "final_state", "decided_step"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    np.testing.assert_array_equal(np.isnan(a.lyapunov), np.isnan(b.lyapunov))
-
-
-@pytest.fixture(scope="module")
-def tiny_monitor():
-    torch = pytest.importorskip("torch")
-    import empirical
-
-    torch.manual_seed(0)
-    model = torch.nn.Linear(2, 1)
-    x, y = torch.randn(8, 2), torch.randn(8, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    monitor = empirical.SharpnessMonitor(model, torch.nn.MSELoss(), (x, y), opt, every=1,
-                                         progress=False)
-    for _ in range(2):
-        opt.zero_grad()
-        torch.nn.functional.mse_loss(model(x), y).backward()
-        opt.step()
-        monitor.step()
-    return monitor
-
-
-# ------------------------------------------------------------------- the lock itself
 def _write_lock(folder: Path, **holder) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / LOCK_NAME).write_text(json.dumps(holder))
 
 
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
 def test_stale_locks_are_taken_over_and_live_ones_refused(tmp_path):
     host = socket.gethostname()
     cases = {
-        "dead pid": ({"pid": _dead_pid(), "host": host}, True),
+        "dead pid": ({"pid": dead_pid(), "host": host}, True),
         "reused pid": ({"pid": os.getppid(), "host": host, "start": "1"}, True),
         "live pid": ({"pid": os.getppid(), "host": host}, False),
         "other host": ({"pid": 1, "host": host + "-elsewhere"}, False),
@@ -182,7 +144,7 @@ def test_live_holder_refuses_every_writer_until_killed(tmp_path, fresh, tiny_mon
         assert not (folder / "manifest.json").exists()
     finally:
         _kill(child)
-    _same(simulate("f1", **GRID, store=folder), fresh)  # the dead holder's lock: taken over
+    same_result(simulate("f1", **GRID, store=folder), fresh)  # the dead holder's lock: taken over
     tiny_monitor.save(folder)
 
 
@@ -207,7 +169,7 @@ def test_two_sweeps_into_one_store_are_never_mixed(tmp_path, fresh):
                 simulate("f2", **GRID, store=store)
         finally:
             _kill(child)
-        _same(simulate("f1", **GRID, store=store), fresh)  # killed -9: resumes and heals
+        same_result(simulate("f1", **GRID, store=store), fresh)  # killed -9: resumes and heals
         with pytest.raises(StoreMismatchError, match="different sweep"):
             simulate("f2", **GRID, store=store)
 
@@ -225,7 +187,7 @@ simulate("f1", eta=np.linspace(1.0, 3.0, 4), x0=np.linspace(0.1, 1.0, 5), steps=
     assert len(strays) == 1 and len(list(store.glob("chunk_*.npz"))) == 2
     _kill(child)
     assert json.loads((store / LOCK_NAME).read_text())["pid"] == child.pid  # left behind
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
     assert not any(p.exists() for p in strays)
     assert (store / LOCK_NAME).read_text() == ""
 
@@ -288,10 +250,10 @@ def test_zarr_store_killed_mid_chunk_heals(tmp_path, fresh, torn_zarr, damage):
         (store / "zarr.json").write_text('{"zarr_format": 3, "node_ty')
         (store / "period" / "zarr.json").write_text("")
         (store / "lyapunov" / "zarr.json").unlink()
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
     (store / "result.npz").unlink()  # read every chunk back from the arrays
     (store / "classes" / "c" / "1").unlink(missing_ok=True)
-    _same(simulate("f1", **GRID, store=store), fresh)
+    same_result(simulate("f1", **GRID, store=store), fresh)
 
 
 def test_reproduce_killed_mid_summary_write_heals(tmp_path, capsys):

@@ -58,25 +58,6 @@ def _one_line(capsys) -> str:
     return err[0]
 
 
-@pytest.fixture(scope="module")
-def tiny_monitor():
-    torch = pytest.importorskip("torch")
-    import empirical
-
-    torch.manual_seed(0)
-    model = torch.nn.Linear(2, 1)
-    x, y = torch.randn(8, 2), torch.randn(8, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    monitor = empirical.SharpnessMonitor(model, torch.nn.MSELoss(), (x, y), opt, every=1,
-                                         progress=False)
-    for _ in range(2):
-        opt.zero_grad()
-        torch.nn.functional.mse_loss(model(x), y).backward()
-        opt.step()
-        monitor.step()
-    return monitor
-
-
 # ------------------------------------------------------------------------ symbolic links
 @pytest.mark.parametrize("write", [
     lambda p: atomic_write_text(p, "new"),
