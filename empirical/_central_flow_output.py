@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import numpy as np
 
-from theory.files import atomic_write_text
+from empirical._series import write_series
 from theory.plotting import pyplot, save_figure
 
 
 def write_central_flow_series(out_dir, result, name: str = "central_flow") -> dict[str, Path]:
     """``<name>_<table>.csv`` per table of ``result.tables()`` and ``<name>_series.json``
-    with all of them, each written atomically; returns ``{table: path}`` plus ``"json"``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tables = result.tables()
-    paths: dict[str, Path] = {}
-    for key, table in tables.items():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(list(table))
-        writer.writerows(zip(*table.values(), strict=True))
-        paths[key] = atomic_write_text(out / f"{name}_{key}.csv", buffer.getvalue())
-    paths["json"] = atomic_write_text(out / f"{name}_series.json",
-                                      json.dumps(tables, allow_nan=False) + "\n")
-    return paths
+    with all of them, each written atomically (:func:`empirical.write_series`); returns
+    ``{table: path}`` plus ``"json"``."""
+    return write_series(out_dir, name, result)
 
 
 def plot_central_flow(result, path_stem, *, pdf: bool = False) -> list[Path]:

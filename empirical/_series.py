@@ -1,9 +1,9 @@
 """Raw series of the experiments as plain files (CSV + JSON), readable without torch.
 
 :func:`result_tables` turns a result of ``run_eos`` / ``run_lr_decay`` /
-``run_slice`` / ``run_scales`` / ``run_geometry`` into named tables (columns of equal
-length); :func:`write_series` writes each as ``<name>_<table>.csv`` and all of them as
-``<name>_series.json`` beside the checkpoint, so a user can plot our numbers with their
+``run_slice`` / ``run_scales`` / ``run_geometry`` / ``central_flow`` into named tables
+(columns of equal length); :func:`write_series` writes each as ``<name>_<table>.csv`` and
+all of them as ``<name>_series.json`` beside the checkpoint, so a user can plot our numbers with their
 own tools (``pandas.read_csv``, a spreadsheet) without ``torch.load``.
 """
 
@@ -78,6 +78,8 @@ def result_tables(result) -> dict[str, Table]:
             "step": _col(g.steps), "rsi": _col(g.rsi), "error_bound": _col(g.eb),
             "cosine": _col(g.cosine), "distance": _col(g.distance),
             "grad_norm": _col(g.grad_norm)}}
+    if kind == "CentralFlowResult":
+        return result.tables()
     raise ExperimentError(f"result={kind}: no raw series are defined for it")
 
 
