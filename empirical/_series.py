@@ -3,8 +3,8 @@
 :func:`result_tables` turns a result of ``run_eos`` / ``run_lr_decay`` /
 ``run_slice`` / ``run_scales`` / ``run_geometry`` / ``central_flow`` into named tables
 (columns of equal length); :func:`write_series` writes each as ``<name>_<table>.csv`` and
-all of them as ``<name>_series.json`` beside the checkpoint, so a user can plot our numbers with their
-own tools (``pandas.read_csv``, a spreadsheet) without ``torch.load``.
+all of them as ``<name>_series.json`` beside the checkpoint, so a user can plot our numbers
+with their own tools (``pandas.read_csv``, a spreadsheet) without ``torch.load``.
 """
 
 from __future__ import annotations
