@@ -79,9 +79,9 @@ def _check(ctx: Context) -> StageOutput:
     from proofs_check import check_catalog
 
     report = check_catalog(progress=ctx.progress)
-    ctx.out.mkdir(parents=True, exist_ok=True)
-    from theory.files import atomic_write_text
+    from theory.files import atomic_write_text, make_folders
 
+    make_folders(ctx.out)
     atomic_write_text(ctx.out / "table.txt", report.table() + "\n")
     atomic_write_text(ctx.out / "results.json", json.dumps(report.to_dict(), indent=1))
     return StageOutput(report.claims(), [], (ctx.out / "table.txt", ctx.out / "results.json"))
