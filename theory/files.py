@@ -8,11 +8,12 @@
   work instead of failing on it.
 * :func:`remove_stray_temporaries` deletes the temporaries of runs that were killed (their
   process no longer exists); a live concurrent run's temporaries are left alone.
-* :func:`output_directory` checks an output folder argument up front and turns the
-  operating system's refusals (read-only file system, a file where a folder is expected)
-  into one line naming the path and the cause (``msl`` does the same for errors met
-  later, in ``msl._os_errors``); system folders and non-empty folders that are not msl
-  output folders are refused (:func:`claim_output_folder`, marker file ``.msl-output``).
+* :func:`output_directory` checks an output folder argument up front (``msl``'s
+  ``--out`` too) and turns the operating system's refusals (read-only file system, a file
+  where a folder is expected) into one line naming the path and the cause (``msl`` does
+  the same for errors met later, in ``msl._os_errors``); system folders and non-empty
+  folders that are not msl output folders are refused (:func:`claim_output_folder`,
+  marker file ``.msl-output``).
 * No write follows a symbolic link: msl creates none, so a link where a file is to be
   written, or anywhere between the output folder and that file (a subfolder replaced by a
   link), is refused with :class:`SymlinkError` naming it (the link and the file it points
@@ -84,7 +85,9 @@ def refuse_symlink(path) -> None:
 
 
 def output_directory(path, argument: str = "--out", *, shared: bool = False) -> Path:
-    """``path`` as a folder that exists (created if needed), or :class:`OutputError`.
+    """``path`` as a folder that exists (created if needed), or :class:`OutputError` (an
+    empty path, a file, a path under a file, a folder that cannot be created).  ``msl``
+    checks every ``--out`` with it before any work.
 
     A system folder is refused (:class:`OutputFolderRefused`), and so, unless ``shared``, is
     a non-empty folder that is not an msl output folder; an accepted folder gets the marker
@@ -96,6 +99,12 @@ def output_directory(path, argument: str = "--out", *, shared: bool = False) -> 
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{argument} {str(path)!r} exists and is not a folder")
+    for parent in folder.parents:  # the nearest existing folder above must be one
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{argument} {str(path)!r}: cannot create the folder "
+                                  f"({str(parent)!r} is a file, not a folder)")
+            break
     refuse_foreign_links(folder)  # named through a link inside another output folder
     if shared:
         system = system_folder(folder)
