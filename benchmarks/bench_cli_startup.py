@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # theory.files of this checkout
+    sys.path.insert(0, str(ROOT))
+from theory.files import atomic_write_text  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 
 ROWS = {
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d"),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cli_startup.json").write_text(json.dumps(result, indent=1) + "\n")
+    atomic_write_text(RESULTS / "cli_startup.json", json.dumps(result, indent=1) + "\n")
     lines = ["# `msl --help` start-up time", "",
              f"{result['date']}, Python {result['python']}, {result['cpu_count']} cores, "
              f"load average {', '.join(f'{x:.2f}' for x in result['load_average'])} "
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
               "(median).", "",
               "Heavy modules loaded by `import msl.cli` and building the parser: "
               f"{', '.join(result['heavy_modules_after_import_msl_cli']) or 'none'}.", ""]
-    (RESULTS / "cli_startup.md").write_text("\n".join(lines))
+    atomic_write_text(RESULTS / "cli_startup.md", "\n".join(lines))
     print("\n".join(lines))
     return 0
 

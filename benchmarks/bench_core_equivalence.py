@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from theory.files import atomic_write_text  # noqa: E402
 
 RESULTS = HERE / "results" / "core19_hashes.json"
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     hashes = compute()
     if args.record:
-        RESULTS.write_text(json.dumps(hashes, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(RESULTS, json.dumps(hashes, indent=2, sort_keys=True) + "\n")
     if args.check:
         recorded = json.loads(RESULTS.read_text())
         bad = [k for k, v in hashes.items() if recorded.get(k) != v]

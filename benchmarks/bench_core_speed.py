@@ -20,6 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # theory.files of this checkout
+    sys.path.insert(0, str(ROOT))
+from theory.files import atomic_write_text  # noqa: E402
 
 _CHILD = """
 import time, numpy as np
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             label: {"seconds": s, "point_steps_per_s": work / s} for label, s in best.items()}
         report["workloads"][name]["new_over_old_time"] = best["new"] / best["old"]
     report["uptime_end"] = _uptime()
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     return 0
 

@@ -53,9 +53,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-
 import empirical  # noqa: E402
 from empirical import ProblemSpec, build_problem, run_eos  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 warnings.filterwarnings("ignore")
 TARGETS = {"float32": 1e-6, "float64": 1e-10}
@@ -359,7 +359,7 @@ def best_run(runs, tool, dtype, error, by="seconds"):
 def write(results) -> None:
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "curvature.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out / "curvature.json", json.dumps(results, indent=2) + "\n")
     lines = ["# Top Hessian eigenvalue: ours vs PyHessian, curvlinops+eigsh, "
              "hessian-eigenthings", "",
              f"Digits MLP (8,970 parameters), {results['criterion']}; {results['threads']} "
@@ -416,7 +416,7 @@ def write(results) -> None:
         for r in entry["runs"]:
             lines.append(f"| {point} | {r['dtype']} | {r['tool']} | {r['setting']:g} | "
                          f"{r['rel_error']:.1e} | {r['products']} | {r['seconds']:.2f} |")
-    (out / "curvature.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "curvature.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

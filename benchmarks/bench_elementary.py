@@ -31,8 +31,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 from theory.dynamics import _elementary as _el  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 _JIT = {"error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
 
@@ -186,7 +186,7 @@ def main(argv=None) -> int:
     report["load_end"] = [round(v, 2) for v in os.getloadavg()]
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    atomic_write_text(args.out, json.dumps(report, indent=2))
     lines = [
         "# Elementary functions and kernel layout (benchmarks/bench_elementary.py)",
         "",
@@ -205,7 +205,7 @@ def main(argv=None) -> int:
     lines += ["", "| f1 GD layout (10^6 points, 2 threads) | steps/s |", "| --- | ---: |"]
     for label, r in report["layout"].items():
         lines.append(f"| {label} | {r['steps_per_second']:.3g} |")
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(args.out.with_suffix(".md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

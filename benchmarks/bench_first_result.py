@@ -37,6 +37,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # theory.files of this checkout
+    sys.path.insert(0, str(ROOT))
+from theory.files import atomic_write_text  # noqa: E402
+
 RESULTS = HERE / "results"
 FUNCTIONS = {
     "log_cosh": "log(cosh(x))",
@@ -225,8 +229,8 @@ def main() -> None:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "first_result.json").write_text(json.dumps(data, indent=2) + "\n")
-    (out / "first_result.md").write_text(_markdown(data))
+    atomic_write_text(out / "first_result.json", json.dumps(data, indent=2) + "\n")
+    atomic_write_text(out / "first_result.md", _markdown(data))
     print((out / "first_result.md").read_text())
 
 

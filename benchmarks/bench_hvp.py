@@ -43,9 +43,9 @@ from torch.func import grad, linearize
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-
 import empirical  # noqa: E402
 from empirical import ProblemSpec, build_problem  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -145,7 +145,7 @@ def main() -> None:
             print(key, {k: round(1e3 * t, 2) for k, t in best.items()}, flush=True)
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "hvp.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out / "hvp.json", json.dumps(results, indent=2) + "\n")
     names = list(methods_seen)
     lines = ["# Hessian-vector products: cost per product at one point", "",
              f"Best of {args.repeats} blocks of {args.products} products, interleaved; "
@@ -161,7 +161,7 @@ def main() -> None:
     worst = max(d for e in results["workloads"].values()
                 for d in e["relative_difference_to_forward_over_reverse"].values())
     lines += ["", f"Largest relative difference to forward-over-reverse: {worst:.1e}."]
-    (out / "hvp.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "hvp.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -30,8 +30,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 from theory.dynamics import SimulationOptions, simulate, simulate_momentum  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 
 def _best(fn, repeats: int) -> float:
@@ -79,7 +79,7 @@ def main(argv=None) -> int:
         "target": "momentum and nesterov within 2x of GD (gd_over_this <= 2)",
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "momentum.json").write_text(json.dumps(report, indent=2))
+    atomic_write_text(args.out / "momentum.json", json.dumps(report, indent=2))
     lines = ["# Momentum sweep vs GD sweep (f1, eta = 3, beta = 0.5)", "",
              f"{points} points x {steps} steps, every point every step, Lyapunov on; "
              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.", "",
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         ratio = row.get("gd_over_this", 1.0)
         lines.append(f"| {name} | {row['seconds']:.3f} | {row['steps_per_second']:.3g} | "
                      f"{ratio:.2f} |")
-    (args.out / "momentum.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(args.out / "momentum.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -47,9 +47,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-
 import empirical  # noqa: E402
 from empirical import ProblemSpec, build_problem, run_eos  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 warnings.filterwarnings("ignore")
 LR = 0.3  # the default learning rate of msl eos (empirical._spec.DEFAULT_LR)
@@ -200,7 +200,7 @@ def main() -> None:
 def write(results) -> None:
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "monitor.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out / "monitor.json", json.dumps(results, indent=2) + "\n")
     lines = ["# Sharpness during training: SharpnessMonitor vs cold Lanczos, PyHessian, "
              "hessian-eigenthings", "",
              f"Digits MLP (8,970 parameters, float32), full-batch GD at lr {results['lr']}, "
@@ -217,7 +217,7 @@ def write(results) -> None:
         for name, v in entry["variants"].items():
             lines.append(f"| {point} | {name} | {v['seconds']:.3f} | {v['overhead']:.2f} | "
                          f"{v['median_rel_error']:.1e} | {v['max_rel_error']:.1e} |")
-    (out / "monitor.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "monitor.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -41,8 +41,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))  # the checkout's packages, however they are installed
-
 from empirical import ProblemSpec, build_problem, lanczos, power_iteration, run_eos  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 TARGET = 1e-4
 
@@ -141,7 +141,7 @@ def main() -> None:
         print(json.dumps({name: {k: entry[k] for k in ("reference_lambda_max", "dim")}}))
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "sharpness.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out / "sharpness.json", json.dumps(results, indent=2) + "\n")
     dim = results["points"]["init"]["dim"]
     lines = [f"# Sharpness: Lanczos vs power iteration (digits MLP, {dim:,} parameters)", "",
              f"Target: relative error <= {TARGET:g} against the dense float64 Hessian. "
@@ -169,7 +169,7 @@ def main() -> None:
                      r["power"]["own_rule_1e-4"]]
             lines.append(f"| {name} | {dtype_name} | " + " | ".join(
                 f"{c['n_hvp']} / {c['rel_error']:.1e}" for c in cells) + " |")
-    (out / "sharpness.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "sharpness.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

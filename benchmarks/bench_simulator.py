@@ -49,7 +49,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 from benchmarks import numba_prototypes as proto  # noqa: E402
 from benchmarks.references import (  # noqa: E402
     C_FLAGS,
@@ -57,6 +56,7 @@ from benchmarks.references import (  # noqa: E402
     numpy_gd_f1,
     numpy_gd_f2,
 )
+from theory.files import atomic_write_text  # noqa: E402
 
 RESULTS = HERE / "results"
 C_F2 = 3.0
@@ -379,10 +379,8 @@ def main(argv=None) -> int:
     report["targets"] = targets
     report["machine"]["load_end"] = _load()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    tmp.replace(args.out)
-    args.out.with_suffix(".md").write_text(_markdown(report))
+    atomic_write_text(args.out, json.dumps(report, indent=2))
+    atomic_write_text(args.out.with_suffix(".md"), _markdown(report))
     log(_markdown(report))
     return 0
 

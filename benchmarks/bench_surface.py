@@ -43,9 +43,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-
 import empirical  # noqa: E402
 from empirical import ProblemSpec, build_problem  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -156,7 +156,7 @@ def main() -> None:
 def write(results) -> None:
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "surface.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out / "surface.json", json.dumps(results, indent=2) + "\n")
     lines = ["# Loss surfaces: ours vs loss-landscapes 3.0.6", "",
              f"Digits MLP (8,970 parameters, float32, 1,000 examples), nn.MSELoss(); "
              f"{results['steps']} points per axis; {results['threads']} torch thread(s); best "
@@ -177,7 +177,7 @@ def write(results) -> None:
                   f"to {results['loss_landscapes_grid_deviation']:.2f} times its length "
                   "(every other column is shifted by one step along the second direction); "
                   "ours: 0 by construction."]
-    (out / "surface.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "surface.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -52,8 +52,8 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-
 import empirical  # noqa: E402
+from theory.files import atomic_write_text  # noqa: E402
 
 TOL = {torch.float64: 1e-8, torch.float32: 2e-4}
 #: sizes (examples, monitor steps); ``--quick`` shrinks them for the CPU test of this script
@@ -265,7 +265,7 @@ def main(argv=None) -> int:
     result = {"cuda": cuda, "device": device, "note": note, "torch": torch.__version__,
               "machine": platform.platform(), "seconds": total,
               "all_passed": all(r["passed"] for r in rows), "checks": rows}
-    (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write_text(out / "results.json", json.dumps(result, indent=2) + "\n")
     lines = ["# GPU check: device against CPU", "", note, "",
              f"torch {torch.__version__}; {platform.platform()}; {total:.0f} s in all.", "",
              "| check | relative difference | tolerance | result |", "|---|---|---|---|"]
@@ -276,7 +276,7 @@ def main(argv=None) -> int:
     if notes:
         lines += ["", "Sweep throughput (orbit-steps per second, every orbit run to the end):",
                   "", *notes]
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "results.md", "\n".join(lines) + "\n")
     print(f"{'all checks passed' if result['all_passed'] else 'SOME CHECKS FAILED'} in "
           f"{total:.0f} s; results in {out}")
     return 0 if result["all_passed"] else 1

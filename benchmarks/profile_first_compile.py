@@ -31,6 +31,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # theory.files of this checkout
+    sys.path.insert(0, str(ROOT))
+from theory.files import atomic_write_text  # noqa: E402
+
 FUNCTIONS = {
     "logcosh": "log(cosh(x))",
     "pseudo_huber": "sqrt(1 + x**2) - 1",
@@ -219,7 +223,7 @@ def main() -> None:
     out = Path(args.out)
     if args.render:
         data = json.loads((out / "first_compile_profile.json").read_text())
-        (out / "first_compile_profile.md").write_text(_markdown(data["rows"], data["load"]))
+        atomic_write_text(out / "first_compile_profile.md", _markdown(data["rows"], data["load"]))
         return
     # the shared helpers in Numba's cache, as after a first use of the installation
     if not any((ROOT / "theory" / "dynamics" / "__pycache__").glob("_support.*.nbi")):
@@ -234,9 +238,9 @@ def main() -> None:
               flush=True)
     load = (start_load, tuple(round(v, 2) for v in os.getloadavg()))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "first_compile_profile.json").write_text(
+    atomic_write_text(out / "first_compile_profile.json",
         json.dumps({"functions": FUNCTIONS, "load": load, "rows": rows}, indent=2) + "\n")
-    (out / "first_compile_profile.md").write_text(_markdown(rows, load))
+    atomic_write_text(out / "first_compile_profile.md", _markdown(rows, load))
     print((out / "first_compile_profile.md").read_text())
 
 

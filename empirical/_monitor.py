@@ -299,7 +299,7 @@ class SharpnessMonitor:
         image = io.BytesIO()
         fig.savefig(image, format="png", dpi=120)
         plt.close(fig)
-        with folder_lock(out, "out_dir"):  # one writer; atomic files, no symlink followed
+        with folder_lock(out, "out_dir", scan=False):  # a shared folder: links of its own
             atomic_write_bytes(paths["csv"], table.getvalue().encode("utf-8"))
             atomic_write_bytes(paths["png"], image.getvalue())
         return paths

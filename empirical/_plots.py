@@ -10,10 +10,11 @@ from theory.plotting import pyplot as _plt
 
 
 def _save(fig, path, dpi: int = 110) -> Path:
+    from theory.files import make_folders
     from theory.plotting import save_one
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)  # a linked subfolder is refused, not followed
     try:
         save_one(fig, path, dpi=dpi, bbox_inches="tight")  # atomic; refuses a symlink
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from empirical.errors import ExperimentError
-from theory.files import atomic_write_text
+from theory.files import atomic_write_text, make_folders
 from theory.validation import json_safe
 
 Table = dict[str, list]
@@ -100,7 +100,7 @@ def write_series(out_dir, name: str, result) -> dict[str, Path]:
     """Write ``<name>_<table>.csv`` for each table and ``<name>_series.json`` with all of
     them into ``out_dir``; returns ``{table: path}`` plus ``"json"``."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folders(out)  # a linked subfolder of an output folder is refused
     tables = result_tables(result)
     paths = {key: write_table(out / f"{name}_{key}.csv", t) for key, t in tables.items()}
     paths["json"] = out / f"{name}_series.json"

@@ -31,8 +31,12 @@ Edge cases, no exception: ``lr = 0`` (e.g. a schedule that ends at 0), dampening
 ``beta1 = 1``: the optimizer stops moving, no curvature is unstable, the threshold is
 ``inf``; momentum ``>= 1``: no curvature is stable, ``-inf``.  ``maximize=True`` is refused
 (the threshold would concern ``-H``).  Optimizers without a rule (Adagrad, NAdam, RAdam,
-Adamax, LBFGS, subclasses that override ``step``, custom ones with or without an ``lr``):
-threshold NaN with a reason, which the monitor warns once.
+Adamax, LBFGS, subclasses that override ``step``, custom ones with an ``lr``): threshold
+NaN with a reason, which the monitor warns once.  A param group without a hyperparameter
+the threshold needs (``lr`` for every optimizer, e.g. a custom one whose step size has
+another name; ``momentum``/``betas``/... of the rules above) is refused
+(:class:`MissingHyperparameterError`, naming the optimizer class and the key): reading a
+default for it would give a confident wrong threshold (no ``lr`` read as 0 gives ``inf``).
 """
 
 from __future__ import annotations
@@ -44,11 +48,16 @@ from dataclasses import dataclass
 
 import torch
 
-from empirical.errors import ExperimentError
+from empirical.errors import ExperimentError, MissingHyperparameterError
 
 #: rules whose threshold applies to the preconditioned sharpness
 PRECONDITIONED = ("adam", "rmsprop")
 _KNOWN = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop)
+#: hyperparameters each rule reads (torch's own defaults always hold them)
+_NEEDED = {torch.optim.SGD: ("lr", "momentum", "dampening", "nesterov", "weight_decay"),
+           torch.optim.Adam: ("lr", "betas", "eps", "weight_decay"),
+           torch.optim.AdamW: ("lr", "betas", "eps", "weight_decay"),
+           torch.optim.RMSprop: ("lr", "momentum", "alpha", "eps", "centered", "weight_decay")}
 _KEYS = ("lr", "momentum", "betas", "dampening", "nesterov", "eps", "weight_decay",
          "maximize", "alpha", "centered", "amsgrad", "decoupled_weight_decay")
 
@@ -69,7 +78,11 @@ class Rule:
 def _real(group: dict, key: str, default: float = 0.0) -> float:
     value = group.get(key, default)
     value = default if value is None else value
-    return float(value.item() if isinstance(value, torch.Tensor) else value)
+    try:
+        return float(value.item() if isinstance(value, torch.Tensor) else value)
+    except (TypeError, ValueError, RuntimeError):
+        raise ExperimentError(f"{key}={value!r} in the optimizer's param group: must be a "
+                              "real number") from None
 
 
 def own_step(optimizer) -> bool:
@@ -97,6 +110,21 @@ def trained_group(optimizer, params: Sequence[torch.Tensor]) -> dict:
     return groups[0]
 
 
+def _require(optimizer, group: dict) -> None:
+    """Refuse a group without a hyperparameter the threshold needs (module docstring)."""
+    base = next((k for k in type(optimizer).__mro__ if k in _NEEDED), None)
+    needed = _NEEDED[base] if base is not None and not own_step(optimizer) else ("lr",)
+    missing = [key for key in needed if group.get(key) is None]
+    if missing:
+        keys = ", ".join(repr(k) for k in missing)
+        raise MissingHyperparameterError(
+            f"optimizer={type(optimizer).__name__}: its param group has no value for {keys} "
+            f"(keys: {', '.join(sorted(k for k in group if k != 'params'))}), so its "
+            "stability threshold cannot be derived"
+            + ("; give the optimizer's step size as param_groups[i]['lr'] (torch's "
+               "convention, which the schedulers use too)" if "lr" in missing else ""))
+
+
 def _unknown(optimizer, group: dict, why: str) -> Rule:
     lr = group.get("lr")
     try:
@@ -115,6 +143,7 @@ def stability(optimizer, params: Sequence[torch.Tensor], *, full_batch: bool | N
         raise ExperimentError(f"optimizer={type(optimizer).__name__}: maximize=True ascends "
                               "the loss, so its stability concerns -H, not the sharpness of H; "
                               "monitor the negated criterion with maximize=False")
+    _require(optimizer, group)
     if not isinstance(optimizer, _KNOWN):
         return _unknown(optimizer, group, "no stability rule is known for this optimizer")
     if own_step(optimizer):

@@ -34,6 +34,11 @@ class ExperimentError(EmpiricalValueError):
     """An experiment setting (learning rate, steps, grid, band...) was rejected."""
 
 
+class MissingHyperparameterError(ExperimentError):
+    """An optimizer's param group lacks a hyperparameter its stability threshold needs
+    (``lr``, or ``betas``/``momentum``/... of a known rule)."""
+
+
 class ResumeError(EmpiricalValueError):
     """An output folder holds a run with other settings, so it cannot be resumed."""
 
@@ -48,6 +53,7 @@ __all__ = [
     "DeviceError",
     "EmpiricalValueError",
     "ExperimentError",
+    "MissingHyperparameterError",
     "ModelError",
     "ResumeError",
     "ThresholdWarning",

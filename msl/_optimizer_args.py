@@ -18,9 +18,12 @@ __all__ = ["OPTIMIZER_CHOICES", "add_optimizer_arguments", "map_settings", "opti
 
 
 def _choices(stochastic: bool) -> tuple[str, ...]:
+    """The names (and aliases) of the registry's maps; without ``stochastic``, only the
+    deterministic ones: those whose sweeps give Lyapunov exponents (the capability
+    ``lyapunov``), i.e. that have orbits to classify (not sgd)."""
     from theory.optimizers import MAPS
 
-    return tuple(alias for m in MAPS.values() if stochastic or m.name != "sgd"
+    return tuple(alias for m in MAPS.values() if stochastic or "lyapunov" in m.capabilities
                  for alias in (m.name, *m.aliases))
 
 

@@ -18,7 +18,7 @@ import importlib
 import re
 import sys
 
-from msl._os_errors import check_output_folder, output_problem
+from msl._os_errors import output_problem
 from theory.errors import MslValueError
 
 #: sub-command modules, in the order ``msl --help`` lists them
@@ -91,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if getattr(args, "out", None) is not None:
-            check_output_folder(args.out)
-            from theory.files import folder_lock
+            from theory.files import folder_lock, output_directory
 
+            output_directory(args.out, "--out")  # before any work: see theory.files
             with folder_lock(args.out, "--out"):  # one writer per output folder
                 return int(args.run(args) or 0)
         return int(args.run(args) or 0)

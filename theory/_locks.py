@@ -30,6 +30,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from theory._links import register_root, scan_for_links
 from theory.errors import MslValueError
 
 try:  # POSIX
@@ -143,10 +144,16 @@ class FolderLock:
         self.release()
 
 
-def acquire(folder, argument: str = "--out") -> FolderLock:
+def acquire(folder, argument: str = "--out", *, scan: bool = True) -> FolderLock:
     """Lock ``folder`` (which must exist) for this process, or raise
-    :class:`FolderLockedError` naming the live holder (see the module)."""
+    :class:`FolderLockedError` naming the live holder (see the module).
+
+    ``folder`` becomes an output root (:func:`theory._links.register_root`); with ``scan``
+    (an msl output folder, not a shared folder of the user's) a symbolic link anywhere below
+    it is refused first (:class:`~theory.files.SymlinkError`): msl creates none, and
+    libraries that open files themselves (Zarr) would follow it."""
     folder = Path(folder)
+    register_root(folder)
     key = os.path.realpath(folder)
     with _REGISTRY:
         held = _HELD.get(key)
@@ -163,6 +170,8 @@ def acquire(folder, argument: str = "--out") -> FolderLock:
                     "link; msl does not follow it (remove the link)") from None
             raise
         try:
+            if scan:
+                scan_for_links(folder)
             _take(fd, path, folder, argument)
         except BaseException:
             os.close(fd)
@@ -199,9 +208,9 @@ def _take(fd: int, path: Path, folder: Path, argument: str) -> None:
 
 
 @contextmanager
-def folder_lock(folder, argument: str = "--out"):
+def folder_lock(folder, argument: str = "--out", *, scan: bool = True):
     """``with folder_lock(out):`` holds ``out``'s lock for the block (see :func:`acquire`)."""
-    lock = acquire(folder, argument)
+    lock = acquire(folder, argument, scan=scan)
     try:
         yield lock
     finally:

@@ -88,10 +88,15 @@ def claim_output_folder(path, argument: str = "--out", *, create: bool = True) -
                 "no file of yours is overwritten")
     elif create:
         folder.mkdir(parents=True, exist_ok=True)
-    if folder.is_dir() and not (folder / MARKER_NAME).exists():
-        from theory.files import atomic_write_text
+    if folder.is_dir():
+        from theory._links import register_root
 
-        atomic_write_text(folder / MARKER_NAME, "an msl output folder; msl may write here\n")
+        register_root(folder)  # the folder named is the root, even if it is a link
+        if not (folder / MARKER_NAME).exists():
+            from theory.files import atomic_write_text
+
+            atomic_write_text(folder / MARKER_NAME,
+                              "an msl output folder; msl may write here\n")
     return folder
 
 

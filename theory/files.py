@@ -8,14 +8,17 @@
   work instead of failing on it.
 * :func:`remove_stray_temporaries` deletes the temporaries of runs that were killed (their
   process no longer exists); a live concurrent run's temporaries are left alone.
-* :func:`output_directory` checks an output folder argument up front and turns the
-  operating system's refusals (read-only file system, a file where a folder is expected)
-  into one line naming the path and the cause (``msl`` does the same for errors met
-  later, in ``msl._os_errors``); system folders and non-empty folders that are not msl
-  output folders are refused (:func:`claim_output_folder`, marker file ``.msl-output``).
+* :func:`output_directory` checks an output folder argument up front (``msl``'s
+  ``--out`` too) and turns the operating system's refusals (read-only file system, a file
+  where a folder is expected) into one line naming the path and the cause (``msl`` does
+  the same for errors met later, in ``msl._os_errors``); system folders and non-empty
+  folders that are not msl output folders are refused (:func:`claim_output_folder`,
+  marker file ``.msl-output``).
 * No write follows a symbolic link: msl creates none, so a link where a file is to be
-  written is refused with :class:`SymlinkError` naming it (the link and the file it points
-  to are left as they are).
+  written, or anywhere between the output folder and that file (a subfolder replaced by a
+  link), is refused with :class:`SymlinkError` naming it (the link and the file it points
+  to are left as they are; :mod:`theory._links`).  :func:`make_folders` creates a
+  subfolder under the same rule.
 * :func:`folder_lock` gives a folder to one writer (``.msl-lock``: pid, host and start
   time of the holder; a lock of a dead process is taken over), see :mod:`theory._locks`.
 * :func:`artefact_intact` checks a finished PNG/PDF/JSON/npz before it is trusted.
@@ -35,6 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from theory._links import refuse_foreign_links, register_root, scan_for_links
 from theory._locks import LOCK_NAME, FolderLock, FolderLockedError, folder_lock
 from theory._locks import acquire as lock_folder
 from theory._outputs import (
@@ -81,7 +85,9 @@ def refuse_symlink(path) -> None:
 
 
 def output_directory(path, argument: str = "--out", *, shared: bool = False) -> Path:
-    """``path`` as a folder that exists (created if needed), or :class:`OutputError`.
+    """``path`` as a folder that exists (created if needed), or :class:`OutputError` (an
+    empty path, a file, a path under a file, a folder that cannot be created).  ``msl``
+    checks every ``--out`` with it before any work.
 
     A system folder is refused (:class:`OutputFolderRefused`), and so, unless ``shared``, is
     a non-empty folder that is not an msl output folder; an accepted folder gets the marker
@@ -93,6 +99,13 @@ def output_directory(path, argument: str = "--out", *, shared: bool = False) -> 
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{argument} {str(path)!r} exists and is not a folder")
+    for parent in folder.parents:  # the nearest existing folder above must be one
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{argument} {str(path)!r}: cannot create the folder "
+                                  f"({str(parent)!r} is a file, not a folder)")
+            break
+    refuse_foreign_links(folder)  # named through a link inside another output folder
     if shared:
         system = system_folder(folder)
         if system is not None:
@@ -109,6 +122,17 @@ def output_directory(path, argument: str = "--out", *, shared: bool = False) -> 
             from None
     if not shared:
         claim_output_folder(folder, argument)
+    register_root(folder)
+    return folder
+
+
+def make_folders(path) -> Path:
+    """``path`` and its missing parents created as folders, unless a component below its
+    output folder is a symbolic link (:class:`SymlinkError`; ``mkdir`` would create the
+    missing folders wherever the link points)."""
+    folder = Path(path)
+    refuse_foreign_links(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -141,10 +165,12 @@ def atomic_write(path, write: Callable[[str], object], *, suffix: str | None = N
     ``path``: a reader sees the old file or the whole new one, never part of it.  The
     temporary (named ``.tmp-<pid>-*``, ending in ``suffix`` or ``path``'s suffix) is removed
     if ``write`` fails or the process is interrupted.  A symbolic link at ``path`` is refused
-    (:class:`SymlinkError`); the rename would replace a link made meanwhile, never the file
-    it points to."""
+    (:class:`SymlinkError`), and so is a link between the output folder and ``path`` (a
+    subfolder replaced by a link, :func:`theory._links.refuse_foreign_links`); the rename
+    would replace a link made meanwhile, never the file it points to."""
     target = Path(path)
     refuse_symlink(target)
+    refuse_foreign_links(target.parent)
     fd, tmp = _temporary(target.parent, target.suffix if suffix is None else suffix)
     os.close(fd)
     try:
@@ -262,10 +288,13 @@ __all__ = [
     "folder_lock",
     "is_msl_folder",
     "lock_folder",
+    "make_folders",
     "output_directory",
     "read_json_dict",
     "read_npz",
+    "refuse_foreign_links",
     "refuse_symlink",
     "remove_stray_temporaries",
+    "scan_for_links",
     "system_folder",
 ]

@@ -25,8 +25,10 @@ def save_figure(fig, path_stem, *, pdf: bool = False, dpi: int = 150) -> list[Pa
     """Save ``fig`` as ``<stem>.png`` (and ``<stem>.pdf`` if asked), each atomically; close
     it; return the paths."""
 
+    from theory.files import make_folders
+
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(stem.parent)  # a linked subfolder is refused, not followed
     paths = [stem.with_suffix(".png")]
     if pdf:
         paths.append(stem.with_suffix(".pdf"))

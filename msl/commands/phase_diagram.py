@@ -37,7 +37,7 @@ def register(subparsers) -> None:
                         "period doublings over the bifurcation diagram (1-D; issue 21)")
     from msl._optimizer_args import add_optimizer_arguments
 
-    add_optimizer_arguments(parser, beta_grid=True)
+    add_optimizer_arguments(parser, beta_grid=True, stochastic=False)  # sgd: msl simulate
     parser.set_defaults(run=run)
 
 

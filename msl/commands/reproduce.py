@@ -51,17 +51,18 @@ def register(subparsers) -> None:
 
 
 def stages_epilog() -> str:
-    """The stages and groups ``--only`` takes, from STAGES and GROUPS (never by hand)."""
-    from msl.reproduction.stages import GROUPS, STAGES
+    """The stages and groups ``--only`` takes, from :mod:`msl.stage_names` (the names and
+    titles of STAGES without its imports; never by hand)."""
+    from msl.stage_names import GROUPS, STAGE_TITLES
 
-    stages = "; ".join(f"{s.name}: {s.title}" for s in STAGES)
+    stages = "; ".join(f"{name}: {title}" for name, title in STAGE_TITLES.items())
     groups = "; ".join(f"{name}: {' '.join(members)}" for name, members in GROUPS.items())
-    return f"Stages for --only ({len(STAGES)}, in order): {stages}. Groups: {groups}."
+    return f"Stages for --only ({len(STAGE_TITLES)}, in order): {stages}. Groups: {groups}."
 
 
 def _list_stages_in_help(parser: argparse.ArgumentParser) -> None:
-    """Add the stage list when --help is printed (the stage table imports sympy, which
-    ``msl --help`` must not pay for)."""
+    """Add the stage list when --help is printed (built when asked: ``msl --help`` does not
+    format this parser's help)."""
     plain = parser.format_help
 
     def format_help() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from msl.reproduction.stages import STAGES
 from theory.errors import MslValueError
-from theory.files import atomic_write_bytes, atomic_write_text
+from theory.files import atomic_write_bytes, atomic_write_text, make_folders
 
 
 class GalleryError(MslValueError):
@@ -40,7 +40,7 @@ def write_gallery(run_dir: str | Path, docs_dir: str | Path) -> Path:
     report = json.loads(report_path.read_text())
     stages = {s["name"]: s for s in report["stages"]}
     images = docs_dir / "gallery"
-    images.mkdir(parents=True, exist_ok=True)
+    make_folders(images)
     s = report["settings"]
     lines = [
         "# Gallery", "",

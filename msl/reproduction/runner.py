@@ -14,7 +14,13 @@ from msl.reproduction import report as _report
 from msl.reproduction.presets import Preset
 from msl.reproduction.stages import GROUPS, STAGES, Context, Stage
 from theory.errors import MslValueError
-from theory.files import folder_lock, output_directory
+from theory.files import (
+    folder_lock,
+    make_folders,
+    output_directory,
+    refuse_foreign_links,
+    scan_for_links,
+)
 
 
 class StageError(MslValueError):
@@ -95,12 +101,14 @@ def _one_stage(stage: Stage, prefix: str, ctx: Context, fingerprint: dict, *, fo
             log(f"{prefix}: settings changed since the last run; redoing it")
         # a finished stage is redone from scratch; an unfinished one (no summary)
         # keeps its checkpoints and resumes
+        refuse_foreign_links(root / stage.name)  # a link placed there is refused, not
+        scan_for_links(root / stage.name)        # deleted by rmtree
         shutil.rmtree(root / stage.name)
     log(f"{prefix}: {stage.title} ...")
     start = time.perf_counter()
     summary = _run_stage(stage, ctx, fingerprint)
     seconds[stage.name] = round(time.perf_counter() - start, 1)
-    summary_path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(summary_path.parent)  # a stage folder replaced by a link is refused
     folder.write_json(summary_path, summary)  # atomic: an interrupted stage leaves none
     folder.write_json(root / "timings.json", seconds)
     done[stage.name] = summary

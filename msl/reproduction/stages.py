@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from msl import stage_names
 from msl.reproduction.beyond_gd import stages as _beyond_gd_stages
 from msl.reproduction.bifurcation_stage import stage as _bifurcation_stage
 from msl.reproduction.presets import Preset
@@ -79,9 +80,9 @@ def _check(ctx: Context) -> StageOutput:
     from proofs_check import check_catalog
 
     report = check_catalog(progress=ctx.progress)
-    ctx.out.mkdir(parents=True, exist_ok=True)
-    from theory.files import atomic_write_text
+    from theory.files import atomic_write_text, make_folders
 
+    make_folders(ctx.out)
     atomic_write_text(ctx.out / "table.txt", report.table() + "\n")
     atomic_write_text(ctx.out / "results.json", json.dumps(report.to_dict(), indent=1))
     return StageOutput(report.claims(), [], (ctx.out / "table.txt", ctx.out / "results.json"))
@@ -200,11 +201,6 @@ STAGES = STAGES[:-1] + _beyond_gd_stages(Stage, _theory_stage) + STAGES[-1:]
 # issue 21: the flip and the cascade, before the catalog check
 STAGES = (*STAGES[:-1], _bifurcation_stage(Stage, _theory_stage), *STAGES[-1:])
 
-#: names accepted by ``--only`` besides the stage names
-GROUPS = {
-    "empirical": tuple(s.name for s in STAGES if s.empirical),
-    "theory": ("fig4.1", "fig4.2", "fig5.1", "fig6.1", "phase", "momentum", "remark4.2",
-               "remark4.1", "central-flow", "bifurcation"),
-    "beyond-gd": ("momentum", "remark4.2", "remark4.1", "central-flow", "bifurcation"),
-    "figures": tuple(s.name for s in STAGES if s.name.startswith("fig")),
-}
+#: names accepted by ``--only`` besides the stage names (``msl reproduce --help`` lists
+#: them without importing this module; tests/cli/test_stage_names.py checks them)
+GROUPS = stage_names.GROUPS

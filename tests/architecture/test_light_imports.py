@@ -49,6 +49,32 @@ def test_msl_help_imports_no_heavy_engine():
     assert _heavy_after(statement) == []
 
 
+def _commands() -> list[str]:
+    from msl.cli import COMMANDS
+
+    return [name.replace("_", "-") for name in COMMANDS]
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_help_imports_no_heavy_engine(command):
+    """``msl COMMAND --help`` prints its options (and, for reproduce, the stage list from
+    ``msl.stage_names``) without sympy, numba or torch (before, ``msl reproduce --help``
+    loaded the stage table: sympy, numpy and the figure modules, several seconds)."""
+    statement = (f"import msl.cli\ntry:\n    msl.cli.main([{command!r}, '--help'])\n"
+                 "except SystemExit:\n    pass")
+    assert _heavy_after(statement) == []
+
+
+def test_reproduce_help_lists_every_stage_without_the_stage_table():
+    statement = ("import io, contextlib, msl.cli\nbuf = io.StringIO()\n"
+                 "with contextlib.redirect_stdout(buf):\n    try:\n"
+                 "        msl.cli.main(['reproduce', '--help'])\n    except SystemExit:\n"
+                 "        pass\nassert 'central-flow' in ' '.join(buf.getvalue().split())\n"
+                 "assert 'msl.reproduction.stages' not in sys.modules")
+    assert _heavy_after(statement) == []
+    assert "sympy" in _heavy_after("import msl.reproduction.stages")  # what it avoids
+
+
 def test_the_probe_sees_a_heavy_import():
     """The check can fail: a public name that needs sympy does load it."""
     assert "sympy" in _heavy_after("from theory import Subquadratic")

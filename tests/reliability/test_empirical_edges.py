@@ -112,6 +112,20 @@ class NoLr(torch.optim.Optimizer):
                     p.add_(p.grad, alpha=-group["step_size"])
 
 
+class StepSize(torch.optim.Optimizer):
+    """A custom optimizer with a proper ``lr``: no rule is known, so NaN and a warning."""
+
+    def __init__(self, params, lr=0.01):
+        super().__init__(params, dict(lr=lr))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+
+
 class SignSGD(torch.optim.SGD):
     """An SGD subclass with its own update (sign of the gradient): 2/lr does not apply."""
 
@@ -132,9 +146,9 @@ class NamedSGD(torch.optim.SGD):
     lambda ps: torch.optim.NAdam(ps, lr=0.01),
     lambda ps: torch.optim.RAdam(ps, lr=0.01),
     lambda ps: torch.optim.Adamax(ps, lr=0.01),
-    lambda ps: NoLr(ps),
+    lambda ps: StepSize(ps),
     lambda ps: SignSGD(ps, lr=0.01),
-], ids=["Adagrad", "NAdam", "RAdam", "Adamax", "NoLr", "SignSGD"])
+], ids=["Adagrad", "NAdam", "RAdam", "Adamax", "StepSize", "SignSGD"])
 def test_optimizers_without_a_rule_warn_once(make):
     model, data = setting()
     opt = make(model.parameters())
@@ -148,8 +162,88 @@ def test_optimizers_without_a_rule_warn_once(make):
     assert f"optimizer={type(opt).__name__}" in str(ours[0].message)
     assert all(r.rule == "unknown" and math.isnan(r.threshold) for r in mon.records)
     assert all(math.isfinite(r.sharpness) for r in mon.records)
-    if isinstance(opt, NoLr):
-        assert math.isnan(mon.records[0].lr)
+    assert mon.records[0].lr == 0.01
+
+
+class NamedLr(torch.optim.Optimizer):
+    """A custom optimizer whose step size is under another key (``learning_rate``)."""
+
+    def __init__(self, params):
+        super().__init__(params, dict(learning_rate=0.01, momentum=0.0))
+
+    def step(self, closure=None):  # pragma: no cover - never reached
+        raise AssertionError
+
+
+def _without(make, key):
+    def build(ps):
+        opt = make(ps)
+        for group in opt.param_groups:
+            if key in group:
+                del group[key]
+        return opt
+    return build
+
+
+def _none(make, key):
+    def build(ps):
+        opt = make(ps)
+        for group in opt.param_groups:
+            group[key] = None
+        return opt
+    return build
+
+
+# issue 20 ("KeyError ... for custom optimizers without lr"): a threshold that needs a
+# hyperparameter the optimizer lacks is refused, naming the class and the key.  Before,
+# NoLr warned and gave NaN, SGD without lr read lr = 0 and claimed no constraint (inf),
+# and Adam without betas raised KeyError.
+MISSING = [
+    (lambda ps: NoLr(ps), "NoLr", "lr"),
+    (lambda ps: NamedLr(ps), "NamedLr", "lr"),
+    (_none(lambda ps: StepSize(ps), "lr"), "StepSize", "lr"),
+    (_without(lambda ps: SignSGD(ps, lr=0.01), "lr"), "SignSGD", "lr"),
+    (_without(lambda ps: torch.optim.Adagrad(ps, lr=0.01), "lr"), "Adagrad", "lr"),
+    (_without(lambda ps: torch.optim.SGD(ps, lr=0.1), "lr"), "SGD", "lr"),
+    (_none(lambda ps: torch.optim.SGD(ps, lr=0.1), "lr"), "SGD", "lr"),
+    (_without(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), "momentum"), "SGD",
+     "momentum"),
+    (_without(lambda ps: torch.optim.SGD(ps, lr=0.1), "dampening"), "SGD", "dampening"),
+    (_without(lambda ps: NamedSGD(ps, lr=0.1), "weight_decay"), "NamedSGD", "weight_decay"),
+    (_without(lambda ps: torch.optim.Adam(ps, lr=0.01), "betas"), "Adam", "betas"),
+    (_without(lambda ps: torch.optim.AdamW(ps, lr=0.01), "eps"), "AdamW", "eps"),
+    (_without(lambda ps: torch.optim.RMSprop(ps, lr=0.01), "alpha"), "RMSprop", "alpha"),
+    (_without(lambda ps: torch.optim.RMSprop(ps, lr=0.01, momentum=0.5), "momentum"),
+     "RMSprop", "momentum"),
+]
+
+
+@pytest.mark.parametrize("make, name, key", MISSING,
+                         ids=[f"{name}-{key}-{i}" for i, (_, name, key) in enumerate(MISSING)])
+def test_a_missing_hyperparameter_is_refused(make, name, key):
+    from empirical._monitor import stability_rule
+    from empirical.errors import MissingHyperparameterError
+
+    model, data = setting()
+    opt = make(model.parameters())
+    pattern = rf"optimizer={name}: its param group has no value for '{key}'"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ThresholdWarning)  # refused, not warned about
+        with pytest.raises(MissingHyperparameterError, match=pattern) as info:
+            empirical.SharpnessMonitor(model, nn.MSELoss(), data, opt, every=1,
+                                       progress=False)
+        assert isinstance(info.value, ExperimentError) and isinstance(info.value, ValueError)
+        with pytest.raises(MissingHyperparameterError, match=pattern):
+            stability_rule(opt, list(model.parameters()))
+
+
+@pytest.mark.parametrize("value", ["fast", [0.1], object()])
+def test_a_hyperparameter_that_is_not_a_number_is_refused(value):
+    model, data = setting()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt.param_groups[0]["lr"] = value
+    with pytest.raises(ExperimentError, match=r"lr=.* must be a real number"):
+        empirical.SharpnessMonitor(model, nn.MSELoss(), data, opt, every=1, progress=False)
 
 
 def test_an_sgd_subclass_keeping_sgd_step_gets_sgd_rule():
