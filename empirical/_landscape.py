@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
 from empirical._device import generator
 from empirical._inputs import default_forward
@@ -95,19 +96,26 @@ class _Evaluator:
 
         if not isinstance(objective, UserObjective):
             return
-        clone = copy.deepcopy(objective.model)
-        for t in [*clone.parameters(), *clone.buffers()]:
-            t.requires_grad_(False)
-            if t.is_floating_point():
-                t.data = t.data.to(objective.dtype)
+        dtype = objective.dtype
+        self.flat = torch.zeros(objective.dim, dtype=dtype, device=objective.device)
+        views = objective.layout.unflatten(self.flat)
+
+        def own(t: torch.Tensor) -> torch.Tensor:
+            t = t.detach()
+            return t.to(dtype, copy=True) if t.is_floating_point() else t.clone()
+
+        # deepcopy with the tensors given (memo): the selected parameters are views of
+        # flat (their values are never copied), the others and the buffers copies in dtype
+        memo: dict[int, object] = {}
+        for name, p in objective.model.named_parameters():
+            memo[id(p)] = nn.Parameter(views[name] if name in views else own(p),
+                                       requires_grad=False)
+        for b in objective.model.buffers():
+            memo[id(b)] = own(b)
+        clone = copy.deepcopy(objective.model, memo)
         if getattr(objective, "eval_mode", False):
             clone.eval()
         self.call = default_forward if objective.forward is None else objective.forward
-        self.flat = torch.zeros(objective.dim, dtype=objective.dtype, device=objective.device)
-        views = objective.layout.unflatten(self.flat)
-        for name, p in clone.named_parameters():
-            if name in views:
-                p.data = views[name]
         self.model = clone
 
     def __call__(self, theta: torch.Tensor) -> float:
@@ -132,14 +140,18 @@ def evaluate_grid(objective: Objective, origin: torch.Tensor, d1: torch.Tensor, 
     on the grid."""
     evaluate = _Evaluator(objective)
     point = torch.empty_like(origin)
-    if d2 is None:
-        return np.array([evaluate(torch.add(origin, d1, alpha=float(a), out=point))
-                         for a in alphas])
-    out = np.empty((len(alphas), len(betas)))
-    for i, a in enumerate(alphas):
-        row = origin + float(a) * d1
-        for j, b in enumerate(betas):
-            out[i, j] = evaluate(torch.add(row, d2, alpha=float(b), out=point))
+    # the private model needs no autograd at all: inference mode (same numbers, ~4% less
+    # time per point than no_grad); other objectives keep no_grad (their value may use
+    # autograd machinery)
+    with torch.inference_mode(evaluate.flat is not None):
+        if d2 is None:
+            return np.array([evaluate(torch.add(origin, d1, alpha=float(a), out=point))
+                             for a in alphas])
+        out = np.empty((len(alphas), len(betas)))
+        for i, a in enumerate(alphas):
+            row = origin + float(a) * d1
+            for j, b in enumerate(betas):
+                out[i, j] = evaluate(torch.add(row, d2, alpha=float(b), out=point))
     return out
 
 
