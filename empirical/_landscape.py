@@ -252,11 +252,15 @@ def interpolate(model_a, model_b, criterion, data, *, n_points: int = 21,
     if missing:
         raise ExperimentError(f"model_b: lacks the parameter(s) {', '.join(missing[:4])} of "
                               "model_a (two copies of one architecture are needed)")
+    params_b = [names_b[n] for n in obj_a.layout.names]
+    wrong = [n for n, p, shape in zip(obj_a.layout.names, params_b, obj_a.layout.shapes,
+                                      strict=True) if tuple(p.shape) != shape]
+    if wrong:
+        raise ExperimentError(f"model_b: its parameter(s) {', '.join(wrong[:4])} differ in "
+                              "shape from model_a's")
     theta_a = obj_a.theta0
-    theta_b = torch.cat([names_b[n].detach().reshape(-1).to(obj_a.dtype).to(obj_a.device)
-                         for n in obj_a.layout.names])
-    if theta_b.shape != theta_a.shape:
-        raise ExperimentError("model_b: its parameters differ in shape from model_a's")
+    theta_b = torch.cat([p.detach().reshape(-1).to(obj_a.dtype).to(obj_a.device)
+                         for p in params_b])
     grid = np.linspace(-extend, 1.0 + extend, n_points)
     d = theta_b - theta_a
     losses = evaluate_grid(obj_a, theta_a, d, grid)

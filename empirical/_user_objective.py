@@ -358,7 +358,7 @@ class UserObjective(Objective):
         """The model's current selected parameters as one flat vector (a copy, in dtype)."""
         params = dict(self.model.named_parameters())
         return torch.cat([params[n].detach().reshape(-1).to(self.dtype)
-                          for n in self.layout.names]).clone()
+                          for n in self.layout.names])  # cat copies
 
     def outputs(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``model(x)`` with the selected parameters taken from ``theta``."""

@@ -80,6 +80,10 @@ def test_interpolation_between_two_models():
         empirical.interpolate(a, b, "ce", (x, y), extend=-1)
     with pytest.raises(ExperimentError, match="model_b: lacks"):
         empirical.interpolate(a, nn.Linear(3, 2).double(), "ce", (x, y))
+    transposed = copy.deepcopy(b)  # same number of entries, another shape
+    transposed[0].weight = nn.Parameter(b[0].weight.detach().T.clone())
+    with pytest.raises(ExperimentError, match=r"model_b: its parameter\(s\) 0.weight differ"):
+        empirical.interpolate(a, transposed, "ce", (x, y))
     with pytest.raises(ExperimentError, match="directions: 3 given"):
         empirical.hessian(a, "ce", (x, y)).loss_surface(directions=[ta, ta, ta])
 
