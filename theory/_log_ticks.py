@@ -73,8 +73,8 @@ def log_ticks(lo: float, hi: float, budget: int) -> tuple[list[float], list[floa
             minor = _inside([m * 10.0**k for k in range(k0 - 1, k1 + 1) for m in range(2, 10)],
                             lo, hi)
         else:  # the skipped decades (at most ~60 of them)
-            every = max(1, math.ceil((k1 - k0 + 1) / 60))
-            minor = [10.0**k for k in range(k0, k1 + 1) if k not in ks and k % every == 0]
+            step = max(1, math.ceil((k1 - k0 + 1) / 60))
+            minor = [10.0**k for k in range(k0, k1 + 1) if k not in ks and k % step == 0]
         return major, minor
     e0, e1 = math.floor(math.log10(lo)), math.floor(math.log10(hi))
     every = _inside([m * 10.0**k for k in range(e0, e1 + 1) for m in range(1, 10)], lo, hi)
@@ -108,9 +108,9 @@ def symlog_ticks(lo: float, hi: float, linthresh: float,
             break
         stride += 1
     major = sorted([-(10.0**k) for k in keep_neg] + zero + [10.0**k for k in keep_pos])
-    every = max(1, math.ceil((len(pos) + len(neg)) / 60))
-    minor = sorted([-(10.0**k) for k in neg if k not in keep_neg and k % every == 0]
-                   + [10.0**k for k in pos if k not in keep_pos and k % every == 0])
+    step = max(1, math.ceil((len(pos) + len(neg)) / 60))
+    minor = sorted([-(10.0**k) for k in neg if k not in keep_neg and k % step == 0]
+                   + [10.0**k for k in pos if k not in keep_pos and k % step == 0])
     return major, minor
 
 
