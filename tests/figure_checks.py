@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 _POWER = re.compile(r"^(-?)10\^\{(-?\d+)\}$")
@@ -72,6 +73,34 @@ def check_log_ticks(fig, *, at_least: int = 1) -> int:
         minor = [t.get_text() for t in axis.get_minorticklabels() if t.get_text()]
         assert not minor, f"{where}: labelled minor ticks {minor}"
     return len(axes)
+
+
+def _vertical_markers(fig) -> dict[tuple, list]:
+    """Vertical lines (axvline) grouped by (axes, colour, style)."""
+    groups: dict[tuple, list] = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            x = np.asarray(line.get_xdata(), dtype=float)
+            y = np.asarray(line.get_ydata(), dtype=float)
+            if len(x) == 2 and x[0] == x[1] and list(y) == [0.0, 1.0]:
+                key = (id(ax), str(line.get_color()), line.get_linestyle())
+                groups.setdefault(key, []).append(line)
+    return groups
+
+
+def _legend_texts(fig) -> set[str]:
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    return {t.get_text() for leg in legends if leg is not None for t in leg.get_texts()}
+
+
+def check_markers_in_legend(fig, at_least: int = 1) -> None:
+    """Each kind of vertical marker has a line labelled in one of the figure's legends."""
+    groups = _vertical_markers(fig)
+    assert len(groups) >= at_least
+    texts = _legend_texts(fig)
+    for lines in groups.values():
+        labels = {line.get_label() for line in lines}
+        assert labels & texts, f"vertical marker(s) without a legend entry: {labels}"
 
 
 class ClosedFigures:

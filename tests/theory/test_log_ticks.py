@@ -9,7 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.figure_checks import ClosedFigures, check_log_ticks, label_value
+from tests.figure_checks import (
+    ClosedFigures,
+    check_log_ticks,
+    check_markers_in_legend,
+    label_value,
+)
 from theory.plotting import log_axis, pyplot, readable_log_ticks
 
 RANGES = [
@@ -138,6 +143,7 @@ def test_fig_5_1_fig_6_1_remark_4_1_and_central_flow(closed, tmp_path):
     assert len(figures) == 4
     for fig in figures:
         check_log_ticks(fig)
+    check_markers_in_legend(figures[0])  # Fig. 5.1: the decay steps
 
 
 def _data_points(ax) -> np.ndarray:
