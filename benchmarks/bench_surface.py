@@ -14,9 +14,10 @@ peer alternating:
 
 The 1-D and interpolation rows run at ``steps`` (21) points, where a fixed set-up cost
 weighs most, and at ``--long`` (51) points.  A fast row (< 0.1 s) is repeated
-``--repeat-fast`` times.  Each row records the best wall time and the best CPU time of
-this thread (``time.thread_time``; torch runs on one thread): on a shared machine the
-wall time includes waiting for a core, the CPU time much less so.  ``uptime`` is recorded
+``--repeat-fast`` times.  Each row records the best wall time, the median over the
+rounds of the back-to-back ratio ours / theirs, and the best CPU time of this thread
+(``time.thread_time``; torch runs on one thread): on a shared machine the wall time
+includes waiting for a core, the CPU time much less so.  ``uptime`` is recorded
 before and after, and the load average with each row.
 
 Grid check: a metric that records the parameters at each evaluation shows where
@@ -67,19 +68,22 @@ def fresh_model(seed_shift: int = 0) -> nn.Module:
     return model.eval()
 
 
-def best_of_interleaved(fns, repeat: int) -> list[tuple[float, float]]:
+def best_of_interleaved(fns, repeat: int) -> tuple[list[tuple[float, float]], list[list[float]]]:
     """Best ``(wall, CPU)`` seconds of each function, the functions alternating (so a
-    change of the machine's load hits both alike), after one warm-up each."""
+    change of the machine's load hits both alike), after one warm-up each; and every
+    round's wall times (``rounds[i][j]``: function ``i``, round ``j``)."""
     for fn in fns:
         fn()
     best = [(math.inf, math.inf)] * len(fns)
+    rounds: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
             start, cpu = time.perf_counter(), time.thread_time()
             fn()
             wall, cpu = time.perf_counter() - start, time.thread_time() - cpu
             best[i] = (min(best[i][0], wall), min(best[i][1], cpu))
-    return best
+            rounds[i].append(wall)
+    return best, rounds
 
 
 def uptime() -> str:
@@ -115,7 +119,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=21)
     ap.add_argument("--long", type=int, default=51, help="points of the longer 1-D rows")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--repeat-fast", type=int, default=30)
+    ap.add_argument("--repeat-fast", type=int, default=60)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     prob = build_problem(ProblemSpec())
@@ -164,17 +168,19 @@ def main() -> None:
     for task, n in rows:
         repeat = args.repeat if task == "2-D" else args.repeat_fast
         fns = [ours(task, n)] + ([] if peer is None else [peer(task, n)])
-        timed = best_of_interleaved(fns, repeat)
+        timed, rounds = best_of_interleaved(fns, repeat)
         mine, theirs = timed[0], timed[1] if len(timed) > 1 else (math.nan, math.nan)
+        paired = (float(np.median(np.array(rounds[0]) / np.array(rounds[1])))
+                  if len(rounds) > 1 else math.nan)
         row = {"task": task, "points": n * n if task == "2-D" else n, "repeat": repeat,
                "ours_seconds": mine[0], "loss_landscapes_seconds": theirs[0],
-               "ratio": mine[0] / theirs[0], "ours_cpu_seconds": mine[1],
-               "loss_landscapes_cpu_seconds": theirs[1], "cpu_ratio": mine[1] / theirs[1],
-               "load": os.getloadavg()[0]}
+               "ratio": mine[0] / theirs[0], "paired_median_ratio": paired,
+               "ours_cpu_seconds": mine[1], "loss_landscapes_cpu_seconds": theirs[1],
+               "cpu_ratio": mine[1] / theirs[1], "load": os.getloadavg()[0]}
         results["rows"].append(row)
         print(f"{task} ({row['points']} points): ours {mine[0]:.4f} s, loss-landscapes "
-              f"{theirs[0]:.4f} s, ratio {row['ratio']:.2f} (CPU {row['cpu_ratio']:.2f}), "
-              f"load {row['load']:.1f}", flush=True)
+              f"{theirs[0]:.4f} s, ratio {row['ratio']:.2f} (paired median {paired:.2f}, "
+              f"CPU {row['cpu_ratio']:.2f}), load {row['load']:.1f}", flush=True)
     results["uptime_after"] = uptime()
     write(results)
 
@@ -195,15 +201,18 @@ def write(results) -> None:
              f"- after: `{results['uptime_after']}`", ""]
     if results["unavailable"]:
         lines.append(f"**loss-landscapes could not be imported** ({results['unavailable']}).")
-    lines += ["| task | points | ours s | loss-landscapes s | ours / theirs (wall) | "
-              "ours / theirs (CPU) | load |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["| task | points | ours s | loss-landscapes s | ours / theirs (best wall) | "
+              "paired median | ours / theirs (best CPU) | load |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in results["rows"]:
         lines.append(f"| {r['task']} | {r['points']} | {r['ours_seconds']:.4f} | "
                      f"{r['loss_landscapes_seconds']:.4f} | {r['ratio']:.2f} | "
-                     f"{r['cpu_ratio']:.2f} | {r['load']:.1f} |")
-    lines += ["", "Wall: best elapsed time; CPU: best CPU time of the benchmark's thread "
-              "(less sensitive to the other jobs). Interpolation: ours evaluates "
+                     f"{r['paired_median_ratio']:.2f} | {r['cpu_ratio']:.2f} | "
+                     f"{r['load']:.1f} |")
+    lines += ["", "Best wall: ratio of the best elapsed times; paired median: the median over "
+              "the rounds of ours / theirs measured back to back (one round's load hits "
+              "both); best CPU: ratio of the best CPU times of the benchmark's thread (least "
+              "sensitive to the other jobs). Interpolation: ours evaluates "
               "`n_points` points from model A to model B inclusive, loss-landscapes `steps` "
               "points from A (inclusive) towards B (exclusive); both evaluate `n` points."]
     if "loss_landscapes_grid_deviation" in results:
