@@ -126,6 +126,9 @@ class ReadableLocator(ticker.Locator):
         return self.tick_values(vmin, vmax)
 
     def tick_values(self, vmin, vmax):
+        if not (math.isfinite(vmin) and math.isfinite(vmax)) or vmin == vmax:
+            return np.array([float(vmin)]) if math.isfinite(vmin) and not self.minor else (
+                np.array([]))
         budget = _budget(self.axis) if self.axis is not None else 6
         transform = self.axis.get_transform() if self.axis is not None else None
         linthresh = getattr(transform, "linthresh", None)

@@ -132,18 +132,26 @@ def test_fig_4_1_lower_row_is_log_scaled_to_each_loss(closed, tmp_path):
         assert lo >= 1e-16 and hi <= 10 * shown.max()   # and no empty decades beyond
 
 
-def test_fig_5_1_fig_6_1_remark_4_1_and_central_flow(closed, tmp_path):
+def _theory_figure(name: str, out):
     from theory.figures import central_flow, fig_5_1, fig_6_1, remark_4_1
 
-    fig_5_1.plot(fig_5_1.compute(), tmp_path)
-    fig_6_1.plot(fig_6_1.compute(), tmp_path)  # symlog x
-    remark_4_1.plot(remark_4_1.compute(steps=400, replicas=2), tmp_path)
-    central_flow.plot(central_flow.compute(steps=100, eps_points=3), tmp_path)
-    figures = closed.take()
-    assert len(figures) == 4
-    for fig in figures:
-        check_log_ticks(fig)
-    check_markers_in_legend(figures[0])  # Fig. 5.1: the decay steps
+    if name == "fig_5_1":
+        fig_5_1.plot(fig_5_1.compute(), out)
+    elif name == "fig_6_1":
+        fig_6_1.plot(fig_6_1.compute(), out)  # symlog x
+    elif name == "remark_4_1":
+        remark_4_1.plot(remark_4_1.compute(steps=400, replicas=2), out)
+    else:
+        central_flow.plot(central_flow.compute(steps=100, eps_points=3), out)
+
+
+@pytest.mark.parametrize("name", ["fig_5_1", "fig_6_1", "remark_4_1", "central_flow"])
+def test_theory_figures_with_log_axes(closed, tmp_path, name):
+    _theory_figure(name, tmp_path)
+    fig = _one(closed)
+    check_log_ticks(fig)
+    if name == "fig_5_1":
+        check_markers_in_legend(fig)  # the decay steps
 
 
 def _data_points(ax) -> np.ndarray:
@@ -185,3 +193,23 @@ def test_momentum_figures_keep_the_legend_off_the_data():
     assert len(inside) > 100 and not any(inside)
     for fig in (phase, bifurcation):
         pyplot().close(fig)
+
+
+@pytest.mark.parametrize("scale", ["log", "symlog"])
+@pytest.mark.parametrize("view", [(1.0, np.inf), (np.nan, 1.0), (5.0, 5.0), (10.0, 1.0)])
+def test_degenerate_views_draw_without_error(scale, view):
+    """Infinite, NaN, empty or inverted view limits: the figure still draws and saves."""
+    from theory._log_ticks import ReadableLocator
+
+    fig, ax = _axes()
+    ax.plot([1.0, 10.0], [1.0, 10.0])
+    ax.set_yscale(scale)
+    log_axis(ax, "y")
+    locator = ReadableLocator()
+    locator.set_axis(ax.yaxis)
+    ticks = locator.tick_values(*view)
+    assert np.all(np.isfinite(ticks))
+    if view == (10.0, 1.0):  # inverted: the same ticks as upright
+        np.testing.assert_array_equal(ticks, locator.tick_values(1.0, 10.0))
+    fig.canvas.draw()
+    pyplot().close(fig)
