@@ -130,6 +130,11 @@ def test_fig_4_1_lower_row_is_log_scaled_to_each_loss(closed, tmp_path):
         lo, hi = ax.get_ylim()
         assert lo <= shown.min() and hi >= shown.max()  # every loss above 1e-16 in view
         assert lo >= 1e-16 and hi <= 10 * shown.max()   # and no empty decades beyond
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:  # each y label (beside its 10^k labels) clear of the next panel
+        label = ax.yaxis.label.get_window_extent(renderer)
+        assert not any(label.overlaps(other.get_window_extent(renderer))
+                       for other in fig.axes if other is not ax)
 
 
 def _theory_figure(name: str, out):
