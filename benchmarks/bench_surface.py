@@ -29,7 +29,7 @@ should be the same vector for every ``i`` on a regular grid; its largest deviati
 
 Writes ``benchmarks/results/surface.json`` and ``.md``::
 
-    python benchmarks/bench_surface.py          # ~3 minutes on 2 busy cores
+    python benchmarks/bench_surface.py          # ~1 minute on 2 busy cores
 """
 
 from __future__ import annotations
