@@ -122,6 +122,8 @@ def denominators(criterion, name: str, reduction: str, batches: Sequence[Batch],
     if (isinstance(criterion, nn.CrossEntropyLoss | nn.NLLLoss)
             and not batches[0][1].is_floating_point()):
         return [_class_weight_total(criterion, y) for _, y in batches]
+    if len(batches) == 1:
+        return [1.0]  # one batch: its weight is 1 whatever its count of elements
     elementwise = copy.copy(criterion)
     elementwise.reduction = "none"
     with torch.no_grad():

@@ -296,6 +296,9 @@ class SharpnessMonitor:
         ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], fontsize=8,
                   loc="center right")
         fig.tight_layout()
+        from theory.plotting import readable_log_ticks
+
+        readable_log_ticks(fig)  # as every figure saved through theory.plotting
         image = io.BytesIO()
         fig.savefig(image, format="png", dpi=120)
         plt.close(fig)

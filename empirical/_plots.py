@@ -146,15 +146,17 @@ def plot_lr_decay(result, path) -> Path:
     for name, tr, col in runs:
         a.plot(tr.loss_steps, tr.losses, lw=1, color=col, label=name)
         b.plot(tr.eval_steps, tr.test_accuracy, lw=1, color=col, label=name)
-    for t in result.decay_steps:
-        a.axvline(t, color="gray", ls=":", lw=1)
-        b.axvline(t, color="gray", ls=":", lw=1)
+    for n, t in enumerate(result.decay_steps):
+        for ax in (a, b):
+            ax.axvline(t, color="gray", ls=":", lw=1,
+                       label="learning-rate decay" if n == 0 else None)
     a.set_yscale("log")
     a.set_xlabel("GD step")
     a.set_ylabel("training loss")
     a.legend(fontsize=8)
     b.set_xlabel("GD step")
     b.set_ylabel("test accuracy")
+    b.legend(fontsize=8)
     lo = min(float(np.min(tr.test_accuracy[len(tr.test_accuracy) // 3:])) for _, tr, _ in runs)
     b.set_ylim(lo - 0.01, 1.0)
     for proj, col, name in zip(result.pca.projections, ("tab:blue", "tab:orange", "tab:red"),

@@ -219,9 +219,13 @@ class UserObjective(Objective):
             raise DataError(f"batch_size={batch_size!r}: must be a positive integer")
         self.batches = collect_batches(data, self.dtype, self.device, batch_size)
         self.n = sum(int(y.shape[0]) for _, y in self.batches)
+        # the outputs and loss of the checked batch at theta0, reused by the checks below
+        # (one forward pass for all of them when the data is one batch)
+        self._probe: tuple | None = None
         self.activation_bytes = self._check_first_batch()
         self.weights = self._batch_weights()
-        loss = self.value(self.theta0)
+        loss = self._loss_at_theta0()
+        self._probe = None
         if not math.isfinite(loss):
             raise DataError(f"criterion={self.criterion_name}: the loss is {loss} at "
                             "the model's parameters")
@@ -229,10 +233,10 @@ class UserObjective(Objective):
     def _batch_weights(self) -> list[float]:
         """Exact weights of the batches (:mod:`empirical._criterion`); a criterion of
         unknown reduction gets the data as one batch when that fits ``memory_bytes``."""
-        theta = self.theta0
-
         def outputs(x: torch.Tensor) -> torch.Tensor:
-            return self.outputs(theta, x)
+            if self._probe is not None and x is self._probe[0]:
+                return self._probe[1]
+            return self._outputs_at_theta0(x)
 
         weights = batch_weights(self.criterion, self.criterion_name, self.reduction,
                                 self.batches, outputs)
@@ -253,6 +257,14 @@ class UserObjective(Objective):
         self.batches = merged(self.batches)
         self.activation_bytes = self._check_first_batch()
         return [1.0]
+
+    def _loss_at_theta0(self) -> float:
+        """``L(theta0)`` for the finiteness check: the checked batch's loss when it is
+        the only batch, else :meth:`value`."""
+        if len(self.batches) == 1 and self._probe is not None:
+            weight = self.weights[0]
+            return 0.0 if weight == 0.0 else weight * float(self._probe[2])
+        return self.value(self.theta0)
 
     # -- construction helpers ----------------------------------------------------------
     @staticmethod
@@ -304,7 +316,7 @@ class UserObjective(Objective):
                    if not list(m.children())]
         try:
             with torch.no_grad():
-                outputs = self.outputs(self.theta0, x)
+                outputs = self._outputs_at_theta0(x)
         except RuntimeError as exc:
             shapes = [tuple(t.shape) for t in tensors_of(x)]
             raise DataError(f"data: the model fails on inputs of shape(s) "
@@ -327,7 +339,18 @@ class UserObjective(Objective):
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             raise CurvatureError(f"criterion={self.criterion_name}: must return a scalar "
                                  "tensor")
+        self._probe = (x, outputs, value)
         return max(sum(sizes), outputs.numel() * outputs.element_size())
+
+    def _outputs_at_theta0(self, x: torch.Tensor) -> torch.Tensor:
+        """``outputs(theta0, x)`` for the checks: a plain call of the model when its
+        floating tensors are already in ``dtype`` (then they are theta0 and the constants;
+        no tensors to swap in)."""
+        own = [*self.model.parameters(), *self.model.buffers()]
+        if any(t.is_floating_point() and t.dtype != self.dtype for t in own):
+            return self.outputs(self.theta0, x)
+        with evaluating(self.model, self.eval_mode):
+            return self._adapted(x)
 
     # -- the objective -------------------------------------------------------------------
     @property
@@ -335,7 +358,7 @@ class UserObjective(Objective):
         """The model's current selected parameters as one flat vector (a copy, in dtype)."""
         params = dict(self.model.named_parameters())
         return torch.cat([params[n].detach().reshape(-1).to(self.dtype)
-                          for n in self.layout.names]).clone()
+                          for n in self.layout.names])  # cat copies
 
     def outputs(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``model(x)`` with the selected parameters taken from ``theta``."""

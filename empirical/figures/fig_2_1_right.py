@@ -63,9 +63,10 @@ def plot(data: LrDecayResult, out_dir: str | Path, *, pdf: bool = False) -> list
     for (name, tr), colour in zip(_runs(data), COLOURS, strict=True):
         a.plot(tr.loss_steps, tr.losses, lw=1, color=colour, label=name)
         b.plot(tr.eval_steps, tr.test_accuracy, lw=1.2, color=colour, label=name)
-    for t in data.decay_steps:
+    for n, t in enumerate(data.decay_steps):
         for ax in (a, b):
-            ax.axvline(t, color="gray", ls=":", lw=1)
+            ax.axvline(t, color="gray", ls=":", lw=1,
+                       label="learning-rate decay" if n == 0 else None)
     a.set_yscale("log")
     a.set_ylabel("training loss")
     b.set_ylabel("test accuracy")

@@ -114,6 +114,7 @@ def plot(data: MultiscaleScales, out_dir: str | Path, *, pdf: bool = False) -> l
     fig, axes = pyplot().subplots(2, 2, figsize=(10, 6.5), squeeze=False)
     for j, exp in enumerate((data.default, data.multiscale)):
         a, b = axes[0, j], axes[1, j]
+        rims = 0
         for p in exp.scales.profiles:
             rise = 0.5 * (p.loss_plus + p.loss_minus) - p.loss0
             a.loglog(p.radii, np.where(rise > 0, rise, np.nan), lw=1,
@@ -121,7 +122,11 @@ def plot(data: MultiscaleScales, out_dir: str | Path, *, pdf: bool = False) -> l
             b.loglog(p.radii, np.where(p.curvature > 0, p.curvature, np.nan), lw=1.2)
             for w in p.wells:
                 if np.isfinite(w.rim_radius):
-                    b.axvline(w.rim_radius, color="tab:red", ls=":", lw=1)
+                    b.axvline(w.rim_radius, color="tab:red", ls=":", lw=1,
+                              label="well: rim radius" if rims == 0 else None)
+                    rims += 1
+        if rims:
+            b.legend(fontsize=8)
         a.set_title(f"{_label(exp)}, step {exp.step}", fontsize=10)
         a.set_ylabel("even loss rise")
         a.legend(fontsize=8)

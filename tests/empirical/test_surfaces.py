@@ -80,6 +80,10 @@ def test_interpolation_between_two_models():
         empirical.interpolate(a, b, "ce", (x, y), extend=-1)
     with pytest.raises(ExperimentError, match="model_b: lacks"):
         empirical.interpolate(a, nn.Linear(3, 2).double(), "ce", (x, y))
+    transposed = copy.deepcopy(b)  # same number of entries, another shape
+    transposed[0].weight = nn.Parameter(b[0].weight.detach().T.clone())
+    with pytest.raises(ExperimentError, match=r"model_b: its parameter\(s\) 0.weight differ"):
+        empirical.interpolate(a, transposed, "ce", (x, y))
     with pytest.raises(ExperimentError, match="directions: 3 given"):
         empirical.hessian(a, "ce", (x, y)).loss_surface(directions=[ta, ta, ta])
 
@@ -105,3 +109,46 @@ def test_surface_uses_the_exact_full_batch_loss_for_weighted_batches():
         with torch.no_grad():
             expected = float(criterion(shifted(x), y))
         assert loss == pytest.approx(expected, rel=1e-12)
+
+
+class _FailsOnCall(nn.Module):
+    """A tanh MLP with Dropout whose forward raises on call number ``fail_at``."""
+
+    def __init__(self, fail_at: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Tanh(), nn.Linear(4, 2))
+        self.calls, self.fail_at = 0, fail_at
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError("boom")
+        return self.net(x)
+
+
+@pytest.mark.parametrize("fail_at", [0, 3])
+def test_the_models_are_left_as_they_were(fail_at):
+    """The evaluation swaps views of one buffer into the model's parameters while it runs:
+    afterwards (also after an error in the middle of the grid) every parameter is the same
+    tensor with the same storage and values, and the training flags are restored."""
+    torch.manual_seed(6)
+    a, b = _FailsOnCall(fail_at).double(), _FailsOnCall(0).double()
+    a.train()  # Dropout in training mode: evaluated in eval mode, as asked
+    before = {n: (p, p.data_ptr(), p.detach().clone()) for n, p in a.named_parameters()}
+    x, y = torch.randn(6, 3, dtype=torch.float64), torch.randint(0, 2, (6,))
+    if fail_at:
+        with pytest.raises(RuntimeError, match="boom"):
+            empirical.interpolate(a, b, "ce", (x, y), n_points=5, eval_mode=True)
+        assert a.calls == fail_at  # it failed inside the grid, not in the checks
+    else:
+        line = empirical.interpolate(a, b, "ce", (x, y), n_points=5, eval_mode=True)
+        a.eval()
+        with torch.no_grad():
+            assert line.losses[0] == pytest.approx(
+                float(nn.functional.cross_entropy(a(x), y)), rel=1e-14)
+        a.train()
+    after = dict(a.named_parameters())
+    for name, (p, ptr, values) in before.items():
+        assert after[name] is p and p.data_ptr() == ptr
+        torch.testing.assert_close(p.detach(), values, rtol=0, atol=0)
+    assert all(m.training for m in a.modules())

@@ -145,6 +145,7 @@ def plot(panels: Sequence[Panel], out_dir: str | Path, *, pdf: bool = False) -> 
         bottom.set_ylabel("$f(x_t)$")
         top.set_ylabel("$x_t$")
     fig.suptitle("Fig. 4.1: GD on subquadratic functions with learning-rate decay")
+    fig.tight_layout()  # room for the 10^k labels and each panel's y label
     return save_figure(fig, Path(out_dir) / "fig_4_1", pdf=pdf)
 
 

@@ -81,7 +81,8 @@ def plot(data: Fig51, out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
         middle.plot(seg[:, 0], seg[:, 1], lw=0.8, label=f"decay at {decay.at}")
         right.semilogy(np.arange(len(decay.path.loss)), decay.path.loss, lw=0.8,
                        label=f"decay at {decay.at}")
-        right.axvline(decay.at, color="r", lw=0.5)
+        right.axvline(decay.at, color="r", lw=0.5, label="learning-rate decay"
+                      if decay is data.decays[0] else None)
     middle.set_xlabel("$x_1$")
     middle.set_ylabel("$x_2$")
     middle.legend(fontsize=8)
