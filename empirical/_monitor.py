@@ -51,7 +51,7 @@ import torch
 from empirical._eigen import EigenEstimate
 from empirical._eos import EosVerdict, detect_eos
 from empirical._stability import PRECONDITIONED, preconditioner, stability
-from empirical._tracking import track_top_eigenpairs, value_and_operator
+from empirical._tracking import parameter_value_and_operator, track_top_eigenpairs
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError, ThresholdWarning
 from theory import validation as val
@@ -190,8 +190,7 @@ class SharpnessMonitor:
     def measure(self) -> MonitorRecord:
         """Record one measurement now (whatever the counter)."""
         obj = self.objective
-        theta = obj.theta0
-        loss, op = value_and_operator(obj, theta)
+        loss, op = parameter_value_and_operator(obj)
         est = track_top_eigenpairs(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
                                    tol=self.tol, seed=self.seed + len(self.records))
         self._v0 = est

@@ -68,6 +68,51 @@ def value_and_operator(objective, theta: torch.Tensor) -> tuple[float, Matvec]:
     return total, matvec
 
 
+def parameter_value_and_operator(objective) -> tuple[float, Matvec]:
+    """``(L(theta), v -> H(theta) v)`` at the model's current parameters, like
+    :func:`value_and_operator` (same loss and products, bitwise on the digits MLP) but
+    with one leaf per parameter instead of one flat leaf split into views: the
+    gradient graph then holds no split/cat of ``theta``, which makes the graph about 25%
+    and each product about 15% cheaper (``benchmarks/bench_monitor.py``, section "HVP
+    variants").  ``SharpnessMonitor`` uses it; the fallback when the graphs are not
+    retained is :func:`value_and_operator`'s."""
+    theta = objective.theta0
+    if not objective.retain_graphs():
+        return objective.value(theta), objective.operator(theta)
+    names = objective.layout.names
+    leaves = [view.detach().clone().requires_grad_(True)
+              for view in objective.layout.unflatten(theta).values()]
+    sizes = [leaf.numel() for leaf in leaves]
+    tensors = {**objective.constants, **dict(zip(names, leaves, strict=True))}
+    parts, total = [], 0.0
+    with torch.enable_grad():
+        for (x, y), weight in zip(objective.batches, objective.weights, strict=True):
+            if weight == 0.0:
+                continue  # every target ignored (as in objective._pieces)
+            loss = objective.criterion(objective.outputs_of(tensors, x), y)
+            grads = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+            live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
+            parts.append((weight, live, [grads[i] for i in live]))
+            total += weight * float(loss.detach())
+
+    def matvec(v: torch.Tensor) -> torch.Tensor:
+        v = objective.check_vector("v", v).detach()
+        pieces = v.split(sizes)
+        vs = [p.view(leaf.shape) for p, leaf in zip(pieces, leaves, strict=True)]
+        out = torch.zeros_like(v)
+        for weight, live, grads in parts:
+            if not grads:
+                continue  # the gradient is constant: no curvature from this batch
+            hv = torch.autograd.grad(grads, leaves, [vs[i] for i in live], retain_graph=True,
+                                     allow_unused=True)
+            for piece, h in zip(out.split(sizes), hv, strict=True):
+                if h is not None:
+                    piece.add_(h.reshape(-1), alpha=weight)
+        return out
+
+    return total, matvec
+
+
 def _previous_vectors(previous, dim: int, dtype, device) -> torch.Tensor | None:
     if previous is None:
         return None

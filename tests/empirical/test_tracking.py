@@ -67,3 +67,51 @@ def test_value_and_operator_match_the_dense_hessian():
         assert value == pytest.approx(loss, rel=1e-13)
         v = torch.randn(hess.dim, dtype=torch.float64)
         torch.testing.assert_close(matvec(v), dense @ v, rtol=1e-10, atol=1e-12)
+
+
+def test_parameter_operator_matches_torch_dense_hessian_and_the_flat_one():
+    """One leaf per parameter (the monitor's products): against the float64 Hessian that
+    ``torch.autograd.functional.hessian`` assembles from the loss formula, with batches,
+    a frozen parameter, a parameter the loss does not use and a buffer."""
+    from torch import nn
+
+    from empirical._tracking import parameter_value_and_operator, value_and_operator
+
+    class Net(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+            self.unused = nn.Linear(2, 2)  # selected, never called
+            self.register_buffer("scale", torch.tensor(1.5))
+
+        def forward(self, x):
+            return self[2](self[1](self[0](x))) * self.scale
+
+    torch.manual_seed(7)
+    model = Net().double()
+    model[0].bias.requires_grad_(False)
+    x, y = torch.randn(13, 3, dtype=torch.float64), torch.randint(0, 2, (13,))
+    params = ["0.weight", "2.weight", "2.bias", "unused.weight"]
+    hess = empirical.hessian(model, "ce", (x, y), batch_size=5, params=params)
+    w0, b0 = model[0].weight.detach().clone(), model[0].bias.detach()
+
+    def loss(w_in, w_out, b_out, _unused):
+        hidden = torch.tanh(x @ w_in.T + b0)
+        return nn.functional.cross_entropy(1.5 * (hidden @ w_out.T + b_out), y)
+
+    inputs = (w0, model[2].weight.detach().clone(), model[2].bias.detach().clone(),
+              model.unused.weight.detach().clone())
+    blocks = torch.autograd.functional.hessian(loss, inputs)
+    dense = torch.cat([torch.cat([blocks[i][j].reshape(inputs[i].numel(), inputs[j].numel())
+                                  for j in range(4)], dim=1) for i in range(4)])
+    for budget in (hess.objective.memory_bytes, 1):  # retained graphs, then the fallback
+        hess.objective.memory_bytes = budget
+        value, matvec = parameter_value_and_operator(hess.objective)
+        assert value == pytest.approx(float(loss(*inputs)), rel=1e-13)
+        flat_value, flat = value_and_operator(hess.objective, hess.objective.theta0)
+        assert value == flat_value
+        for _ in range(3):
+            v = torch.randn(hess.dim, dtype=torch.float64)
+            torch.testing.assert_close(matvec(v), dense @ v, rtol=1e-10, atol=1e-12)
+            torch.testing.assert_close(matvec(v), flat(v), rtol=1e-12, atol=1e-14)
+        with pytest.raises(CurvatureError, match="expected a vector of shape"):
+            matvec(torch.zeros(3, dtype=torch.float64))
