@@ -115,3 +115,34 @@ def test_parameter_operator_matches_torch_dense_hessian_and_the_flat_one():
             torch.testing.assert_close(matvec(v), flat(v), rtol=1e-12, atol=1e-14)
         with pytest.raises(CurvatureError, match="expected a vector of shape"):
             matvec(torch.zeros(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_lean_top_eigenpair_tracker_against_dense_and_the_general_one(dtype):
+    """``track_top_eigenpair`` (the monitor's loop): within tol of ``eigvalsh`` at every
+    step, the same products as ``track_top_eigenpairs`` (same rule), an exact
+    eigenvector start (breakdown restart) and its errors."""
+    from empirical._tracking import track_top_eigenpair
+
+    tol = 1e-8 if dtype == torch.float64 else 1e-4
+    lean = general = None
+    for m in matrices():
+        mat = torch.as_tensor(m, dtype=dtype)
+        lean = track_top_eigenpair(lambda v, mat=mat: mat @ v, 80, lean, dtype=dtype)
+        general = empirical.track_top_eigenpairs(lambda v, mat=mat: mat @ v, 80, general,
+                                                 dtype=dtype)
+        evals, evecs = np.linalg.eigh(m)
+        assert abs(lean.sharpness - evals[-1]) <= tol * evals[-1]
+        assert abs(lean.n_hvp - general.n_hvp) <= 1 and lean.converged
+        assert abs(float(lean.eigenvectors[0].double() @ torch.as_tensor(evecs[:, -1]))) \
+            == pytest.approx(1.0, abs=1e-3)
+    mat = torch.as_tensor(m)
+    exact = track_top_eigenpair(lambda v: mat @ v, 80, torch.as_tensor(evecs[:, -1]),
+                                dtype=torch.float64)
+    assert exact.sharpness == pytest.approx(evals[-1], rel=1e-12) and exact.n_hvp >= 3
+    with pytest.raises(CurvatureError, match="previous: eigenvectors of shape"):
+        track_top_eigenpair(lambda v: mat @ v, 80, torch.zeros(3, 5), dtype=torch.float64)
+    with pytest.raises(CurvatureError, match="not finite"):
+        track_top_eigenpair(lambda v: v * float("nan"), 80, dtype=torch.float64)
+    with pytest.raises(CurvatureError, match="must return a tensor of shape"):
+        track_top_eigenpair(lambda v: v[:3], 80, dtype=torch.float64)
