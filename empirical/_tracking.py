@@ -20,7 +20,9 @@ a cold start with the same rule.
     ...         est = track_top_eigenpairs(H.hvp, H.dim, est, dtype=H.dtype)
     ...         sharpness.append(est.sharpness)
 
-``SharpnessMonitor`` uses it for every measurement (``benchmarks/bench_monitor.py``).
+``SharpnessMonitor`` measures with :func:`track_top_eigenpair`, the same rule for ``k=1`` in a
+leaner loop, on the products of :func:`parameter_value_and_operator`
+(``benchmarks/bench_monitor.py``).
 """
 
 from __future__ import annotations
