@@ -8,7 +8,8 @@ user's own training loop (Section 2.1; Cohen et al. 2021, 2022).
 >>> monitor.save("out/")   # monitor.csv, monitor.png                  # doctest: +SKIP
 
 Every ``every`` calls of :meth:`SharpnessMonitor.step` it records the full-batch loss,
-the sharpness ``lambda_max(H)`` (Lanczos warm-started from the previous top eigenvector)
+the sharpness ``lambda_max(H)`` (Lanczos warm-started from the previous top eigenvector,
+:func:`~empirical._tracking.track_top_eigenpair`)
 and the stability threshold of the optimizer in use:
 
 * ``torch.optim.SGD`` without momentum: ``2 / eta - wd`` (``wd``: its weight decay), rule
@@ -51,7 +52,7 @@ import torch
 from empirical._eigen import EigenEstimate
 from empirical._eos import EosVerdict, detect_eos
 from empirical._stability import PRECONDITIONED, preconditioner, stability
-from empirical._tracking import track_top_eigenpairs, value_and_operator
+from empirical._tracking import parameter_value_and_operator, track_top_eigenpair
 from empirical._user_objective import DEFAULT_MEMORY_BYTES, UserObjective
 from empirical.errors import ExperimentError, ThresholdWarning
 from theory import validation as val
@@ -190,10 +191,9 @@ class SharpnessMonitor:
     def measure(self) -> MonitorRecord:
         """Record one measurement now (whatever the counter)."""
         obj = self.objective
-        theta = obj.theta0
-        loss, op = value_and_operator(obj, theta)
-        est = track_top_eigenpairs(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
-                                   tol=self.tol, seed=self.seed + len(self.records))
+        loss, op = parameter_value_and_operator(obj)
+        est = track_top_eigenpair(op, obj.dim, self._v0, dtype=obj.dtype, device=obj.device,
+                                  tol=self.tol, seed=self.seed + len(self.records))
         self._v0 = est
         n_hvp = est.n_hvp
         found = self._rule()
@@ -208,9 +208,9 @@ class SharpnessMonitor:
                     u = scale * v
                     return scale * (op(u) + wd * u)
 
-                est_p = track_top_eigenpairs(pre_op, obj.dim, self._v0_pre, dtype=obj.dtype,
-                                             device=obj.device, tol=self.tol,
-                                             seed=self.seed + 7919 + len(self.records))
+                est_p = track_top_eigenpair(pre_op, obj.dim, self._v0_pre, dtype=obj.dtype,
+                                            device=obj.device, tol=self.tol,
+                                            seed=self.seed + 7919 + len(self.records))
                 self._v0_pre = est_p
                 pre, n_hvp = est_p.sharpness, n_hvp + est_p.n_hvp
         record = MonitorRecord(self.calls, loss, est.sharpness, pre, threshold, lr, rule, n_hvp)

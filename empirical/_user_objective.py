@@ -362,7 +362,11 @@ class UserObjective(Objective):
 
     def outputs(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``model(x)`` with the selected parameters taken from ``theta``."""
-        tensors = {**self.constants, **self.layout.unflatten(theta)}
+        return self.outputs_of({**self.constants, **self.layout.unflatten(theta)}, x)
+
+    def outputs_of(self, tensors: dict[str, torch.Tensor], x) -> torch.Tensor:
+        """``model(x)`` with every parameter and buffer taken from ``tensors`` (names as
+        in ``model.named_parameters()``)."""
         with evaluating(self.model, self.eval_mode):
             if self.forward is None and isinstance(x, torch.Tensor):
                 return functional_call(self.model, tensors, (x,), strict=False)

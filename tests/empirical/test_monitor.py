@@ -135,3 +135,36 @@ def test_bad_monitor_arguments(tiny, tmp_path):
         mon.save(tmp_path)
     with pytest.raises(ExperimentError, match="records: need >= 2"):
         mon.verdict()
+
+
+def test_float32_records_within_the_tolerance_and_more_products_after_a_jump():
+    """Issue 22: each warm-started float32 record against the float64 dense Hessian at its
+    parameters (relative error <= the default float32 tol 1e-4, the bound the stopping
+    rule asks for); when the parameters jump (a new point far from the last eigenvector)
+    the residual bound is above the tolerance after the minimum 3 products, so the
+    monitor takes more, and stays within the tolerance."""
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(4, 12), nn.Tanh(), nn.Linear(12, 3))
+    x, y = torch.randn(40, 4), torch.randn(40, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    mon = empirical.SharpnessMonitor(model, nn.MSELoss(), (x, y), opt, every=2,
+                                     progress=False)
+
+    def top_dense():
+        ref = dense_hessian(copy.deepcopy(model).double(), x.double(), y.double(),
+                            nn.functional.mse_loss)
+        return float(torch.linalg.eigvalsh(ref)[-1])
+
+    errors = []
+    for _ in range(8):
+        train(model, x, y, opt, mon, 1)
+        if mon.records[-1].step == mon.calls - 1:
+            errors.append(abs(mon.records[-1].sharpness - top_dense()) / top_dense())
+    steady = [r.n_hvp for r in mon.records[1:]]
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.5 * torch.randn_like(p))
+    jump = mon.measure()
+    errors.append(abs(jump.sharpness - top_dense()) / top_dense())
+    assert max(errors) <= 1e-4
+    assert jump.n_hvp > max(steady) and jump.n_hvp > 3
