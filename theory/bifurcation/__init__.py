@@ -10,8 +10,10 @@
   of the fixed point, the 2-cycle and each doubling, flips and folds detected, each flip
   point certified (:func:`enclose_bifurcation`), the Feigenbaum ratios;
 * :func:`period_four_window`, :func:`fold_curve` -- heavy-ball / Nesterov 4-cycles
-  continued in eta (2-state map), the fold where they are born, followed in beta
-  (numerical, not certified).
+  continued in eta (2-state map), the fold where they are born, followed in beta;
+* :func:`enclose_momentum_cycle`, :func:`enclose_momentum_fold`,
+  :func:`enclose_fold_threshold_crossing` -- Krawczyk proofs of those cycles (with
+  certified stability), of the fold and of where the fold meets heavy ball's threshold.
 
 Internals: theory/bifurcation/README.md; the derivation: docs/bifurcation.md.
 """
@@ -32,6 +34,9 @@ _EXPORTS = {
     "theory.bifurcation._momentum": ("MomentumBranch", "MomentumMap", "continue_momentum_cycle",
                                      "fold_curve", "fold_point", "momentum_map",
                                      "period_four_window"),
+    "theory.bifurcation._momentum_certify": ("MomentumCycleEnclosure", "MomentumFoldEnclosure",
+                                             "enclose_fold_threshold_crossing",
+                                             "enclose_momentum_cycle", "enclose_momentum_fold"),
     "theory.bifurcation._draw": ("draw_branches",),
     "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
     "theory.bifurcation._certify": ("enclose_bifurcation",),
@@ -64,6 +69,13 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
         fold_point,
         momentum_map,
         period_four_window,
+    )
+    from theory.bifurcation._momentum_certify import (
+        MomentumCycleEnclosure,
+        MomentumFoldEnclosure,
+        enclose_fold_threshold_crossing,
+        enclose_momentum_cycle,
+        enclose_momentum_fold,
     )
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
