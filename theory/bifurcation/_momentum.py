@@ -31,8 +31,8 @@ from theory.bifurcation._errors import BifurcationError
 from theory.resolver import as_landscape
 from theory.validation import choice, fraction
 
-__all__ = ["MomentumBranch", "MomentumMap", "continue_momentum_cycle", "fold_curve",
-           "fold_point", "momentum_map", "period_four_window"]
+__all__ = ["MomentumBranch", "MomentumMap", "continue_momentum_cycle", "find_momentum_cycles",
+           "fold_curve", "fold_point", "momentum_map", "period_four_window"]
 
 
 class MomentumMap:
@@ -253,3 +253,45 @@ def fold_curve(function, method: str, betas, start: np.ndarray) -> list[tuple[fl
         out.append((float(beta), float(got[2])))
         w = got
     return out
+
+
+def _newton_cycle(mmap: MomentumMap, z: np.ndarray, eta: float, q: int, s: float
+                  ) -> np.ndarray | None:
+    for _ in range(40):
+        try:
+            value, jac, _ = mmap.jet(z, eta, q)
+            step = np.linalg.solve(s * jac - np.eye(2), s * value - z)
+        except (np.linalg.LinAlgError, OverflowError, ValueError, ZeroDivisionError):
+            return None
+        z = z - step
+        if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > 1e4:
+            return None
+        if np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(z))):
+            return z
+    return None
+
+
+def find_momentum_cycles(mmap: MomentumMap, eta: float, period: int, starts, *,
+                         symmetric: bool = False) -> list[tuple[np.ndarray, float]]:
+    """Every p-cycle (minimal period) Newton reaches from the states ``starts`` (n, 2):
+    one state of each as (z, spectral radius of DH^p), from the most stable.
+    ``symmetric``: solve H^{p/2}(z) = -z (the symmetric cycles of an even f)."""
+    q, s = (period // 2, -1.0) if symmetric else (period, 1.0)
+    found: list[tuple[np.ndarray, float, np.ndarray]] = []
+    for start in np.asarray(starts, dtype=float).reshape(-1, 2):
+        z = _newton_cycle(mmap, start.copy(), eta, q, s)
+        if z is None:
+            continue
+        orbit = [z]
+        for _ in range(period - 1):
+            orbit.append(mmap.jet(orbit[-1], eta, 1)[0])
+        scale = 1e-7 * (1 + np.max(np.abs(z)))
+        if any(np.max(np.abs(orbit[k] - z)) < scale for k in range(1, period)
+               if period % k == 0):
+            continue  # a shorter period
+        if any(np.min(np.max(np.abs(o - z), axis=1)) < 1e-6 * (1 + np.max(np.abs(z)))
+               for _, _, o in found):
+            continue
+        jac = mmap.jet(z, eta, period)[1]
+        found.append((z, float(max(abs(np.linalg.eigvals(jac)))), np.array(orbit)))
+    return sorted(((z, r) for z, r, _ in found), key=lambda item: item[1])
