@@ -13,7 +13,9 @@
   continued in eta (2-state map), the fold where they are born, followed in beta;
 * :func:`enclose_momentum_cycle`, :func:`enclose_momentum_fold`,
   :func:`enclose_fold_threshold_crossing` -- Krawczyk proofs of those cycles (with
-  certified stability), of the fold and of where the fold meets heavy ball's threshold.
+  certified stability), of the fold and of where the fold meets heavy ball's threshold;
+* :func:`basin_agreement` -- the continued stable 4-cycle region against iteration from a
+  grid of initial states (x0, v0).
 
 Internals: theory/bifurcation/README.md; the derivation: docs/bifurcation.md.
 """
@@ -38,6 +40,7 @@ _EXPORTS = {
     "theory.bifurcation._momentum_certify": ("MomentumCycleEnclosure", "MomentumFoldEnclosure",
                                              "enclose_fold_threshold_crossing",
                                              "enclose_momentum_cycle", "enclose_momentum_fold"),
+    "theory.bifurcation._basins": ("BasinAgreement", "BasinOptions", "basin_agreement"),
     "theory.bifurcation._draw": ("draw_branches",),
     "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
     "theory.bifurcation._certify": ("enclose_bifurcation",),
@@ -47,6 +50,7 @@ _EXPORTS = {
 __all__ = sorted(n for names in _EXPORTS.values() for n in names)
 
 if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from theory.bifurcation._basins import BasinAgreement, BasinOptions, basin_agreement
     from theory.bifurcation._certify import enclose_bifurcation
     from theory.bifurcation._chaos import LyapunovScan, lyapunov_onset
     from theory.bifurcation._continuation import (
