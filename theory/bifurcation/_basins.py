@@ -121,10 +121,12 @@ def _folds(function, method: str, betas: np.ndarray, opts: BasinOptions
         raise BifurcationError(f"start_beta={opts.start_beta}: the fold does not converge")
     out: dict[float, np.ndarray] = {}
     for side in (betas[betas <= opts.start_beta][::-1], betas[betas > opts.start_beta]):
-        w, here = start, opts.start_beta
+        w: np.ndarray | None = start
+        here = opts.start_beta
         for beta in side:  # Newton steps of at most 0.01 in beta
             path = np.linspace(here, float(beta), int(np.ceil(abs(beta - here) / 0.01)) + 1)
             for b in path[1:]:
+                assert w is not None
                 w = fold_point(momentum_map(function, method, float(b)), w)
                 if w is None:
                     break
