@@ -40,14 +40,19 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, needle):
     assert code == 2 and out == "" and needle in err and err.count("\n") == 1
 
 
-def test_reproduce_stage_confirms_its_four_claims_from_numbers(tmp_path):
+def test_reproduce_stage_confirms_its_nine_claims_from_numbers(tmp_path):
     out = tmp_path / "run"
     assert main(["reproduce", "--only", "bifurcation", "--out", str(out), "--no-progress"]) == 0
     report = json.loads((out / "report.json").read_text())
     (stage,) = report["stages"]
-    assert stage["name"] == "bifurcation" and len(stage["figures"]) == 1
+    assert stage["name"] == "bifurcation" and len(stage["figures"]) == 2
     claims = stage["claims"]
-    assert [c["verdict"] for c in claims] == ["confirmed"] * 4
+    assert [c["verdict"] for c in claims] == ["confirmed"] * 9
+    # heavy ball on f1: direct iteration finds the 4-cycle born between eta 2.71 and 2.72
+    # at beta 0.85 (tests/theory/test_bifurcation_momentum.py), below 2(1 + 0.85) = 3.7
+    fold = claims[4]["numbers"]
+    assert 2.71 < fold["fold_eta_lo"] <= fold["fold_eta_hi"] < 2.72
+    assert claims[7]["numbers"]["mismatches"] == 0
     feigenbaum = claims[2]["numbers"]
     assert abs(feigenbaum["last_ratio"] / 4.669201609 - 1) < 0.05  # Feigenbaum (1978)
     onset = claims[3]["numbers"]
