@@ -68,3 +68,28 @@ def test_heavy_ball_four_cycle_fold_on_f1(capsys):
     assert len(folds) == 1 and 2.71 < folds[0] < 2.72
     code, _, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--beta", "0.5")
     assert code == 2 and "--beta" in err
+
+
+def test_phase_diagram_draws_continued_momentum_branches(capsys, tmp_path, monkeypatch):
+    """--branches with --optimizer momentum continues the 2- and 4-cycles at each drawn beta
+    (the 4-cycle pair of beta 0.9 is born in its fold at eta 2.4232, certified in
+    tests/theory/test_bifurcation_momentum_certify.py's neighbour betas)."""
+    import theory.bifurcation as bif
+
+    calls = []
+    real = bif.momentum_branches
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append((args[2], [(b.period, b.folds) for b in out]))
+        return out
+
+    monkeypatch.setattr(bif, "momentum_branches", spy)
+    code, _, _ = run_cli(capsys, "phase-diagram", "f1", "--eta", "2:5:4", "--x0", "-1:1:3",
+                         "--steps", "300", "--optimizer", "momentum", "--beta", "0.5:0.9:2",
+                         "--out", str(tmp_path), "--branches")
+    assert code == 0 and (tmp_path / "bifurcation.png").exists()
+    drawn = dict(calls)
+    assert [p for p, _ in drawn[0.5]] == [2]  # no 4-cycle at beta 0.5 below eta 5
+    (four,) = [folds for p, folds in drawn[0.9] if p == 4]
+    assert len(four) == 1 and abs(four[0] - 2.4232) < 2e-3

@@ -34,7 +34,7 @@ _EXPORTS = {
                                           "ContinuationOptions", "continue_branch",
                                           "continue_cascade"),
     "theory.bifurcation._momentum": ("MomentumBranch", "MomentumMap", "continue_momentum_cycle",
-                                     "find_momentum_cycles",
+                                     "find_momentum_cycles", "momentum_branches",
                                      "fold_curve", "fold_point", "momentum_map",
                                      "period_four_window"),
     "theory.bifurcation._momentum_certify": ("MomentumCycleEnclosure", "MomentumFoldEnclosure",
@@ -73,6 +73,7 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
         find_momentum_cycles,
         fold_curve,
         fold_point,
+        momentum_branches,
         momentum_map,
         period_four_window,
     )

@@ -32,16 +32,19 @@ from theory.resolver import as_landscape
 from theory.validation import choice, fraction
 
 __all__ = ["MomentumBranch", "MomentumMap", "continue_momentum_cycle", "find_momentum_cycles",
-           "fold_curve", "fold_point", "momentum_map", "period_four_window"]
+           "fold_curve", "fold_point", "momentum_branches", "momentum_map",
+           "period_four_window"]
 
 
 class MomentumMap:
-    """H for ``method`` ("momentum" or "nesterov") with coefficient ``beta`` on f(x)."""
+    """H for ``method`` ("momentum" or "nesterov") with coefficient ``beta`` in [0, 1) on
+    f(x) (beta = 0 is GD written on the 2-state)."""
 
     def __init__(self, expr: sp.Expr, x: sp.Symbol, method: str, beta: float):
         self.method = choice("method", method, ("momentum", "nesterov"),
                              error=BifurcationError)
-        self.beta = fraction("beta", beta, error=BifurcationError)
+        self.beta = 0.0 if (isinstance(beta, (int, float)) and not isinstance(beta, bool)
+                            and beta == 0) else fraction("beta", beta, error=BifurcationError)
         self.d1, self.d2 = (sp.lambdify(x, derivative(expr, *([x] * k)), modules=["math"])
                             for k in (1, 2))
 
@@ -295,3 +298,43 @@ def find_momentum_cycles(mmap: MomentumMap, eta: float, period: int, starts, *,
         jac = mmap.jet(z, eta, period)[1]
         found.append((z, float(max(abs(np.linalg.eigvals(jac)))), np.array(orbit)))
     return sorted(((z, r) for z, r, _ in found), key=lambda item: item[1])
+
+
+def momentum_branches(function, method: str, beta: float, eta_window: tuple[float, float], *,
+                      span: float = 20.0, probes: int = 4) -> list[MomentumBranch]:
+    """The continued 2-cycle and 4-cycle branches of ``method`` at ``beta`` over
+    ``eta_window``, for drawing over a simulated bifurcation diagram.
+
+    The 2-cycle is the one iteration from x0 = 1 lands on at the window's top (continued
+    down to where it leaves the window or ends); the 4-cycles are searched by Newton from a
+    9 x 9 grid of states in [-span, span]^2 at ``probes`` etas across the window, and the
+    first found is continued both ways (through its fold: the pair).  Empty where none is
+    found."""
+    lo, hi = (float(v) for v in eta_window)
+    if not 0 < lo < hi:
+        raise BifurcationError(f"eta_window={eta_window!r} must be 0 < A < B")
+    mmap = momentum_map(function, method, beta)
+    out: list[MomentumBranch] = []
+    z = mmap.iterate(np.array([1.0]), hi, 4000)[0]
+    if np.all(np.isfinite(z)):
+        two, one = mmap.jet(z, hi, 2)[0], mmap.jet(z, hi, 1)[0]
+        if np.max(np.abs(two - z)) < 1e-8 and np.max(np.abs(one - z)) > 1e-6:
+            try:
+                branch = continue_momentum_cycle(mmap, 2, z, hi, (lo, hi))
+            except BifurcationError:
+                branch = None
+            if branch is not None:  # past the flip the branch runs onto the minimum: cut
+                keep = np.max(np.abs(branch.points), axis=1) > 1e-8
+                out.append(MomentumBranch(2, branch.eta[keep], branch.points[keep],
+                                          branch.radius[keep], branch.folds))
+    grid = np.linspace(-span, span, 9)
+    starts = np.array([(a, c) for a in grid for c in grid])
+    for eta in np.linspace(hi, lo, probes + 2)[:-1]:
+        found = find_momentum_cycles(mmap, float(eta), 4, starts)
+        if found:
+            try:
+                out.append(continue_momentum_cycle(mmap, 4, found[0][0], float(eta), (lo, hi)))
+            except BifurcationError:
+                continue
+            break
+    return out
