@@ -129,6 +129,7 @@ def _momentum(args: argparse.Namespace, window: tuple[float, float]) -> int:
         stable = branch.eta[branch.stable]
         record["period_4"] = {
             "folds": list(branch.folds),
+            "fold_enclosures": [_certified_fold(args, state) for state in branch.fold_states],
             "stable_eta": [float(stable.min()), float(stable.max())] if stable.size else None,
             "eta": branch.eta.tolist(), "points": branch.points.tolist(),
             "radius": branch.radius.tolist()}
@@ -139,9 +140,32 @@ def _momentum(args: argparse.Namespace, window: tuple[float, float]) -> int:
     else:
         print(f"{args.optimizer} beta={args.beta}: 4-cycle continued over eta "
               f"[{branch.eta.min():.6g}, {branch.eta.max():.6g}]")
-        for fold in branch.folds:
-            print(f"  fold (4-cycles born / die) at eta = {fold:.8g}")
+        for fold, box in zip(branch.folds, record["period_4"]["fold_enclosures"],
+                             strict=True):
+            proof = "not certified" if box is None else \
+                f"certified in [{box[0]:.15g}, {box[1]:.15g}]"
+            print(f"  fold (4-cycles born / die) at eta = {fold:.8g}: {proof}")
         if record["period_4"]["stable_eta"]:
             lo, hi = record["period_4"]["stable_eta"]
             print(f"  stable on eta [{lo:.6g}, {hi:.6g}]")
     return 0
+
+
+def _certified_fold(args: argparse.Namespace, state) -> list[float] | None:
+    """The fold near ``state`` = (x, y, eta): refined by Newton, then a Krawczyk enclosure
+    of its eta (theory.bifurcation.enclose_momentum_fold); None where either fails."""
+    from theory.bifurcation import (
+        BifurcationError,
+        enclose_momentum_fold,
+        fold_point,
+        momentum_map,
+    )
+
+    try:
+        guess = fold_point(momentum_map(args.function, args.optimizer, args.beta), state)
+        if guess is None:
+            return None
+        box = enclose_momentum_fold(args.function, args.optimizer, args.beta, guess, 4)
+    except BifurcationError:
+        return None
+    return list(box.eta)

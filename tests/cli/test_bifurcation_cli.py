@@ -66,6 +66,8 @@ def test_heavy_ball_four_cycle_fold_on_f1(capsys):
     folds = json.loads(out)["period_4"]["folds"]
     # direct iteration (tests/theory/test_bifurcation_momentum.py): born between 2.71 and 2.72
     assert len(folds) == 1 and 2.71 < folds[0] < 2.72
+    (box,) = json.loads(out)["period_4"]["fold_enclosures"]
+    assert 2.71 < box[0] <= box[1] < 2.72 and box[1] - box[0] < 1e-12
     code, _, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:8", "--beta", "0.5")
     assert code == 2 and "--beta" in err
 
