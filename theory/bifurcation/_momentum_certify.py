@@ -60,7 +60,9 @@ def _bounds(ball: arb) -> Interval:
 class MomentumCycleEnclosure:
     """A proven p-cycle of the 2-state map: ``state`` = boxes of (x_t, x_{t-1}) at one
     point, ``points`` the x values along the orbit, ``trace`` / ``det`` / ``spectral_radius``
-    of the monodromy DH^p over the box; ``stable`` True / False / None (undecided)."""
+    of the monodromy DH^p over the box; ``stable`` True / False / None (undecided).
+    ``unique``: the only zero in ``state`` of the system solved (H^p(z) = z, or
+    H^{p/2}(z) = -z when ``symmetric``); ``minimal``: the p orbit boxes are disjoint."""
 
     method: str
     beta: float
@@ -269,8 +271,11 @@ def enclose_momentum_cycle(function, method: str, beta: float, eta, z0, period: 
             return val, jac
 
         start = _float_cycle(balls, z0, float(eta_ball.mid()), q, s)
-        m = _newton(residual, [arb(float(v)) for v in start])
-        k = _krawczyk(residual, m, 1)
+        try:
+            m = _newton(residual, [arb(float(v)) for v in start])
+            k = _krawczyk(residual, m, 1)
+        except (ZeroDivisionError, ValueError):  # a singular Jacobian at the midpoint
+            k = None
         if k is None:
             raise BifurcationError(f"z0={list(np.asarray(z0, float))}: no Krawczyk enclosure"
                                    f" of a {period}-cycle of {method} at eta={eta!r}")
@@ -358,7 +363,10 @@ def _fold_system(balls: _Balls, method: str, beta: float, period: int, q: int, s
             m = _newton(residual, [arb(float(v)) for v in g], steps=12)
         except (BifurcationError, ZeroDivisionError, ValueError):
             m = None
-        k = None if m is None else _krawczyk(residual, m, 2)
+        try:
+            k = None if m is None else _krawczyk(residual, m, 2)
+        except (ZeroDivisionError, ValueError):
+            k = None
         if k is None:
             raise BifurcationError(f"guess={list(g)}: no Krawczyk enclosure of a fold of the "
                                    f"{period}-cycle of {method} at beta={beta}")
