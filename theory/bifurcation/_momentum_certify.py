@@ -274,6 +274,8 @@ def enclose_momentum_cycle(function, method: str, beta: float, eta, z0, period: 
         try:
             m = _newton(residual, [arb(float(v)) for v in start])
             k = _krawczyk(residual, m, 1)
+        except BifurcationError:  # a kink on the orbit: say so
+            raise
         except (ZeroDivisionError, ValueError):  # a singular Jacobian at the midpoint
             k = None
         if k is None:
