@@ -33,6 +33,7 @@ from theory.bifurcation import (  # noqa: E402
     enclose_fold_threshold_crossing,
     enclose_momentum_cycle,
     enclose_momentum_fold,
+    gd_map,
 )
 from theory.files import atomic_write_text  # noqa: E402
 
@@ -74,18 +75,19 @@ def _best(fn, repeats: int) -> tuple[float, object]:
 
 def momentum(repeats: int) -> list[dict]:
     guess = (-0.44, -1.18, 2.72)
+    f1 = gd_map("f1")  # resolved once: the times are the certificates' own
     jobs = {
         "fold, beta 0.85, symmetric (H^2(z) = -z)":
-            lambda: enclose_momentum_fold("f1", "momentum", 0.85, guess, 4, symmetric=True),
+            lambda: enclose_momentum_fold(f1, "momentum", 0.85, guess, 4, symmetric=True),
         "fold, beta 0.85, generic (H^4(z) = z)":
-            lambda: enclose_momentum_fold("f1", "momentum", 0.85, guess, 4),
+            lambda: enclose_momentum_fold(f1, "momentum", 0.85, guess, 4),
         "stable 4-cycle at (0.7, 8), symmetric":
-            lambda: enclose_momentum_cycle("f1", "momentum", 0.7, 8.0, (-5.0, -12.0), 4,
+            lambda: enclose_momentum_cycle(f1, "momentum", 0.7, 8.0, (-5.0, -12.0), 4,
                                            symmetric=True),
         "stable 4-cycle at (0.7, 8), generic":
-            lambda: enclose_momentum_cycle("f1", "momentum", 0.7, 8.0, (-5.0, -12.0), 4),
+            lambda: enclose_momentum_cycle(f1, "momentum", 0.7, 8.0, (-5.0, -12.0), 4),
         "fold/threshold crossing (beta unknown)":
-            lambda: enclose_fold_threshold_crossing("f1", 0.758, (-0.92, -2.79), 4,
+            lambda: enclose_fold_threshold_crossing(f1, 0.758, (-0.92, -2.79), 4,
                                                     symmetric=True),
     }
     for job in jobs.values():  # warm-up: sympy derivatives, ball functions
