@@ -102,3 +102,19 @@ def test_nesterov_two_cycle_stays_stable_past_its_threshold():
         x, y = _plain_step("nesterov", beta, eta, *box.midpoint)
         x, y = _plain_step("nesterov", beta, eta, x, y)
         assert abs(x - box.midpoint[0]) < 1e-9
+
+
+def test_momentum_branches_start_at_the_thresholds_and_only_heavy_ball_folds():
+    """The continued 2-cycle ends on the minimum at the closed-form thresholds
+    2(1 + beta)/f''(0) (heavy ball) and 2(1 + beta)/((1 + 2 beta) f''(0)) (Nesterov),
+    f1''(0) = 1; no eigenvalue crosses -1 (no flip) on any branch up to eta = 30."""
+    from theory.bifurcation import momentum_branches
+
+    beta = 0.9
+    heavy = {b.period: b for b in momentum_branches("f1", "momentum", beta, (0.5, 30.0))}
+    nest = {b.period: b for b in momentum_branches("f1", "nesterov", beta, (0.5, 30.0))}
+    assert abs(heavy[2].eta.min() - 2 * (1 + beta)) < 0.05
+    assert abs(nest[2].eta.min() - 2 * (1 + beta) / (1 + 2 * beta)) < 0.05
+    assert heavy[2].stable.all() and nest[2].stable.all() and 4 not in nest
+    assert len(heavy[4].folds) == 1 and abs(heavy[4].folds[0] - 2.4232) < 1e-3
+    assert heavy[2].flips == heavy[4].flips == nest[2].flips == ()

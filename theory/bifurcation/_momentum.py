@@ -11,7 +11,7 @@ null vector of [DH^p - I | dH^p/deta], Newton corrector on (F, t . (w - w_pred))
 control as in :mod:`theory.bifurcation._continuation`).  Folds are where the tangent's eta
 component changes sign (located by a parabola through the three points around it), flips
 where det(DH^p + I) changes sign; stability is the spectral radius of DH^p below 1.  These
-points are numerical, not certified: the 2-state map's Krawczyk enclosure is not done yet.
+points are numerical; :mod:`theory.bifurcation._momentum_certify` proves cycles and folds.
 
 :func:`period_four_window` finds the eta-window in which a 4-cycle exists at a given beta
 (both ends are folds for heavy ball on f1: a pair of 4-cycles, one stable, born together
@@ -104,6 +104,9 @@ class MomentumBranch:
     radius: np.ndarray
     folds: tuple[float, ...]
     fold_states: tuple[tuple[float, float, float], ...] = ()
+    #: eta where det(DH^p + I) changes sign along the branch (an eigenvalue crosses -1:
+    #: a flip, where a 2p-cycle branches off), linearly interpolated
+    flips: tuple[float, ...] = ()
 
     @property
     def stable(self) -> np.ndarray:
@@ -178,7 +181,10 @@ def continue_momentum_cycle(mmap: MomentumMap, period: int, z0, eta0: float,
             folds.append(_vertex(eta[i - 1:i + 2], [p[0] for p in points[i - 1:i + 2]]))
             x, y, e = (float(v) for v in rows[i][0])
             states.append((x, y, e))
-    return MomentumBranch(period, eta, points, radius, tuple(folds), tuple(states))
+    flip = np.array([np.linalg.det(j + np.eye(2)) for _, j in rows])
+    flips = tuple(float(eta[i] - flip[i] * (eta[i + 1] - eta[i]) / (flip[i + 1] - flip[i]))
+                  for i in range(len(eta) - 1) if flip[i] * flip[i + 1] < 0)
+    return MomentumBranch(period, eta, points, radius, tuple(folds), tuple(states), flips)
 
 
 def _vertex(etas, xs) -> float:
@@ -305,30 +311,27 @@ def momentum_branches(function, method: str, beta: float, eta_window: tuple[floa
     """The continued 2-cycle and 4-cycle branches of ``method`` at ``beta`` over
     ``eta_window``, for drawing over a simulated bifurcation diagram.
 
-    The 2-cycle is the one iteration from x0 = 1 lands on at the window's top (continued
-    down to where it leaves the window or ends); the 4-cycles are searched by Newton from a
-    9 x 9 grid of states in [-span, span]^2 at ``probes`` etas across the window, and the
-    first found is continued both ways (through its fold: the pair).  Empty where none is
-    found."""
+    Cycles are searched by Newton from a 9 x 9 grid of states in [-span, span]^2: the most
+    stable 2-cycle at the window's top, continued down to where it leaves the window or
+    ends on the minimum; the 4-cycles at ``probes`` etas across the window, the first found
+    continued both ways (through its fold: the pair).  Empty where none is found."""
     lo, hi = (float(v) for v in eta_window)
     if not 0 < lo < hi:
         raise BifurcationError(f"eta_window={eta_window!r} must be 0 < A < B")
     mmap = momentum_map(function, method, beta)
     out: list[MomentumBranch] = []
-    z = mmap.iterate(np.array([1.0]), hi, 4000)[0]
-    if np.all(np.isfinite(z)):
-        two, one = mmap.jet(z, hi, 2)[0], mmap.jet(z, hi, 1)[0]
-        if np.max(np.abs(two - z)) < 1e-8 and np.max(np.abs(one - z)) > 1e-6:
-            try:
-                branch = continue_momentum_cycle(mmap, 2, z, hi, (lo, hi))
-            except BifurcationError:
-                branch = None
-            if branch is not None:  # past the flip the branch runs onto the minimum: cut
-                keep = np.max(np.abs(branch.points), axis=1) > 1e-8
-                out.append(MomentumBranch(2, branch.eta[keep], branch.points[keep],
-                                          branch.radius[keep], branch.folds))
     grid = np.linspace(-span, span, 9)
     starts = np.array([(a, c) for a in grid for c in grid])
+    twos = find_momentum_cycles(mmap, hi, 2, starts)
+    if twos:
+        try:
+            branch = continue_momentum_cycle(mmap, 2, twos[0][0], hi, (lo, hi))
+        except BifurcationError:
+            branch = None
+        if branch is not None:  # past the flip the branch runs onto the minimum: cut
+            keep = np.max(np.abs(branch.points), axis=1) > 1e-8
+            out.append(MomentumBranch(2, branch.eta[keep], branch.points[keep],
+                                      branch.radius[keep], branch.folds, (), branch.flips))
     for eta in np.linspace(hi, lo, probes + 2)[:-1]:
         found = find_momentum_cycles(mmap, float(eta), 4, starts)
         if found:
