@@ -170,3 +170,18 @@ def test_bad_input_is_refused_with_its_name():
         enclose_momentum_fold("f1", "momentum", 0.85, (1.0, 2.0), 4)
     with pytest.raises(BifurcationError, match="kink"):  # the minimum (0, 0) of f1
         enclose_momentum_cycle("f1", "momentum", 0.5, 1.0, (0.0, 0.0), 1)
+
+
+@pytest.mark.parametrize(("beta", "guess"), [
+    (0.6, (-2.82, -11.17, 6.70)), (0.7, (-1.39, -4.59, 4.29)), (0.8, (-0.67, -1.92, 3.10)),
+    (0.9, (-0.26, -0.66, 2.42))])
+def test_folds_across_beta_are_certified_and_vanish_under_mpmath(beta, guess):
+    fold = enclose_momentum_fold("f1", "momentum", beta, guess, 4, symmetric=True)
+    lo, hi = fold.eta
+    assert hi - lo < 1e-12 and abs(lo - guess[2]) < 0.01
+    eta = mp.mpf((lo + hi) / 2)
+    z = (mp.mpf(sum(fold.state[0]) / 2), mp.mpf(sum(fold.state[1]) / 2))
+    half = _power("momentum", mp.mpf(beta), eta, z[0], z[1], 2)  # H^2(z) = -z
+    assert max(abs(half[0] + z[0]), abs(half[1] + z[1])) < 1e-10
+    jac = _monodromy("momentum", beta, eta, z, 4)
+    assert abs(mp.det(jac - mp.eye(2))) < 1e-8
