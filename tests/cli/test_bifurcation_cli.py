@@ -95,3 +95,13 @@ def test_phase_diagram_draws_continued_momentum_branches(capsys, tmp_path, monke
     assert [p for p, _ in drawn[0.5]] == [2]  # no 4-cycle at beta 0.5 below eta 5
     (four,) = [folds for p, folds in drawn[0.9] if p == 4]
     assert len(four) == 1 and abs(four[0] - 2.4232) < 2e-3
+
+
+def test_momentum_bifurcation_writes_its_plot_and_json(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "bifurcation", "f1", "--eta", "2:5", "--optimizer",
+                           "nesterov", "--beta", "0.5", "--out", str(tmp_path))
+    assert code == 0 and err == ""
+    record = json.loads((tmp_path / "bifurcation.json").read_text())
+    assert record["plots"] == [str(tmp_path / "bifurcation.png")]
+    assert (tmp_path / "bifurcation.png").stat().st_size > 10_000
+    assert record["period_4"] is None  # Nesterov on f1: no 4-cycle (docs/bifurcation.md)
