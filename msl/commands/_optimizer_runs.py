@@ -114,7 +114,8 @@ def simulate(args: argparse.Namespace) -> int:
 
 def phase_diagram(args: argparse.Namespace) -> int:
     """Momentum over (eta, beta): sweep.npz, phase_diagram.png (period-2 fraction with the
-    derived threshold curve), bifurcation.png (with x_eta(eta, beta)), summary.csv."""
+    derived threshold curve), bifurcation.png (with x_eta(eta, beta); with --branches the
+    continued 2- and 4-cycles, stable solid / unstable dashed), summary.csv."""
     from pathlib import Path
 
     import numpy as np
@@ -148,8 +149,16 @@ def phase_diagram(args: argparse.Namespace) -> int:
     written += save_figure(plot_momentum_phase_diagram(sweep, f), out / "phase_diagram",
                            pdf=args.pdf)
     shown = betas if betas.size <= 4 else betas[np.linspace(0, betas.size - 1, 4).astype(int)]
-    written += save_figure(plot_momentum_bifurcation(sweep, f, betas=shown),
-                           out / "bifurcation", pdf=args.pdf)
+    fig = plot_momentum_bifurcation(sweep, f, betas=shown)
+    if getattr(args, "branches", False):  # continued 2- and 4-cycles (issue 21)
+        from theory.bifurcation import draw_branches, momentum_branches
+
+        window = (float(sweep.eta.min()), float(sweep.eta.max()))
+        for n, b in enumerate(shown):
+            draw_branches(fig.axes[0], momentum_branches(f.expr, args.optimizer, float(b),
+                                                         window),
+                          colours=[f"C{n % 10}"], absolute=True, lw=1.0)
+    written += save_figure(fig, out / "bifurcation", pdf=args.pdf)
     rows = ["eta,beta,converged,period2,other"]
     conv, two = sweep.fraction("converged"), sweep.fraction("periodic", period=2)
     for i, e in enumerate(sweep.eta):

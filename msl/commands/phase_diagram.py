@@ -33,8 +33,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
     parser.add_argument("--branches", action="store_true",
-                        help="draw the cycles continued from the minimum through their "
-                        "period doublings over the bifurcation diagram (1-D; issue 21)")
+                        help="draw the continued cycles over the bifurcation diagram (1-D; "
+                        "GD: from the minimum through its period doublings; momentum / "
+                        "nesterov: the 2- and 4-cycles at the drawn betas; issue 21)")
     from msl._optimizer_args import add_optimizer_arguments
 
     add_optimizer_arguments(parser, beta_grid=True, stochastic=False)  # sgd: msl simulate

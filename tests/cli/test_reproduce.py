@@ -50,8 +50,9 @@ def test_every_stage_and_figure_is_there(quick):
     figures = [f for s in report["stages"] for f in s["figures"]]
     # 7 paper figures + 2 x (class map, bifurcation) + momentum 2 x (phase, bifurcation)
     # + Remark 4.2 + Remark 4.1 + Fig. 2.1 right, Fig. 3.2 right, Fig. 3.2 on Section 6 data
-    # + central flows + the cascade of the bifurcation stage (issue 21)
-    assert len(figures) == 22
+    # + central flows + the cascade and heavy ball's 4-cycle basins of the bifurcation
+    # stage (issue 21)
+    assert len(figures) == 23
     for f in figures:
         image = mpimg.imread(out / f)
         assert image.shape[0] > 200 and image.std() > 0.02, f  # a drawn figure, not blank

@@ -10,8 +10,12 @@
   of the fixed point, the 2-cycle and each doubling, flips and folds detected, each flip
   point certified (:func:`enclose_bifurcation`), the Feigenbaum ratios;
 * :func:`period_four_window`, :func:`fold_curve` -- heavy-ball / Nesterov 4-cycles
-  continued in eta (2-state map), the fold where they are born, followed in beta
-  (numerical, not certified).
+  continued in eta (2-state map), the fold where they are born, followed in beta;
+* :func:`enclose_momentum_cycle`, :func:`enclose_momentum_fold`,
+  :func:`enclose_fold_threshold_crossing` -- Krawczyk proofs of those cycles (with
+  certified stability), of the fold and of where the fold meets heavy ball's threshold;
+* :func:`basin_agreement` -- the continued stable 4-cycle region against iteration from a
+  grid of initial states (x0, v0).
 
 Internals: theory/bifurcation/README.md; the derivation: docs/bifurcation.md.
 """
@@ -30,8 +34,13 @@ _EXPORTS = {
                                           "ContinuationOptions", "continue_branch",
                                           "continue_cascade"),
     "theory.bifurcation._momentum": ("MomentumBranch", "MomentumMap", "continue_momentum_cycle",
+                                     "find_momentum_cycles", "momentum_branches",
                                      "fold_curve", "fold_point", "momentum_map",
                                      "period_four_window"),
+    "theory.bifurcation._momentum_certify": ("MomentumCycleEnclosure", "MomentumFoldEnclosure",
+                                             "enclose_fold_threshold_crossing",
+                                             "enclose_momentum_cycle", "enclose_momentum_fold"),
+    "theory.bifurcation._basins": ("BasinAgreement", "BasinOptions", "basin_agreement"),
     "theory.bifurcation._draw": ("draw_branches",),
     "theory.bifurcation._chaos": ("LyapunovScan", "lyapunov_onset"),
     "theory.bifurcation._certify": ("enclose_bifurcation",),
@@ -41,6 +50,7 @@ _EXPORTS = {
 __all__ = sorted(n for names in _EXPORTS.values() for n in names)
 
 if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_front_doors.py)
+    from theory.bifurcation._basins import BasinAgreement, BasinOptions, basin_agreement
     from theory.bifurcation._certify import enclose_bifurcation
     from theory.bifurcation._chaos import LyapunovScan, lyapunov_onset
     from theory.bifurcation._continuation import (
@@ -60,10 +70,19 @@ if TYPE_CHECKING:  # the real names, for type checkers (tests/architecture/test_
         MomentumBranch,
         MomentumMap,
         continue_momentum_cycle,
+        find_momentum_cycles,
         fold_curve,
         fold_point,
+        momentum_branches,
         momentum_map,
         period_four_window,
+    )
+    from theory.bifurcation._momentum_certify import (
+        MomentumCycleEnclosure,
+        MomentumFoldEnclosure,
+        enclose_fold_threshold_crossing,
+        enclose_momentum_cycle,
+        enclose_momentum_fold,
     )
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -18,11 +18,13 @@ def _joined(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_branches(ax, branches, *, colours=None, lw: float = 1.3) -> list:
+def draw_branches(ax, branches, *, colours=None, lw: float = 1.3,
+                  absolute: bool = False) -> list:
     """Draw every point of every branch's cycle against eta; returns legend handles.
 
     ``branches``: a :class:`~theory.bifurcation.Cascade` or a sequence of
-    :class:`~theory.bifurcation.Branch`.
+    :class:`~theory.bifurcation.Branch` or :class:`~theory.bifurcation.MomentumBranch`;
+    ``absolute``: draw |x| (for diagrams of |x_T|).
     """
     from matplotlib.lines import Line2D
 
@@ -34,7 +36,7 @@ def draw_branches(ax, branches, *, colours=None, lw: float = 1.3) -> list:
         colour = colours[k % len(colours)]
         solid, dashed = _joined(branch.stable), _joined(~branch.stable)
         for i in range(branch.points.shape[1]):
-            y = branch.points[:, i]
+            y = np.abs(branch.points[:, i]) if absolute else branch.points[:, i]
             ax.plot(branch.eta, np.where(solid, y, np.nan), "-", color=colour, lw=lw)
             ax.plot(branch.eta, np.where(dashed, y, np.nan), "--", color=colour, lw=0.7 * lw)
         handles.append(Line2D([], [], color=colour, lw=lw,

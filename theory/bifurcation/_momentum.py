@@ -11,7 +11,7 @@ null vector of [DH^p - I | dH^p/deta], Newton corrector on (F, t . (w - w_pred))
 control as in :mod:`theory.bifurcation._continuation`).  Folds are where the tangent's eta
 component changes sign (located by a parabola through the three points around it), flips
 where det(DH^p + I) changes sign; stability is the spectral radius of DH^p below 1.  These
-points are numerical, not certified: the 2-state map's Krawczyk enclosure is not done yet.
+points are numerical; :mod:`theory.bifurcation._momentum_certify` proves cycles and folds.
 
 :func:`period_four_window` finds the eta-window in which a 4-cycle exists at a given beta
 (both ends are folds for heavy ball on f1: a pair of 4-cycles, one stable, born together
@@ -31,17 +31,20 @@ from theory.bifurcation._errors import BifurcationError
 from theory.resolver import as_landscape
 from theory.validation import choice, fraction
 
-__all__ = ["MomentumBranch", "MomentumMap", "continue_momentum_cycle", "fold_curve",
-           "fold_point", "momentum_map", "period_four_window"]
+__all__ = ["MomentumBranch", "MomentumMap", "continue_momentum_cycle", "find_momentum_cycles",
+           "fold_curve", "fold_point", "momentum_branches", "momentum_map",
+           "period_four_window"]
 
 
 class MomentumMap:
-    """H for ``method`` ("momentum" or "nesterov") with coefficient ``beta`` on f(x)."""
+    """H for ``method`` ("momentum" or "nesterov") with coefficient ``beta`` in [0, 1) on
+    f(x) (beta = 0 is GD written on the 2-state)."""
 
     def __init__(self, expr: sp.Expr, x: sp.Symbol, method: str, beta: float):
         self.method = choice("method", method, ("momentum", "nesterov"),
                              error=BifurcationError)
-        self.beta = fraction("beta", beta, error=BifurcationError)
+        self.beta = 0.0 if (isinstance(beta, (int, float)) and not isinstance(beta, bool)
+                            and beta == 0) else fraction("beta", beta, error=BifurcationError)
         self.d1, self.d2 = (sp.lambdify(x, derivative(expr, *([x] * k)), modules=["math"])
                             for k in (1, 2))
 
@@ -101,6 +104,9 @@ class MomentumBranch:
     radius: np.ndarray
     folds: tuple[float, ...]
     fold_states: tuple[tuple[float, float, float], ...] = ()
+    #: eta where det(DH^p + I) changes sign along the branch (an eigenvalue crosses -1:
+    #: a flip, where a 2p-cycle branches off), linearly interpolated
+    flips: tuple[float, ...] = ()
 
     @property
     def stable(self) -> np.ndarray:
@@ -175,7 +181,10 @@ def continue_momentum_cycle(mmap: MomentumMap, period: int, z0, eta0: float,
             folds.append(_vertex(eta[i - 1:i + 2], [p[0] for p in points[i - 1:i + 2]]))
             x, y, e = (float(v) for v in rows[i][0])
             states.append((x, y, e))
-    return MomentumBranch(period, eta, points, radius, tuple(folds), tuple(states))
+    flip = np.array([np.linalg.det(j + np.eye(2)) for _, j in rows])
+    flips = tuple(float(eta[i] - flip[i] * (eta[i + 1] - eta[i]) / (flip[i + 1] - flip[i]))
+                  for i in range(len(eta) - 1) if flip[i] * flip[i + 1] < 0)
+    return MomentumBranch(period, eta, points, radius, tuple(folds), tuple(states), flips)
 
 
 def _vertex(etas, xs) -> float:
@@ -252,4 +261,83 @@ def fold_curve(function, method: str, betas, start: np.ndarray) -> list[tuple[fl
             break
         out.append((float(beta), float(got[2])))
         w = got
+    return out
+
+
+def _newton_cycle(mmap: MomentumMap, z: np.ndarray, eta: float, q: int, s: float
+                  ) -> np.ndarray | None:
+    for _ in range(40):
+        try:
+            value, jac, _ = mmap.jet(z, eta, q)
+            step = np.linalg.solve(s * jac - np.eye(2), s * value - z)
+        except (np.linalg.LinAlgError, OverflowError, ValueError, ZeroDivisionError):
+            return None
+        z = z - step
+        if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > 1e4:
+            return None
+        if np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(z))):
+            return z
+    return None
+
+
+def find_momentum_cycles(mmap: MomentumMap, eta: float, period: int, starts, *,
+                         symmetric: bool = False) -> list[tuple[np.ndarray, float]]:
+    """Every p-cycle (minimal period) Newton reaches from the states ``starts`` (n, 2):
+    one state of each as (z, spectral radius of DH^p), from the most stable.
+    ``symmetric``: solve H^{p/2}(z) = -z (the symmetric cycles of an even f)."""
+    q, s = (period // 2, -1.0) if symmetric else (period, 1.0)
+    found: list[tuple[np.ndarray, float, np.ndarray]] = []
+    for start in np.asarray(starts, dtype=float).reshape(-1, 2):
+        z = _newton_cycle(mmap, start.copy(), eta, q, s)
+        if z is None:
+            continue
+        orbit = [z]
+        for _ in range(period - 1):
+            orbit.append(mmap.jet(orbit[-1], eta, 1)[0])
+        scale = 1e-7 * (1 + np.max(np.abs(z)))
+        if any(np.max(np.abs(orbit[k] - z)) < scale for k in range(1, period)
+               if period % k == 0):
+            continue  # a shorter period
+        if any(np.min(np.max(np.abs(o - z), axis=1)) < 1e-6 * (1 + np.max(np.abs(z)))
+               for _, _, o in found):
+            continue
+        jac = mmap.jet(z, eta, period)[1]
+        found.append((z, float(max(abs(np.linalg.eigvals(jac)))), np.array(orbit)))
+    return sorted(((z, r) for z, r, _ in found), key=lambda item: item[1])
+
+
+def momentum_branches(function, method: str, beta: float, eta_window: tuple[float, float], *,
+                      span: float = 20.0, probes: int = 4) -> list[MomentumBranch]:
+    """The continued 2-cycle and 4-cycle branches of ``method`` at ``beta`` over
+    ``eta_window``, for drawing over a simulated bifurcation diagram.
+
+    Cycles are searched by Newton from a 9 x 9 grid of states in [-span, span]^2: the most
+    stable 2-cycle at the window's top, continued down to where it leaves the window or
+    ends on the minimum; the 4-cycles at ``probes`` etas across the window, the first found
+    continued both ways (through its fold: the pair).  Empty where none is found."""
+    lo, hi = (float(v) for v in eta_window)
+    if not 0 < lo < hi:
+        raise BifurcationError(f"eta_window={eta_window!r} must be 0 < A < B")
+    mmap = momentum_map(function, method, beta)
+    out: list[MomentumBranch] = []
+    grid = np.linspace(-span, span, 9)
+    starts = np.array([(a, c) for a in grid for c in grid])
+    twos = find_momentum_cycles(mmap, hi, 2, starts)
+    if twos:
+        try:
+            branch = continue_momentum_cycle(mmap, 2, twos[0][0], hi, (lo, hi))
+        except BifurcationError:
+            branch = None
+        if branch is not None:  # past the flip the branch runs onto the minimum: cut
+            keep = np.max(np.abs(branch.points), axis=1) > 1e-8
+            out.append(MomentumBranch(2, branch.eta[keep], branch.points[keep],
+                                      branch.radius[keep], branch.folds, (), branch.flips))
+    for eta in np.linspace(hi, lo, probes + 2)[:-1]:
+        found = find_momentum_cycles(mmap, float(eta), 4, starts)
+        if found:
+            try:
+                out.append(continue_momentum_cycle(mmap, 4, found[0][0], float(eta), (lo, hi)))
+            except BifurcationError:
+                continue
+            break
     return out

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from theory import catalog
+from theory.bifurcation import MomentumBranch, draw_branches, momentum_branches
 from theory.dynamics import (
     CLASS_NAMES,
     MomentumSweep,
@@ -41,14 +42,20 @@ class MomentumPhase:
     basin_min: dict[str, tuple[float, float, float]]
     #: per method: periods of the other cycles found
     other_periods: dict[str, list[int]]
+    #: per method and shown beta: the continued 2- and 4-cycle branches (issue 21)
+    branches: dict[str, dict[float, list[MomentumBranch]]] | None = None
 
 
 def _optimizer(method: str, beta: float):
     return HeavyBall(beta) if method == "momentum" else Nesterov(beta)
 
 
+def _shown(beta: np.ndarray) -> np.ndarray:
+    return beta[[0, beta.size // 2, -1]]
+
+
 def compute(etas=(0.5, 8.0, 76), betas=(0.0, 0.9, 10), x0=(-3.0, 3.0, 14), steps: int = 4000,
-            methods=("momentum", "nesterov")) -> MomentumPhase:
+            methods=("momentum", "nesterov"), branches: bool = True) -> MomentumPhase:
     f = catalog.get("f1")
     eta = np.linspace(etas[0], etas[1], int(etas[2]))
     beta = np.linspace(betas[0], betas[1], int(betas[2]))
@@ -90,7 +97,11 @@ def compute(etas=(0.5, 8.0, 76), betas=(0.0, 0.9, 10), x0=(-3.0, 3.0, 14), steps
         below[method], basin[method] = low, high
         periods = sweep.period[(sweep.classes == periodic_code) & (sweep.period != 2)]
         others[method] = sorted({int(p) for p in periods})
-    return MomentumPhase(sweeps, onset, amplitude, below, basin, others)
+    continued = None
+    if branches:  # the continued cycles drawn over the bifurcation panels
+        continued = {m: {float(b): momentum_branches(f.expr, m, float(b), (eta[0], eta[-1]))
+                         for b in _shown(beta)} for m in methods}
+    return MomentumPhase(sweeps, onset, amplitude, below, basin, others, continued)
 
 
 def plot(data: MomentumPhase, out_dir: str | Path, *, pdf: bool = False) -> list[Path]:
@@ -100,9 +111,16 @@ def plot(data: MomentumPhase, out_dir: str | Path, *, pdf: bool = False) -> list
     for method, sweep in data.sweeps.items():
         files += save_figure(plot_momentum_phase_diagram(sweep, f), out / f"{method}_phase",
                              pdf=pdf)
-        shown = sweep.beta[[0, sweep.beta.size // 2, -1]]
-        files += save_figure(plot_momentum_bifurcation(sweep, f, betas=shown),
-                             out / f"{method}_bifurcation", pdf=pdf)
+        shown = _shown(sweep.beta)
+        fig = plot_momentum_bifurcation(sweep, f, betas=shown)
+        if data.branches is not None:  # same colour per beta as the simulated points
+            ax = fig.axes[0]
+            for n, b in enumerate(shown):
+                draw_branches(ax, data.branches[method].get(float(b), []),
+                              colours=[f"C{n % 10}"], absolute=True, lw=1.0)
+            ax.set_title(f"{method}: simulated attractors, x_eta and continued cycles "
+                         "(stable solid, unstable dashed)", fontsize=9)
+        files += save_figure(fig, out / f"{method}_bifurcation", pdf=pdf)
     return files
 
 
