@@ -147,6 +147,11 @@ def test_cli_writes_series_figure_and_summary(tmp_path, capsys):
     assert "series:" in capsys.readouterr().out
     assert main(["central-flow", "--substeps", "0", "--steps", "2", "--n-train", "20",
                  "--out", str(out)]) == 2
+    assert main(["central-flow", "--n-train", "20", "--width", "4", "--dtype", "float64",
+                 "--lr", "0.01", "--steps", "3", "--optimizer", "rmsprop", "--eps", "0.01",
+                 "--out", str(tmp_path / "rms")]) == 0
+    assert "rmsprop " in capsys.readouterr().out
+    assert (tmp_path / "rms" / "central_flow_series.json").is_file()
 
 
 def _tilted(theta: torch.Tensor) -> torch.Tensor:
