@@ -152,7 +152,9 @@ class CentralFlowResult:
     mu_i), ``cf_orbit_loss`` (the true loss averaged over w +- sqrt(X_i) u_i),
     ``cf_sharpness`` (top tracked eigenvalue, preconditioned for RMSProp; NaN below the
     tracking floor), ``cf_sigma2`` tr(Sigma) = sum_i X_i |u_i|^2, ``cf_critical``
-    (eigenvalues tracked).  The real optimizer (``gd_*``, GD or the one of
+    (eigenvalues tracked).  The reported X_i are the oscillation's: on the active set, those
+    that hold d mu_i/dt = 0, without the flow's numerical gap correction (T - mu_i)/tau.
+    The real optimizer (``gd_*``, GD or the one of
     ``settings.optimizer``): ``gd_loss`` and its trailing ``average_window``-step mean
     ``gd_loss_average``; ``gd_sharpness`` every ``sharpness_every`` steps
     (``gd_sharpness_steps``).  ``distance`` is ||w_GD - w_CF|| / ||w_GD - w_0||.
@@ -255,11 +257,13 @@ def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
             loss, grad, jac = gradient_and_eigen_gradients(objective, theta, u)
             if not np.isfinite(loss):
                 raise ExperimentError(f"the central flow's loss is not finite at step {t}")
-            x = np.zeros(0)
+            x, x_eq = np.zeros(0), np.zeros(0)
             if len(values):
-                x = solve_lcp(*rule.lcp(values, u, jac, grad, dt))
+                m, q = rule.lcp(values, u, jac, grad, dt)
+                x = solve_lcp(m, q)
+                x_eq = _equilibrium(m, q - (rule.threshold - values) / dt, x > 0)
             if sub == 0:
-                rows[t] = _record(objective, theta, loss, values, u, x)
+                rows[t] = _record(objective, theta, loss, values, u, x_eq)
                 gap = (gd_path[t] - theta).norm()
                 travelled = (gd_path[t] - theta0).norm()
                 distance[t] = float(gap / travelled) if travelled > 0 else 0.0
@@ -277,9 +281,22 @@ def run_central_flow(objective: Objective, theta0: torch.Tensor, lr, steps: int,
                              sharp, distance, settings)
 
 
+def _equilibrium(m: np.ndarray, q: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """The oscillation's variances without the gap correction: X on the active set that
+    holds d mu_i/dt = 0 there (the term (T - mu_i)/tau of the flow's LCP corrects the
+    substeps' rounding, it is no oscillation; with it tr(Sigma) jumps by a third from step
+    to step at an eigenvalue 0.1% above T)."""
+    x = np.zeros(len(q))
+    if active.any():
+        idx = np.nonzero(active)[0]
+        x[idx] = solve_lcp(m[np.ix_(idx, idx)], q[idx])
+    return x
+
+
 def _record(objective: Objective, theta: torch.Tensor, loss: float, values: np.ndarray,
             u: torch.Tensor, x: np.ndarray) -> tuple:
-    """(L, quadratic prediction, orbit-averaged prediction, top mu, tr(Sigma), k)."""
+    """(L, quadratic prediction, orbit-averaged prediction, top mu, tr(Sigma), k) with the
+    equilibrium variances ``x``."""
     top = float(values[0]) if len(values) else np.nan
     orbit = loss
     for xi, ui in zip(x, u, strict=True):

@@ -186,7 +186,9 @@ def test_scalar_rmsprop_flow_matches_theory_and_its_closed_form():
                                          w0, steps)
     reference = -C * theory.w[:, 0] + 0.5 * (0.01 + B * theory.w[:, 0]) * theory.w[:, 1] ** 2
     np.testing.assert_allclose(result.cf_loss, reference, rtol=1e-2)  # Euler vs Radau
-    np.testing.assert_allclose(result.cf_sigma2, theory.sigma2, rtol=5e-3)
+    # the reported Sigma leaves out the gap correction (T - mu)/tau, which theory's keeps:
+    # at t = 0, mu = 1 is below T = 1.18, so they differ there only
+    np.testing.assert_allclose(result.cf_sigma2[1:], theory.sigma2[1:], rtol=5e-3)
     # beyond the quadratic model: the loss is quadratic along u, so both predictions agree
     np.testing.assert_allclose(result.cf_orbit_loss, result.cf_predicted_loss, rtol=1e-9,
                                atol=1e-12)
