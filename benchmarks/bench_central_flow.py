@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         "| quantity | measured | limit |",
         "| --- | --- | --- |",
         f"| GD's first step with sharpness >= 2/eta | {summary['eos_step']} | |",
-        f"| max ||w_GD - w_CF|| / ||w_GD - w_0|| from there | "
+        f"| max ||w_GD - w_CF|| / ||w_GD - w_{offset}|| from there"
+        + (" (w_300: not the issue's w_0, so larger)" if offset else "") + " | "
         f"{_fmt(summary['max_distance'])} | {WEIGHT_LIMIT} |",
         f"| max |predicted loss / MA10(GD loss) - 1| from there | "
         f"{_fmt(summary['max_predicted_loss_error'])} | {LOSS_LIMIT} |",
