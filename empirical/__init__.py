@@ -30,8 +30,9 @@ Experiments (each a function returning a frozen result, a CLI command and a figu
    :func:`run_eos`;
 5. :func:`check_homogeneity`, :func:`input_rescaling` -- Section 6 on real networks;
 6. :func:`run_geometry` / :func:`path_geometry` -- RSI, error bound, Definition 4.1's c;
-7. :func:`central_flow` / :func:`run_central_flow` -- GD's central flow (Cohen et al. 2024)
-   on your network: predicted time-averaged loss and sharpness beside GD's.
+7. :func:`central_flow` / :func:`run_central_flow` -- the central flow (Cohen et al. 2024)
+   of GD, heavy ball, scalar RMSProp or RMSProp on your network: predicted time-averaged
+   loss (quadratic and orbit-averaged) and sharpness beside the real optimizer's.
 
 Names are imported lazily, so ``import empirical`` (and the CLI's ``--help``) does not
 load torch until something is used.

@@ -7,6 +7,7 @@ supported module; the closed form of the central flow on L = -c x + (a + b x) y^
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -125,7 +126,8 @@ def test_digits_mlp_tracks_gd_at_a_tiny_size(tiny_problem):
 
 @pytest.mark.parametrize("kwargs", [
     {"substeps": 0}, {"track": 1.5}, {"momentum": 1.0}, {"max_tracked": 0},
-    {"lanczos_tol": 2.0}, {"seed": -1},
+    {"lanczos_tol": 2.0}, {"seed": -1}, {"optimizer": "adam"}, {"beta2": 1.0},
+    {"eps": -1.0}, {"optimizer": "rmsprop", "momentum": 0.5},
 ])
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ExperimentError):
@@ -145,3 +147,83 @@ def test_cli_writes_series_figure_and_summary(tmp_path, capsys):
     assert "series:" in capsys.readouterr().out
     assert main(["central-flow", "--substeps", "0", "--steps", "2", "--n-train", "20",
                  "--out", str(out)]) == 2
+    assert main(["central-flow", "--n-train", "20", "--width", "4", "--dtype", "float64",
+                 "--lr", "0.01", "--steps", "3", "--optimizer", "rmsprop", "--eps", "0.01",
+                 "--out", str(tmp_path / "rms")]) == 0
+    assert "rmsprop " in capsys.readouterr().out
+    assert (tmp_path / "rms" / "central_flow_series.json").is_file()
+
+
+def _tilted(theta: torch.Tensor) -> torch.Tensor:
+    x, y = theta[0], theta[1]
+    return -C * x + 0.5 * (0.01 + B * x) * y**2
+
+
+def test_scalar_rmsprop_flow_matches_theory_and_its_closed_form():
+    """Scalar RMSProp on L = -c x + (a + b x) y^2/2 (a = 0.01, eta = 1.7, beta2 = 0.5) from
+    (0.2, 0): the flow settles where nu = c^2 / (1 - 8c/(b eta^2)), x = (2 sqrt(nu)/eta -
+    a)/b and Sigma = 2c/b (the steady state of d nu/dt with X |H u|^2), along theory's
+    Radau trajectory of the same rule (the network code takes Euler substeps; at eta = 2
+    the oscillation's push 1/2 X grad(u^T H u) makes the cross direction too stiff for four
+    substeps per step)."""
+    from theory.central_flow import Rule as TheoryRule
+    from theory.central_flow import preconditioned_central_flow
+
+    eta, steps = 1.7, 60
+    objective = FunctionObjective(_tilted, dim=2)
+    settings = CentralFlowSettings(optimizer="scalar_rmsprop", beta2=0.5, eps=0.0,
+                                   sharpness_every=100, lanczos_tol=1e-10)
+    w0 = [0.2, 0.0]
+    result = run_central_flow(objective, torch.tensor(w0, dtype=torch.float64), eta, steps,
+                              settings)
+    nu = C**2 / (1 - 8 * C / (B * eta**2))
+    x_star = (2 * np.sqrt(nu) / eta - 0.01) / B
+    assert result.cf_sigma2[-1] == pytest.approx(2 * C / B, rel=1e-3)
+    assert result.cf_loss[-1] == pytest.approx(-C * x_star, rel=1e-3)
+    assert result.cf_sharpness[-1] == pytest.approx(2 / eta, rel=1e-6)
+    theory = preconditioned_central_flow(f"-{C}*x + (0.01 + {B}*x)*y**2/2",
+                                         TheoryRule("scalar_rmsprop", eta, beta2=0.5),
+                                         w0, steps)
+    reference = -C * theory.w[:, 0] + 0.5 * (0.01 + B * theory.w[:, 0]) * theory.w[:, 1] ** 2
+    np.testing.assert_allclose(result.cf_loss, reference, rtol=1e-2)  # Euler vs Radau
+    # the reported Sigma leaves out the gap correction (T - mu)/tau, which theory's keeps:
+    # at t = 0, mu = 1 is below T = 1.18, so they differ there only
+    np.testing.assert_allclose(result.cf_sigma2[1:], theory.sigma2[1:], rtol=5e-3)
+    # beyond the quadratic model: the loss is quadratic along u, so both predictions agree
+    np.testing.assert_allclose(result.cf_orbit_loss, result.cf_predicted_loss, rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_rmsprop_flow_follows_torch_rmsprop_through_its_edge(tiny_problem):
+    """torch.optim.RMSprop (alpha = beta2 = 0.99, eps = 0.01, lr = 0.01) on the tiny digits
+    MLP: its preconditioned sharpness crosses 2/eta near step 30 and catapults near step 60;
+    the flow holds it at 2/eta, its weights stay within 10% of RMSProp's and, from step 80
+    (after the first catapult and its 10-step window: a time average has no catapult), its
+    predicted loss is within 5% of RMSProp's 10-step mean."""
+    settings = CentralFlowSettings(optimizer="rmsprop", eps=0.01, sharpness_every=5,
+                                   max_tracked=3)
+    result = run_central_flow(tiny_problem.loss, tiny_problem.theta0, 0.01, 90, settings)
+    assert result.eos_step is not None and result.eos_step <= 40
+    summary = result.summary()
+    assert summary["max_distance"] < 0.1
+    assert summary["max_cf_sharpness_ratio"] < 1.01
+    assert result.summary(start=80)["max_predicted_loss_error"] < 0.05
+    assert max(result.gd_sharpness[-4:]) < 1.2 * result.threshold  # RMSProp at its edge
+
+
+def test_rmsprop_reference_is_torch_rmsprop():
+    """The reference run is torch.optim.RMSprop from nu = g(w0)^2: the same iterates as the
+    update written out, nu' = beta2 nu + (1 - beta2) g^2, w' = w - eta g/(sqrt(nu') + eps)."""
+    from empirical._central_flow_rules import run_optimizer
+
+    objective = FunctionObjective(_tilted, dim=2)
+    theta0 = torch.tensor([0.3, 0.5], dtype=torch.float64)
+    settings = CentralFlowSettings(optimizer="rmsprop", beta2=0.9, eps=1e-3)
+    path = run_optimizer(objective, theta0, 0.1, 5, settings)[0]
+    w = theta0.clone()
+    nu = objective.grad(w) ** 2
+    for t in range(6):
+        torch.testing.assert_close(path[t], w, rtol=1e-12, atol=1e-14)
+        g = objective.grad(w)
+        nu = 0.9 * nu + 0.1 * g**2
+        w = w - 0.1 * g / (nu.sqrt() + 1e-3)
