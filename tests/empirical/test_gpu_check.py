@@ -32,7 +32,8 @@ def test_gpu_check_runs_on_the_cpu(tmp_path, capsys, monkeypatch):
     names = [c["check"] for c in result["checks"]]
     for needle in ("sharpness float64", "sharpness float32", "trace exact", "monitor",
                    "msl eos", "sweep f1 agreement", "sweep f2 agreement", "sweep f1 throughput",
-                   "sweep f2 throughput", "central flow predicted loss"):
+                   "sweep f2 throughput", "central flow (gd) predicted",
+                   "central flow (rmsprop) predicted"):
         assert any(needle in n for n in names), (needle, names)
     assert (tmp_path / "results.md").exists()
     # the GPU sweep (issue 12): the CPU stand-in is the same PyTorch kernel, on the CPU
