@@ -152,13 +152,23 @@ def _hot_loop_pieces(d: int, step: IteratedMap) -> dict[str, str]:
     in_place = [f"y_{k} = {new[k]}" for k in ks] + [f"x_{k} = y_{k}" for k in ks]
     # a new state (tangent) that is not finite although the old state is: redo the step with
     # the *_safe derivatives (abs(u) < inf is False exactly for nan and +-inf)
-    x_ok = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
+    x_fin = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
     y_bad = " | ".join(f"(not_finite(y_{k}))" for k in ks)
     w_bad = " | ".join(f"(not_finite(w_{k}))" for k in ks)
-    nan_y = f"({y_bad}) & {x_ok}"
-    nan_w = f"({y_bad} | {w_bad}) & {x_ok}"
+    nan_y = f"({y_bad}) & {x_fin}"
+    nan_w = f"({y_bad} | {w_bad}) & {x_fin}"
+    def h_row(k: int) -> str:
+        return " + ".join(f"abs({h(k, j)})" for j in ks)
+
+    x_ok = " and ".join(f"(abs(x_{k}) < math.inf and abs(x_{k}) <= bound)" for k in ks)
     return {
         "D": str(d),
+        "STALL": repr(step.stalls),
+        "X_OK": x_ok,
+        "X_NAN": " or ".join(f"x_{k} != x_{k}" for k in ks),
+        "S_LOAD": _indent([f"x_{k} = HIST[r1, {k}, i]" for k in ks], 8),
+        "S_GMAX": "max(" + ", ".join(["0.0", *(f"abs(g_{k})" for k in ks)]) + ")",
+        "S_HNORM": "max(" + ", ".join(["0.0", *(h_row(k) for k in ks)]) + ")",
         "XS": xs,
         "GS": gs,
         "GHS": gs + hs,

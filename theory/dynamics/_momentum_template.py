@@ -48,6 +48,13 @@ from theory.dynamics._support import (
     sample_recurrence,
     segment_end,
 )
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    flag_unrepresentable,
+    mark_unrepresentable,
+    stall_rule,
+    stored_period,
+)
 
 RENORM = 16
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
@@ -86,9 +93,10 @@ def repair(X, V, E, B, n, XN, VN, nesterov, lyap):
 
 
 @njit(**_JIT)
-def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
+def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep, FLAGS, bound):
     """Heavy-ball steps s0..s1-1 of points 0..n-1 (X[0] = x_t, X[1] = x_{t-1}); x_{s+1} goes
-    to history row (s + 1) % H (or the sink row H).  Branch-free inner loops."""
+    to history row (s + 1) % H (or the sink row H).  Branch-free inner loops; a NaN x from a
+    finite state within ``bound`` after the repair sets FLAGS (_float_rules)."""
     H = HIST.shape[0] - 1
     X0 = X[0]
     X1 = X[1]
@@ -121,6 +129,7 @@ def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
                 bad += 1 if not_finite(y) else 0
         if bad > 0:
             repair(X, V, E, B, n, XN, VN, False, lyap)
+            flag_unrepresentable(X, XN.reshape((1, XN.shape[0])), n, bound, FLAGS)
         for i in range(n):
             X1[i] = X0[i]
             X0[i] = XN[i]
@@ -132,7 +141,7 @@ def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
 
 
 @njit(**_JIT)
-def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
+def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep, FLAGS, bound):
     """Nesterov steps (gradient at z = x_t + beta (x_t - x_{t-1})), as heavy_ball_steps."""
     H = HIST.shape[0] - 1
     X0 = X[0]
@@ -164,6 +173,7 @@ def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
                 bad += 1 if not_finite(y) else 0
         if bad > 0:
             repair(X, V, E, B, n, XN, VN, True, lyap)
+            flag_unrepresentable(X, XN.reshape((1, XN.shape[0])), n, bound, FLAGS)
         for i in range(n):
             X1[i] = X0[i]
             X0[i] = XN[i]
@@ -195,10 +205,11 @@ def renormalise2(V, LSUM, STATS, n, length):
 
 
 @njit(**_JIT)
-def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
+def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST, FLAGS):
     """Exchange active points i and j of a block (2-state, 1-component history)."""
     if i == j:
         return
+    FLAGS[i], FLAGS[j] = FLAGS[j], FLAGS[i]
     for k in range(2):
         X[k, i], X[k, j] = X[k, j], X[k, i]
         V[k, i], V[k, j] = V[k, j], V[k, i]
@@ -211,6 +222,22 @@ def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
     IDX[i], IDX[j] = IDX[j], IDX[i]
     for r in range(HIST.shape[0]):
         HIST[r, 0, i], HIST[r, 0, j] = HIST[r, 0, j], HIST[r, 0, i]
+
+
+@njit(**_JIT)
+def classify2(HIST, t, m_div, m, n, S, PERIOD, FLAGS):
+    """classify_block with the float rules of _float_rules: a flagged divergence is
+    not representable; a period-1 point stalled at x_t == x_{t-1} away from a critical
+    point of f (the 2-state's fixed points) is STALL_MARK."""
+    classify_block(HIST, t, m_div, m, n, S.bound, S.period_max, S.rtol, S.atol, PERIOD)
+    mark_unrepresentable(PERIOD, FLAGS, n)
+    H = HIST.shape[0] - 1
+    for i in range(n):
+        x = HIST[t % H, 0, i]
+        if PERIOD[i] == 1 and x == HIST[(t - 1) % H, 0, i]:
+            g, c = _gd.grad_hess_safe(x)
+            if stall_rule(abs(g), abs(c), abs(x), S.rtol, S.atol):
+                PERIOD[i] = STALL_MARK
 
 
 @njit(**_JIT)
@@ -261,9 +288,6 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
     steps = S.steps
     block = S.block
     H = S.history
-    period_max = S.period_max
-    rtol = S.rtol
-    atol = S.atol
     bound = S.bound
     lyap = S.lyapunov
     lyap_from = S.lyap_from
@@ -298,6 +322,7 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
         XN = np.empty(n)
         VN = np.empty(n)
         PERIOD = np.empty(n, np.int64)
+        FLAGS = np.zeros(n, np.uint8)  # derivative not representable (_float_rules)
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -327,10 +352,10 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                                  keep_hist)
             if nesterov:
                 nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
-                               keep_hist)
+                               keep_hist, FLAGS, bound)
             else:
                 heavy_ball_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
-                                 keep_hist)
+                                 keep_hist, FLAGS, bound)
             if do_lyap:
                 renormalise2(V, LSUM, STATS, n_active, t_next - t)
                 n_seg += 1
@@ -341,8 +366,7 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
             t = t_next
             if early_exit and t % H == 0 and t < steps:
                 m_div, m = history_window(t, H, last_b)
-                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
-                               PERIOD)
+                classify2(HIST, t, m_div, m, n_active, S, PERIOD, FLAGS)
                 i = n_active - 1
                 while i >= 0:
                     per = PERIOD[i]
@@ -352,7 +376,7 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                         OUT_X[gi, 0] = X[0, i]
                         OUT_X[gi, 1] = X[1, i]
                         OUT_CLASS[gi] = period_class(per)
-                        OUT_PERIOD[gi] = max(per, 0)
+                        OUT_PERIOD[gi] = stored_period(per)
                         OUT_LYAP[gi] = np.nan
                         if per > 0:
                             # the state at time `steps` read off the cycle
@@ -361,11 +385,11 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
                             OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
                             OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
                                                           nesterov)
-                        swap2(i, n_active - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST)
+                        swap2(i, n_active - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST, FLAGS)
                         n_active -= 1
                     i -= 1
         m_div, m = history_window(steps, H, last_b)
-        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
+        classify2(HIST, steps, m_div, m, n_active, S, PERIOD, FLAGS)
         for i in range(n_active):
             gi = IDX[i]
             per = PERIOD[i]
@@ -373,7 +397,7 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
             OUT_X[gi, 0] = X[0, i]
             OUT_X[gi, 1] = X[1, i]
             OUT_LYAP[gi] = np.nan
-            OUT_PERIOD[gi] = max(per, 0)
+            OUT_PERIOD[gi] = stored_period(per)
             OUT_CLASS[gi] = period_class(per)
             if per > 0:
                 OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per, nesterov)

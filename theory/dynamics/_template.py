@@ -62,8 +62,17 @@ from theory.dynamics._support import (
     segment_end,
     swap_points,
 )
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    flag_unrepresentable,
+    mark_unrepresentable,
+    stall_rule,
+    stored_period,
+)
 
 D = $D
+#: the float-stall rule applies (the map's fixed points are critical points of f)
+STALL = $STALL
 #: the step's names (theory.optimizers._maps): square root and branch-free choice
 sqrt = math.sqrt
 select = _el.select
@@ -149,10 +158,11 @@ $P_UPDATE
 
 
 @njit(**_JIT)
-def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
+def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P, FLAGS, bound):
     """GD steps s0..s1-1 on points 0..n-1 of a block (result in XA; XB is scratch).
 
-    x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.
+    x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.  A NaN
+    state from a finite one within ``bound`` after the repair sets FLAGS (_float_rules).
     """
     H = HIST.shape[0] - 1$HYPER4
     X = XA
@@ -172,13 +182,14 @@ $STORE_ROW
             bad += 1 if $NAN_Y else 0
         if bad > 0:
             repair_plain(X, Y, E, n, HIST, row, P)
+            flag_unrepresentable(X, Y, n, bound, FLAGS)
         X, Y = Y, X
     if (s1 - s0) % 2 == 1:
         XA[:, :n] = XB[:, :n]
 
 
 @njit(**_JIT)
-def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
+def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P, FLAGS, bound):
     """Steps and tangent vectors v <- J v (GD: J = I - e Hess f(x); history as in
     steps_plain)."""
     H = HIST.shape[0] - 1$HYPER4
@@ -204,6 +215,7 @@ $STORE_ROW
             bad += 1 if $NAN_YW else 0
         if bad > 0:
             repair_lyap(X, Y, VX, VY, E, n, HIST, row, P)
+            flag_unrepresentable(X, Y, n, bound, FLAGS)
         X, Y = Y, X
         VX, VY = VY, VX
     if (s1 - s0) % 2 == 1:
@@ -212,11 +224,12 @@ $STORE_ROW
 
 
 @njit(**_JIT)
-def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S):
+def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S, FLAGS):
     """GD steps that also record the tail iterates (times >= tail_from) and/or the loss
     (not the hot path: in place, with the removable-singularity-safe derivatives)."""
     tail_from = S.tail_from
     P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
@@ -225,6 +238,7 @@ def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S):
         for i in range(n):
             e = E[i]
 $R_LOAD_X
+            ok = $X_OK
             if lyap:
 $R_LOAD_V
                 $GHS = grad_hess_safe($XS)$PRE16$TPRE16
@@ -232,12 +246,37 @@ $R_TANGENT
             else:
                 $GS = grad_safe($XS)$PRE16
 $UPDATE
+            if ok and ($X_NAN):
+                FLAGS[i] = 1
 $R_STORE
             gi = IDX[i]
             if record_tail and s + 1 >= tail_from:
 $R_TAIL
             if record_loss:
                 LOSS[gi, s + 1] = loss_safe($XS)[0]
+
+
+@njit(**_JIT)
+def mark_stalled(HIST, t, n, rtol, atol, PERIOD):
+    """PERIOD[i] = STALL_MARK for points i < n with PERIOD[i] = 1 whose float orbit has
+    stalled (x_t == x_{t-1}) away from a critical point (stall_rule, _float_rules)."""
+    H = HIST.shape[0] - 1
+    r1 = t % H
+    r0 = (t - 1) % H
+    for i in range(n):
+        if PERIOD[i] != 1:
+            continue
+        stuck = True
+        xmax = 0.0
+        for k in range(D):
+            stuck = stuck and HIST[r1, k, i] == HIST[r0, k, i]
+            xmax = max(xmax, abs(HIST[r1, k, i]))
+        if not stuck:
+            continue
+$S_LOAD
+        $GHS = grad_hess_safe($XS)
+        if stall_rule($S_GMAX, $S_HNORM, xmax, rtol, atol):
+            PERIOD[i] = STALL_MARK
 
 
 @njit(**_JIT)
@@ -367,6 +406,7 @@ def run(X0, ETA, S, OUT):
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
         PERIOD = np.empty(n, np.int64)  # classify_block's answers
+        FLAGS = np.zeros(n, np.uint8)  # derivative not representable (_float_rules)
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -397,11 +437,14 @@ def run(X0, ETA, S, OUT):
                                  early_exit, H, do_lyap, lyap, lyap_from, RENORM,
                                  record_tail, tail_from, keep_hist)
             if recording:
-                steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap, S)
+                steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap, S,
+                             FLAGS)
             elif do_lyap:
-                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
+                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P, FLAGS,
+                           S.bound)
             else:
-                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
+                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P, FLAGS,
+                            S.bound)
             if do_lyap:
                 renormalise(V, LSUM, STATS, n_active, t_next - t)
                 n_seg += 1
@@ -414,6 +457,9 @@ def run(X0, ETA, S, OUT):
                 m_div, m = history_window(t, H, last_b)
                 classify_block(HIST, t, m_div, m, n_active, S.bound, S.period_max, S.rtol,
                                S.atol, PERIOD)
+                mark_unrepresentable(PERIOD, FLAGS, n_active)
+                if STALL:
+                    mark_stalled(HIST, t, n_active, S.rtol, S.atol, PERIOD)
                 # downwards: a swap only moves the point at n_active - 1 (already looked at)
                 # into slot i, so PERIOD[j] still belongs to the point in slot j for j < i
                 i = n_active - 1
@@ -421,22 +467,26 @@ def run(X0, ETA, S, OUT):
                     p = PERIOD[i]
                     if p != 0:
                         cls = period_class(p)
-                        finish_point(i, t, cls, max(p, 0), np.nan, S, X, E, IDX, HIST, OUT)
-                        swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
+                        finish_point(i, t, cls, stored_period(p), np.nan, S, X, E, IDX, HIST,
+                                     OUT)
+                        swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST,
+                                    FLAGS)
                         n_active -= 1
                     i -= 1
         m_div, m = history_window(steps, H, last_b)
         classify_block(HIST, steps, m_div, m, n_active, S.bound, S.period_max, S.rtol, S.atol,
                        PERIOD)
+        mark_unrepresentable(PERIOD, FLAGS, n_active)
+        if STALL:
+            mark_stalled(HIST, steps, n_active, S.rtol, S.atol, PERIOD)
         for i in range(n_active):
             p = PERIOD[i]
             cls = period_class(p)
-            p = max(p, 0)
             lam = np.nan
-            if cls == UNDECIDED and lyap:
+            if p == 0 and lyap:
                 lam = LSUM[i] / (steps - lyap_from)
                 if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
                     cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
                                       n_second, S.chaos_threshold)
-            finish_point(i, steps, cls, p, lam, S, X, E, IDX, HIST, OUT)
+            finish_point(i, steps, cls, stored_period(p), lam, S, X, E, IDX, HIST, OUT)
 '''
