@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from theory._overflow_safe import log1p_form, overflow_safe
+from theory.dynamics._event_loop import EVENT_LOOP_SOURCE
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
 from theory.optimizers._maps import IteratedMap, get_map
@@ -245,6 +246,8 @@ def module_source(
             "\n\n".join(functions),
             Template(STEP_FUNCTIONS).substitute(pieces),
             Template(DRIVER).substitute(pieces),
+            "\n\n# the event loop, printed from theory.dynamics._event_loop\n@njit(**_JIT)\n"
+            + EVENT_LOOP_SOURCE,
         ]
     )
     return text.rstrip() + "\n"

@@ -34,7 +34,7 @@ from typing import Any
 from theory.dynamics._options import RENORM
 from theory.dynamics._support import history_window, segment_end
 
-__all__ = ["PRIMITIVES", "bind", "event_loop"]
+__all__ = ["EVENT_LOOP_SOURCE", "PRIMITIVES", "bind", "event_loop"]
 
 #: the names an engine binds (module docstring)
 PRIMITIVES = ("block_size", "start_block", "set_rate", "advance", "renormalise_block",
@@ -102,7 +102,8 @@ def event_loop(blk, S, OUT):
         finish_rest(blk, period, S, OUT, n_seg, n_first, n_second)
 
 
-_SOURCE = inspect.getsource(event_loop)
+#: the text of :func:`event_loop` (the Numba kernels print it into their modules)
+EVENT_LOOP_SOURCE = inspect.getsource(event_loop)
 
 
 def bind(primitives: dict[str, Any], name: str) -> Any:
@@ -115,5 +116,5 @@ def bind(primitives: dict[str, Any], name: str) -> Any:
         **primitives, "RENORM": RENORM,
         "history_window": history_window.py_func, "segment_end": segment_end.py_func,
     }
-    exec(compile(_SOURCE, f"<msl event loop: {name}>", "exec"), namespace)
+    exec(compile(EVENT_LOOP_SOURCE, f"<msl event loop: {name}>", "exec"), namespace)
     return namespace["event_loop"]

@@ -21,7 +21,7 @@ from string import Template
 import numpy as np
 
 from theory import validation
-from theory.dynamics import _elementary, _settings, _support
+from theory.dynamics import _elementary, _float_rules, _settings, _support
 from theory.dynamics._compile import (
     _source_hash,
     _write_once,
@@ -29,6 +29,7 @@ from theory.dynamics._compile import (
     import_generated,
 )
 from theory.dynamics._errors import InitialPointError
+from theory.dynamics._event_loop import EVENT_LOOP_SOURCE
 from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._progress import chunk_progress
@@ -51,10 +52,13 @@ _NO_LOSS = np.empty((0, 0))
 def momentum_kernel(compiled):
     """The generated momentum module on top of a compiled 1-D GD module (cached on disk)."""
     gd_name = compiled.path.stem
-    text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name)
+    text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name) + (
+        "\n\n# the event loop, printed from theory.dynamics._event_loop\n@njit(**_JIT)\n"
+        + EVENT_LOOP_SOURCE)
     key = _source_hash(text, Path(_support.__file__).read_text(),
                        Path(_elementary.__file__).read_text(),
-                       Path(_settings.__file__).read_text())
+                       Path(_settings.__file__).read_text(),
+                       Path(_float_rules.__file__).read_text())
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
