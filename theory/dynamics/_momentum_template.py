@@ -93,10 +93,12 @@ def repair(X, V, E, B, n, XN, VN, nesterov, lyap):
 
 
 @njit(**_JIT)
-def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep, FLAGS, bound):
-    """Heavy-ball steps s0..s1-1 of points 0..n-1 (X[0] = x_t, X[1] = x_{t-1}); x_{s+1} goes
-    to history row (s + 1) % H (or the sink row H).  Branch-free inner loops; a NaN x from a
-    finite state within ``bound`` after the repair sets FLAGS (_float_rules)."""
+def heavy_ball_steps(blk, s0, s1, lyap, keep, bound):
+    """Heavy-ball steps s0..s1-1 of the block's points 0..n-1 (X[0] = x_t, X[1] = x_{t-1});
+    x_{s+1} goes to history row (s + 1) % H (or the sink row H).  Branch-free inner loops;
+    a NaN x from a finite state within ``bound`` after the repair sets FLAGS
+    (_float_rules)."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
     H = HIST.shape[0] - 1
     X0 = X[0]
     X1 = X[1]
@@ -141,8 +143,9 @@ def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep, FLAGS, bou
 
 
 @njit(**_JIT)
-def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep, FLAGS, bound):
+def nesterov_steps(blk, s0, s1, lyap, keep, bound):
     """Nesterov steps (gradient at z = x_t + beta (x_t - x_{t-1})), as heavy_ball_steps."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
     H = HIST.shape[0] - 1
     X0 = X[0]
     X1 = X[1]
@@ -297,13 +300,10 @@ def set_rate(blk, factor):
 
 @njit(**_JIT)
 def advance(blk, t, t_next, do_lyap, keep_hist, recording, S, OUT):
-    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
-    if nesterov:
-        nesterov_steps(X, V, E, B, HIST, XN, VN, n, t, t_next, do_lyap, keep_hist, FLAGS,
-                       S.bound)
+    if blk[13]:  # nesterov
+        nesterov_steps(blk, t, t_next, do_lyap, keep_hist, S.bound)
     else:
-        heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, t, t_next, do_lyap, keep_hist, FLAGS,
-                         S.bound)
+        heavy_ball_steps(blk, t, t_next, do_lyap, keep_hist, S.bound)
 
 
 @njit(**_JIT)

@@ -158,12 +158,14 @@ $P_UPDATE
 
 
 @njit(**_JIT)
-def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P, FLAGS, bound):
+def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, S, FLAGS):
     """GD steps s0..s1-1 on points 0..n-1 of a block (result in XA; XB is scratch).
 
     x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.  A NaN
-    state from a finite one within ``bound`` after the repair sets FLAGS (_float_rules).
+    state from a finite one within ``S.bound`` after the repair sets FLAGS (_float_rules).
     """
+    P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
@@ -189,9 +191,11 @@ $STORE_ROW
 
 
 @njit(**_JIT)
-def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P, FLAGS, bound):
+def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, S, FLAGS):
     """Steps and tangent vectors v <- J v (GD: J = I - e Hess f(x); history as in
     steps_plain)."""
+    P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
@@ -224,9 +228,11 @@ $STORE_ROW
 
 
 @njit(**_JIT)
-def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S, FLAGS):
+def steps_record(X, V, E, HIST, IDX, OUT, n, s0, s1, lyap, S, FLAGS):
     """GD steps that also record the tail iterates (times >= tail_from) and/or the loss
     (not the hot path: in place, with the removable-singularity-safe derivatives)."""
+    TAIL = OUT.tail
+    LOSS = OUT.loss
     tail_from = S.tail_from
     P = S.params
     bound = S.bound
@@ -391,11 +397,11 @@ def advance(blk, t, t_next, do_lyap, keep_hist, recording, S, OUT):
     """Steps t..t_next-1 with the leanest step function that does what is needed."""
     X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
     if recording:
-        steps_record(X, V, E, HIST, IDX, OUT.tail, OUT.loss, n, t, t_next, do_lyap, S, FLAGS)
+        steps_record(X, V, E, HIST, IDX, OUT, n, t, t_next, do_lyap, S, FLAGS)
     elif do_lyap:
-        steps_lyap(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S.params, FLAGS, S.bound)
+        steps_lyap(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S, FLAGS)
     else:
-        steps_plain(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S.params, FLAGS, S.bound)
+        steps_plain(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S, FLAGS)
 
 
 @njit(**_JIT)
