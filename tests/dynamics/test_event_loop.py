@@ -102,3 +102,31 @@ def test_python_engines_agree_in_two_dimensions(name):
     for engine, r in runs.items():
         np.testing.assert_array_equal(r.class_names[settled], classes[settled],
                                       err_msg=f"{name} {engine}")
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov"])
+def test_momentum_engines_agree(method):
+    """Heavy ball / Nesterov on f1 (period 2 above (2 + 2 beta)/f1''(0), converged below) and
+    on the overflowing bump (the float rules): the Numba and the NumPy momentum engines run
+    the same loop; classes, periods, decision steps and reasons agree on every settled orbit
+    and on f1 everywhere."""
+    from theory.dynamics import SimulationOptions, simulate_momentum, undecided_reasons
+
+    for function, x0 in (("f1", np.linspace(-4.0, 4.0, 9)),
+                         ("log(cosh(x))+x**4*exp(-x**2)", [1e200, 1e52, 1.0, -2.0])):
+        runs = [simulate_momentum(function, [0.5, 2.0, 3.5], [0.0, 0.3, 0.8], x0,
+                                  method=method, options=SimulationOptions(600, engine=e))
+                for e in ("numba", "numpy")]
+        # converged, periodic, diverged in both (a slow transient may end either side of
+        # the last check on engines a few ulp apart)
+        settled = np.isin(runs[0].classes, [0, 1, 3]) & np.isin(runs[1].classes, [0, 1, 3])
+        if function == "f1":  # no chaos, no slow transient: every orbit agrees
+            settled[...] = True
+            np.testing.assert_array_equal(undecided_reasons(runs[1]), undecided_reasons(runs[0]))
+        else:  # the float rules: not representable from 1e200, stalled at 1e52
+            for r in runs:
+                assert (undecided_reasons(r)[..., 0] == 5).all()
+                assert (undecided_reasons(r)[..., 1] == 6).all()
+        for name in ("classes", "period", "decided_step"):
+            np.testing.assert_array_equal(getattr(runs[1], name)[settled],
+                                          getattr(runs[0], name)[settled], err_msg=name)

@@ -70,6 +70,20 @@ def momentum_kernel(compiled):
         return module
 
 
+def _numpy_run(compiled):
+    """The NumPy momentum engine (:mod:`._momentum_numpy`) with the landscape's NumPy
+    derivatives bound: the compiled kernel's arguments, nothing compiled."""
+    from functools import partial
+
+    from theory.dynamics import _momentum_numpy
+    from theory.dynamics._numpy_functions import numpy_functions
+
+    land = compiled.landscape
+    fn = numpy_functions(compiled.key, land.variables, land.expr, land.gradient_exprs,
+                         land.hessian_exprs)
+    return partial(_momentum_numpy.run, fn)
+
+
 def _beta_grid(beta) -> np.ndarray:
     try:
         grid = np.atleast_1d(np.asarray(beta, dtype=float))
@@ -147,9 +161,6 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     if options.keep_last or options.record_loss:
         raise GridError("momentum sweeps take no keep_last or record_loss (single-state maps "
                         "only)")
-    if options.engine == "numpy":
-        raise GridError("engine='numpy' is for GD sweeps (simulate); momentum sweeps are "
-                        "compiled (engine='auto' or 'numba')")
     compiled = compile_landscape(function)
     if compiled.dim != 1:
         raise GridError(f"function={compiled.name!r} has {compiled.dim} variables; momentum "
@@ -160,7 +171,8 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     n_eta, n_beta, n_x0 = eta_grid.size, beta_grid.size, x0_grid.size
     n_points = n_eta * n_beta * n_x0
     opts = options.resolved(n_points, x0_grid[:, None])
-    kernel = momentum_kernel(compiled)
+    kernel_run = _numpy_run(compiled) if opts.engine == "numpy" else momentum_kernel(
+        compiled).run
     out_x = np.empty((n_points, 2))
     out_class = np.empty(n_points, np.int8)
     out_period = np.empty(n_points, np.int32)
@@ -176,7 +188,7 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
             outputs = KernelOutputs(out_x[start:stop], out_class[start:stop],
                                     out_period[start:stop], out_lyap[start:stop],
                                     out_step[start:stop], _NO_TAIL, _NO_LOSS)
-            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
+            kernel_run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
             done(c, stop - start)
     shape = (n_eta, n_beta, n_x0)
     metadata = {"function": compiled.name, "expression": str(compiled.expr), "method": method,

@@ -162,8 +162,9 @@ def _two_state(name: str, summary: str, threshold: str, reference: str,
         name, summary, aliases=aliases, state_dim=2,
         hyper=(Hyper("beta", "--beta", help="momentum coefficient in [0, 1)"),),
         sharpness_threshold=threshold,
-        capabilities=frozenset({"numba", "schedule", "lyapunov", CRITICAL}),
+        capabilities=frozenset({"numba", "numpy", "schedule", "lyapunov", CRITICAL}),
         files=(*_CORE, "theory/dynamics/_momentum.py", "theory/dynamics/_momentum_template.py",
+               "theory/dynamics/_momentum_numpy.py",
                "theory/optimizers/_values.py", "theory/optimizers/_symbolic.py"),
         reference=reference)
 
