@@ -53,7 +53,8 @@ def momentum_kernel(compiled):
     """The generated momentum module on top of a compiled 1-D GD module (cached on disk)."""
     gd_name = compiled.path.stem
     text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name) + (
-        "\n\n# the event loop, printed from theory.dynamics._event_loop\n@njit(**_JIT)\n"
+        "\n\n# the event loop, printed from theory.dynamics._event_loop\n"
+        '@njit(inline="always", **_JIT)\n'
         + EVENT_LOOP_SOURCE)
     key = _source_hash(text, Path(_support.__file__).read_text(),
                        Path(_elementary.__file__).read_text(),
