@@ -20,10 +20,16 @@ primitives by name; each engine binds them (:func:`bind`):
 * ``finish_rest(blk, period, S, OUT, n_seg, n_first, n_second)`` -- write the rest at
   ``steps`` (chaos test with the recurrence sample counts).
 
-The NumPy engine binds its array primitives (:mod:`._numpy_kernel`), the PyTorch engine its
-tensor primitives (:mod:`._gpu_kernel`), and the replay of :mod:`._reasons` primitives that
-only count the recurrence samples.  The Numba kernels keep their own copy of this loop in
-:mod:`._template` and :mod:`._momentum_template` for now (see docs/architecture.md).
+The Numba kernels print this function's source (:data:`EVENT_LOOP_SOURCE`) into their
+generated modules, inlined into their parallel ``run`` and compiled against the njit
+primitives of :mod:`._template` (single-state maps; a block is a tuple of arrays, finished
+points swapped out) and :mod:`._momentum_template` (heavy ball, Nesterov).  The NumPy
+engines bind it to their array primitives (:mod:`._numpy_kernel`, :mod:`._momentum_numpy`;
+finished points dropped with ``keep(mask)``), the PyTorch engine to its tensor primitives
+(:mod:`._gpu_kernel`), and the replay of :mod:`._reasons` to primitives that only count the
+recurrence samples (docs/architecture.md).  Hence the loop is written in the subset both
+Python and Numba run: plain ints and bools, the settings and output records' fields, no
+per-point loop.
 """
 
 from __future__ import annotations

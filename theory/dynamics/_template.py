@@ -30,6 +30,12 @@ Lyapunov window the kernel also adds the segment's squared log growth (for the e
 confidence bound) and takes one recurrence sample of the state (``sample_recurrence``):
 a non-periodic orbit is chaotic only if ``chaos_class`` finds it recurrent and its exponent
 significantly above ``chaos_threshold``, drifting if it is not recurrent (issue 12).
+
+The loop over segments and checks is not written here: ``DRIVER`` holds the block
+primitives (``advance``, ``classify_points``, ``finish_early``, ...) and ``run``, and the
+generated module appends the source of :func:`theory.dynamics._event_loop.event_loop`, the
+one loop of every engine (issue 19).  The float rules of :mod:`._float_rules` (issue 20) run
+in the repair pass (``flag_unrepresentable``) and in ``classify_points``.
 """
 
 from __future__ import annotations
