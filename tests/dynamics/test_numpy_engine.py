@@ -209,11 +209,15 @@ def test_engine_option_is_validated():
         SimulationOptions(steps=10, engine="gpu")
 
 
-def test_momentum_sweeps_refuse_the_numpy_engine(f1):
+def test_momentum_sweeps_run_on_the_numpy_engine(f1):
+    """Heavy ball on f1 at eta = 1, beta = 0.5 (eta f1''(0) = 1 < 2 + 2 beta): converged; the
+    NumPy momentum engine (the one event loop on 2-state array primitives; issue 19)."""
     from theory.dynamics import simulate_momentum
 
-    with pytest.raises(GridError, match="engine='numpy' is for GD sweeps"):
-        simulate_momentum(f1, 1.0, 0.5, [0.3], options=SimulationOptions(10, engine="numpy"))
+    r = simulate_momentum(f1, 1.0, 0.5, [0.3, -2.0], options=SimulationOptions(400,
+                                                                               engine="numpy"))
+    assert (r.classes == 0).all()
+    np.testing.assert_allclose(r.final_state, 0.0, atol=1e-8)
 
 
 def test_cli_engine_flag(capsys):

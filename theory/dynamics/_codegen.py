@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from theory._overflow_safe import log1p_form, overflow_safe
+from theory.dynamics._event_loop import EVENT_LOOP_SOURCE
 from theory.dynamics._printer import NumbaPrinter
 from theory.dynamics._template import DRIVER, HEADER, STEP_FUNCTIONS
 from theory.optimizers._maps import IteratedMap, get_map
@@ -152,13 +153,23 @@ def _hot_loop_pieces(d: int, step: IteratedMap) -> dict[str, str]:
     in_place = [f"y_{k} = {new[k]}" for k in ks] + [f"x_{k} = y_{k}" for k in ks]
     # a new state (tangent) that is not finite although the old state is: redo the step with
     # the *_safe derivatives (abs(u) < inf is False exactly for nan and +-inf)
-    x_ok = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
+    x_fin = " & ".join(f"(abs(x_{k}) < math.inf)" for k in ks)
     y_bad = " | ".join(f"(not_finite(y_{k}))" for k in ks)
     w_bad = " | ".join(f"(not_finite(w_{k}))" for k in ks)
-    nan_y = f"({y_bad}) & {x_ok}"
-    nan_w = f"({y_bad} | {w_bad}) & {x_ok}"
+    nan_y = f"({y_bad}) & {x_fin}"
+    nan_w = f"({y_bad} | {w_bad}) & {x_fin}"
+    def h_row(k: int) -> str:
+        return " + ".join(f"abs({h(k, j)})" for j in ks)
+
+    x_ok = " and ".join(f"(abs(x_{k}) < math.inf and abs(x_{k}) <= bound)" for k in ks)
     return {
         "D": str(d),
+        "STALL": repr(step.stalls),
+        "X_OK": x_ok,
+        "X_NAN": " or ".join(f"x_{k} != x_{k}" for k in ks),
+        "S_LOAD": _indent([f"x_{k} = HIST[r1, {k}, i]" for k in ks], 8),
+        "S_GMAX": "max(" + ", ".join(["0.0", *(f"abs(g_{k})" for k in ks)]) + ")",
+        "S_HNORM": "max(" + ", ".join(["0.0", *(h_row(k) for k in ks)]) + ")",
         "XS": xs,
         "GS": gs,
         "GHS": gs + hs,
@@ -235,6 +246,10 @@ def module_source(
             "\n\n".join(functions),
             Template(STEP_FUNCTIONS).substitute(pieces),
             Template(DRIVER).substitute(pieces),
+            "\n\n# the event loop, printed from theory.dynamics._event_loop (inlined into run:\n"
+            "# ~4% faster than a call per block, benchmarks/results/core19_speed.json)\n"
+            '@njit(inline="always", **_JIT)\n'
+            + EVENT_LOOP_SOURCE,
         ]
     )
     return text.rstrip() + "\n"

@@ -29,7 +29,7 @@ from types import ModuleType
 import numba
 import sympy as sp
 
-from theory.dynamics import _elementary, _settings, _support, _template
+from theory.dynamics import _elementary, _float_rules, _settings, _support, _template
 from theory.dynamics._codegen import module_source
 from theory.dynamics._errors import CompileError
 from theory.files import atomic_write_text
@@ -256,6 +256,7 @@ def _compile(landscape, optimizer: str = "gd") -> CompiledLandscape:
         _module_text(_elementary.__file__),
         _module_text(_template.__file__),
         _module_text(_settings.__file__),
+        _module_text(_float_rules.__file__),
         numba.__version__,
         sys.version.split()[0],
     )

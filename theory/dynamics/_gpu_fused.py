@@ -82,6 +82,9 @@ def _kernel(d: int) -> str:
     x_ok = " and ".join(f"math.isfinite(x_{k})" for k in ks)
     y_bad = " or ".join(f"not_finite(y_{k})" for k in ks)
     w_bad = " or ".join(f"not_finite(w_{k})" for k in ks)
+    # rule 1 of theory.dynamics._float_rules: NaN after the repair from a state within bound
+    flag = [f"if ({' or '.join(f'y_{k} != y_{k}' for k in ks)}) and "
+            f"({' and '.join(f'abs(x_{k}) <= bound' for k in ks)}):", "    FLAG[i] = 1"]
 
     def block(lines, pad):
         return "\n".join(" " * pad + line for line in lines)
@@ -89,9 +92,10 @@ def _kernel(d: int) -> str:
     return f'''
 
 @cuda.jit
-def steps(X, V, E, HIST, s0, s1, keep, lyap):
+def steps(X, V, E, HIST, s0, s1, keep, lyap, FLAG, bound):
     """GD steps s0..s1-1 of orbit i = thread (state X[i], tangent V[i], rate E[i]);
-    x_(s+1) to HIST[(s + 1) % H, i] if keep."""
+    x_(s+1) to HIST[(s + 1) % H, i] if keep; FLAG[i] = 1 for a NaN state from one within
+    bound after the repair (derivative not representable)."""
     i = cuda.grid(1)
     if i >= X.shape[0]:
         return
@@ -105,14 +109,14 @@ def steps(X, V, E, HIST, s0, s1, keep, lyap):
 {block(tangent + update, 12)}
             if ({y_bad} or {w_bad}) and {x_ok}:
                 {gs}{hs}= grad_hess_safe({xs})
-{block(tangent + update, 16)}
+{block(tangent + update + flag, 16)}
 {block([f"v_{k} = w_{k}" for k in ks], 12)}
         else:
             {gs}= grad({xs})
 {block(update, 12)}
             if ({y_bad}) and {x_ok}:
                 {gs}= grad_safe({xs})
-{block(update, 16)}
+{block(update + flag, 16)}
 {block([f"x_{k} = y_{k}" for k in ks], 8)}
         if keep:
             row = (s + 1) % H
@@ -172,11 +176,13 @@ class FusedSteps:
             with cuda.gpus[device_index]:  # numba's context on torch's device
                 self._steps.compile((array[:, ::1], array[:, ::1], array[::1],
                                      array[:, :, ::1], types.int64, types.int64,
-                                     types.boolean, types.boolean))
+                                     types.boolean, types.boolean, types.uint8[::1],
+                                     types.float64))
 
-    def __call__(self, X, V, E, HIST, s0: int, s1: int, keep: bool, lyap: bool) -> None:
-        """Steps s0..s1-1 of every orbit, in place on the torch tensors X, V (n, d), E (n,)
-        and HIST (H, n, d) (contiguous)."""
+    def __call__(self, X, V, E, HIST, s0: int, s1: int, keep: bool, lyap: bool, FLAG,
+                 bound: float) -> None:
+        """Steps s0..s1-1 of every orbit, in place on the torch tensors X, V (n, d), E (n,),
+        HIST (H, n, d) and FLAG (n,) uint8 (contiguous)."""
         n = X.shape[0]
         if n == 0 or s1 <= s0:
             return
@@ -186,7 +192,7 @@ class FusedSteps:
             args = [t.numpy() for t in (X, V, E, HIST)]
             threads = min(THREADS, n)
             self._steps[(n + threads - 1) // threads, threads](  # type: ignore[index]
-                *args, int(s0), int(s1), bool(keep), bool(lyap))
+                *args, int(s0), int(s1), bool(keep), bool(lyap), FLAG.numpy(), float(bound))
             return
         import torch
 
@@ -195,7 +201,8 @@ class FusedSteps:
             stream = cuda.external_stream(torch.cuda.current_stream(X.device).cuda_stream)
             args = [cuda.as_cuda_array(t) for t in (X, V, E, HIST)]
             self._steps[blocks, THREADS, stream](  # type: ignore[index]
-                *args, int(s0), int(s1), bool(keep), bool(lyap))
+                *args, int(s0), int(s1), bool(keep), bool(lyap), cuda.as_cuda_array(FLAG),
+                float(bound))
 
 
 def _module(name: str, **attributes) -> ModuleType:

@@ -24,13 +24,19 @@ import warnings
 
 import torch
 
+from theory.dynamics._event_loop import bind
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    UNREPRESENTABLE_MARK,
+    stall_rule_array,
+    stored_periods,
+)
 from theory.dynamics._gpu_classify import chaos_classes, classify, renormalise, sample_recurrence
 from theory.dynamics._support import (
     CONVERGED,
+    DIVERGED_MARK,
     PERIODIC,
-    history_window,
     period_classes,
-    segment_end,
 )
 
 __all__ = ["TorchSweepKernel"]
@@ -39,7 +45,7 @@ __all__ = ["TorchSweepKernel"]
 RENORM = 16
 _F64 = torch.float64
 #: per-point state of the active orbits (compacted together when points finish)
-_ACTIVE = ("X", "V", "E", "E0", "LSUM", "LSQ", "INSIDE", "LO", "HI", "IDX")
+_ACTIVE = ("X", "V", "E", "E0", "LSUM", "LSQ", "INSIDE", "LO", "HI", "IDX", "FLAG")
 
 
 class TorchSweepKernel:
@@ -48,12 +54,17 @@ class TorchSweepKernel:
 
     def __init__(self, dim: int, namespace: dict, device, fused=None, optimizer: str = "gd"):
         from theory.dynamics._map_step import array_step
+        from theory.optimizers._maps import get_map
 
         self.dim = dim
         #: the map's step and tangent step for tensors (:mod:`theory.dynamics._map_step`)
         self.map = array_step(optimizer, dim, "torch")
-        #: its hyperparameters (set by run from the settings record)
+        self.map_info = get_map(optimizer)
+        #: its hyperparameters and divergence bound (set by run from the settings record)
         self.params: tuple[float, ...] = ()
+        self.bound = math.inf
+        #: the float-stall rule applies (theory.dynamics._float_rules)
+        self.stalls = self.map_info.stalls
         self.device = torch.device(device)
         #: the fused CUDA step (:class:`theory.dynamics._gpu_fused.FusedSteps`) or None
         self.fused = fused
@@ -123,9 +134,10 @@ class TorchSweepKernel:
         the sum, which only sends a step through the repair, whose result is the same)."""
         return A[:, 0] if A.shape[1] == 1 else A.sum(1)
 
-    def _step(self, X, V, E, lyap):
+    def _step(self, X, V, E, lyap, FLAG=None):
         """One GD step (and tangent step) of all active points, with the repair pass: a
-        point whose new state (or tangent) is not finite although its state is."""
+        point whose new state (or tangent) is not finite although its state is; FLAG[i] set
+        where the repaired state has a NaN from a state within the bound (_float_rules)."""
         fn = self._grad_hess if lyap else self._grad
         Y, W = self._apply(self._eval(fn, X), X, V, E, lyap)
         new = self._total(Y) + self._total(W) if lyap else self._total(Y)
@@ -139,7 +151,33 @@ class TorchSweepKernel:
             Y[idx] = Ys
             if lyap:
                 W[idx] = Ws
+            if FLAG is not None:
+                ok = (X[idx].abs() <= self.bound).all(1) & torch.isnan(Ys).any(1)
+                FLAG[idx[ok]] = 1
         return Y, W
+
+    def _classify(self, HIST, t, m_div, m, S, rules):
+        """classify's answers with the float rules (_float_rules): a flagged point's
+        divergence is UNREPRESENTABLE_MARK, a stalled fixed point STALL_MARK."""
+        period = classify(HIST, t, m_div, m, *rules)
+        period = torch.where((period == DIVERGED_MARK) & (S["FLAG"] != 0), UNREPRESENTABLE_MARK,
+                             period)
+        if not self.stalls:
+            return period
+        H = HIST.shape[0]
+        x1 = HIST[t % H]
+        cand = torch.nonzero((period == 1) & (x1 == HIST[(t - 1) % H]).all(1)).flatten()
+        if cand.numel():
+            d = self.dim
+            xs = x1[cand]
+            vals = self._safe(self._grad_hess, xs)
+            gmax = torch.stack([v.abs() for v in vals[:d]], 1).amax(1)
+            rows = [sum(vals[self._hess_index[(k, j)]].abs() for j in range(d))
+                    for k in range(d)]
+            hnorm = torch.stack(rows, 1).amax(1)
+            stall = stall_rule_array(gmax, hnorm, xs.abs().amax(1), rules[2], rules[3])
+            period[cand[stall]] = STALL_MARK
+        return period
 
     def _loss_at(self, X):
         return self._safe(self._loss, X)[0]
@@ -166,131 +204,111 @@ class TorchSweepKernel:
     # ------------------------------------------------------------------------ run
     def run(self, X0, ETA, S, OUT) -> None:
         """The map on the flat points S.start..S.stop-1 of ETA x X0 (the Numba
-        ``run(X0, ETA, S, OUT)``; ``S.block`` is ignored: the chunk is one block).  Fills the
-        numpy output arrays of ``OUT`` in place."""
+        ``run(X0, ETA, S, OUT)``; ``S.block`` is ignored: the chunk is one block), through
+        the event loop of :mod:`._event_loop`.  Fills the numpy output arrays of ``OUT``
+        in place."""
         dev, d = self.device, self.dim
-        start, stop, steps, BOUNDS, FACTORS, H = (S.start, S.stop, S.steps, S.bounds,
-                                                  S.factors, S.history)
-        period_max, rtol, atol, bound = S.period_max, S.rtol, S.atol, S.bound
-        lyap, lyap_from, early_exit = bool(S.lyapunov), S.lyap_from, bool(S.early_exit)
-        chaos_threshold, cycle_steps, VINIT, tail_from = (S.chaos_threshold, S.cycle_steps,
-                                                          S.vinit, S.tail_from)
-        TAIL, LOSS = OUT.tail, OUT.loss
         self.params = tuple(float(v) for v in S.params)
-        start, stop, steps, H = int(start), int(stop), int(steps), int(H)
-        lyap_from, tail_from, period_max = int(lyap_from), int(tail_from), int(period_max)
-        bounds = [int(b) for b in BOUNDS]
-        factors = [float(f) for f in FACTORS]
+        self.bound = float(S.bound)
+        start, stop, H = int(S.start), int(S.stop), int(S.history)
         n_x0, total = X0.shape[0], stop - start
         flat = torch.arange(start, stop, device=dev)
-        S = {"X": torch.as_tensor(X0, dtype=_F64).to(dev)[flat % n_x0],
-             "E0": torch.as_tensor(ETA, dtype=_F64).to(dev)[flat // n_x0]}
-        S["E"] = S["E0"] * factors[0]
-        vinit = torch.as_tensor(VINIT, dtype=_F64).to(dev)[None, :]
-        S["V"] = vinit.expand(total, d).clone()
-        S["IDX"] = torch.arange(total, device=dev)
+        st = {"X": torch.as_tensor(X0, dtype=_F64).to(dev)[flat % n_x0],
+              "E0": torch.as_tensor(ETA, dtype=_F64).to(dev)[flat // n_x0]}
+        st["E"] = st["E0"] * float(S.factors[0])
+        vinit = torch.as_tensor(S.vinit, dtype=_F64).to(dev)[None, :]
+        st["V"] = vinit.expand(total, d).clone()
+        st["IDX"] = torch.arange(total, device=dev)
+        st["FLAG"] = torch.zeros(total, dtype=torch.uint8, device=dev)  # _float_rules
         for name in ("LSUM", "LSQ", "INSIDE"):
-            S[name] = torch.zeros(total, dtype=_F64, device=dev)
-        S["LO"] = torch.full((total, d), math.inf, dtype=_F64, device=dev)
-        S["HI"] = torch.full((total, d), -math.inf, dtype=_F64, device=dev)
+            st[name] = torch.zeros(total, dtype=_F64, device=dev)
+        st["LO"] = torch.full((total, d), math.inf, dtype=_F64, device=dev)
+        st["HI"] = torch.full((total, d), -math.inf, dtype=_F64, device=dev)
         HIST = torch.zeros((H, total, d), dtype=_F64, device=dev)
-        HIST[0] = S["X"]
-        K, record_tail, record_loss = TAIL.shape[1], TAIL.shape[1] > 0, LOSS.shape[1] > 0
+        HIST[0] = st["X"]
         out = {"x": torch.empty((total, d), dtype=_F64, device=dev),
                "cls": torch.empty(total, dtype=torch.int64, device=dev),
                "period": torch.empty(total, dtype=torch.int64, device=dev),
                "lyap": torch.empty(total, dtype=_F64, device=dev),
                "step": torch.empty(total, dtype=torch.int64, device=dev),
-               "tail": torch.empty((total, K, d), dtype=_F64, device=dev),
-               "loss": torch.empty((total, LOSS.shape[1]), dtype=_F64, device=dev)}
-        if record_tail and tail_from == 0:
-            out["tail"][:, 0] = S["X"]
-        if record_loss:
-            out["loss"][:, 0] = self._loss_at(S["X"])
-        fin = {"steps": steps, "H": H, "tail_from": tail_from, "cycle_steps": cycle_steps,
-               "vinit": vinit}
-
-        last_b = bounds[-1] if bounds else 0
-        lyap_mid = lyap_from + (steps - lyap_from) // 2
-        n_seg = n_first = n_second = 0
-        seg, t = 0, 0
-        while t < steps and S["X"].shape[0] > 0:
-            while seg < len(bounds) and t >= bounds[seg]:
-                seg += 1
-                S["E"] = S["E0"] * factors[seg]
-            do_lyap = lyap and t >= lyap_from
-            recording = record_loss or (record_tail and t >= tail_from - 1)
-            keep_hist = early_exit or t >= steps - H
-            t_next = segment_end.py_func(t, steps, bounds[seg] if seg < len(bounds) else steps,
-                                         early_exit, H, do_lyap, lyap, lyap_from, RENORM,
-                                         record_tail, tail_from, keep_hist)
-            t_steps = range(t, t_next)
-            if self.fused is not None and not recording:  # one launch for the segment
-                for name in ("X", "V", "E"):
-                    S[name] = S[name].contiguous()
-                try:
-                    self.fused(S["X"], S["V"], S["E"], HIST, t, t_next, keep_hist, do_lyap)
-                    t_steps = range(0)
-                except Exception as exc:  # a launch that failed changed nothing: go on
-                    warnings.warn(f"fused CUDA step failed ({type(exc).__name__}: "
-                                  f"{str(exc).strip()[:200]}); using the PyTorch step",
-                                  RuntimeWarning, stacklevel=2)
-                    self.fused = None
-            for s in t_steps:
-                S["X"], S["V"] = self._step(S["X"], S["V"], S["E"], do_lyap)
-                if keep_hist or recording:
-                    HIST[(s + 1) % H] = S["X"]
-                if recording:
-                    if record_tail and s + 1 >= tail_from:
-                        out["tail"][S["IDX"], s + 1 - tail_from] = S["X"]
-                    if record_loss:
-                        out["loss"][S["IDX"], s + 1] = self._loss_at(S["X"])
-            if do_lyap:
-                S["V"] = renormalise(S["V"], S["LSUM"], S["LSQ"], t_next - t)
-                n_seg += 1
-                first = t_next <= lyap_mid
-                sample_recurrence(S["X"], S["LO"], S["HI"], S["INSIDE"], first)
-                n_first += 1 if first else 0
-                n_second += 0 if first else 1
-            t = t_next
-            if early_exit and t % H == 0 and t < steps:
-                m_div, m = history_window.py_func(t, H, last_b)
-                period = classify(HIST, t, m_div, m, bound, period_max, rtol, atol)
-                done = period != 0
-                if bool(done.any()):
-                    sel = torch.nonzero(done).flatten()
-                    p = period[sel]
-                    cls = period_classes(p, torch.where)
-                    nan = torch.full(sel.shape, math.nan, dtype=_F64, device=dev)
-                    self._finish(S, HIST, out, sel, t, cls, p.clamp_min(0), nan, fin)
-                    keep = ~done
-                    for name in _ACTIVE:
-                        S[name] = S[name][keep]
-                    HIST = HIST[:, keep]
-        if S["X"].shape[0] > 0:
-            m_div, m = history_window.py_func(steps, H, last_b)
-            period = classify(HIST, steps, m_div, m, bound, period_max, rtol, atol)
-            cls = period_classes(period, torch.where)
-            lam = torch.full(period.shape, math.nan, dtype=_F64, device=dev)
-            if lyap:
-                window = steps - lyap_from
-                lam_all = S["LSUM"] / window
-                chaotic = chaos_classes(S["LSUM"], S["LSQ"], S["INSIDE"], window, n_seg,
-                                        n_first, n_second, float(chaos_threshold))
-                open_ = period == 0
-                lam = torch.where(open_, lam_all, lam)
-                cls = torch.where(open_ & (lam_all > chaos_threshold), chaotic, cls)
-            sel = torch.arange(period.shape[0], device=dev)
-            self._finish(S, HIST, out, sel, steps, cls, period.clamp_min(0), lam, fin)
+               "tail": torch.empty((total, OUT.tail.shape[1], d), dtype=_F64, device=dev),
+               "loss": torch.empty((total, OUT.loss.shape[1]), dtype=_F64, device=dev)}
+        fin = {"steps": int(S.steps), "H": H, "tail_from": int(S.tail_from),
+               "cycle_steps": S.cycle_steps, "vinit": vinit,
+               "rules": (float(S.bound), int(S.period_max), float(S.rtol), float(S.atol))}
+        _EVENT_LOOP(_Chunk(self, st, HIST, out, fin), S, OUT)
         OUT.final_state[:] = out["x"].cpu().numpy()
         OUT.classes[:] = out["cls"].cpu().numpy()
         OUT.period[:] = out["period"].cpu().numpy()
         OUT.lyapunov[:] = out["lyap"].cpu().numpy()
         OUT.decided_step[:] = out["step"].cpu().numpy()
-        if record_tail:
-            TAIL[:] = out["tail"].cpu().numpy()
-        if record_loss:
-            LOSS[:] = out["loss"].cpu().numpy()
+        if OUT.tail.shape[1] > 0:
+            OUT.tail[:] = out["tail"].cpu().numpy()
+        if OUT.loss.shape[1] > 0:
+            OUT.loss[:] = out["loss"].cpu().numpy()
+
+    def advance(self, c: _Chunk, t: int, t_next: int, do_lyap: bool, keep_hist: bool,
+                recording: bool) -> None:
+        """Steps t..t_next-1 of the active orbits (the fused CUDA step for a segment
+        without recording, when there is one)."""
+        st, H, out, tail_from = c.state, c.fin["H"], c.out, c.fin["tail_from"]
+        t_steps = range(t, t_next)
+        if self.fused is not None and not recording:  # one launch for the segment
+            for name in ("X", "V", "E", "FLAG"):
+                st[name] = st[name].contiguous()
+            try:
+                self.fused(st["X"], st["V"], st["E"], c.HIST, t, t_next, keep_hist, do_lyap,
+                           st["FLAG"], self.bound)
+                t_steps = range(0)
+            except Exception as exc:  # a launch that failed changed nothing: go on
+                warnings.warn(f"fused CUDA step failed ({type(exc).__name__}: "
+                              f"{str(exc).strip()[:200]}); using the PyTorch step",
+                              RuntimeWarning, stacklevel=2)
+                self.fused = None
+        record_tail, record_loss = out["tail"].shape[1] > 0, out["loss"].shape[1] > 0
+        for s in t_steps:
+            st["X"], st["V"] = self._step(st["X"], st["V"], st["E"], do_lyap, st["FLAG"])
+            if keep_hist or recording:
+                c.HIST[(s + 1) % H] = st["X"]
+            if recording:
+                if record_tail and s + 1 >= tail_from:
+                    out["tail"][st["IDX"], s + 1 - tail_from] = st["X"]
+                if record_loss:
+                    out["loss"][st["IDX"], s + 1] = self._loss_at(st["X"])
+
+    def finish_early(self, c: _Chunk, period, t: int) -> _Chunk:
+        """Write the points decided at time t and drop them from the chunk."""
+        done = period != 0
+        if bool(done.any()):
+            sel = torch.nonzero(done).flatten()
+            p = period[sel]
+            nan = torch.full(sel.shape, math.nan, dtype=_F64, device=sel.device)
+            self._finish(c.state, c.HIST, c.out, sel, t, period_classes(p, torch.where),
+                         stored_periods(p, torch.where), nan, c.fin)
+            keep = ~done
+            for name in _ACTIVE:
+                c.state[name] = c.state[name][keep]
+            c.HIST = c.HIST[:, keep]
+        return c
+
+    def finish_rest(self, c: _Chunk, period, S, n_seg: int, n_first: int,
+                    n_second: int) -> None:
+        """Write the points still active at ``steps`` (chaos test for the open ones)."""
+        st, steps = c.state, c.fin["steps"]
+        cls = period_classes(period, torch.where)
+        lam = torch.full(period.shape, math.nan, dtype=_F64, device=period.device)
+        if bool(S.lyapunov):
+            window = steps - int(S.lyap_from)
+            threshold = float(S.chaos_threshold)
+            lam_all = st["LSUM"] / window
+            chaotic = chaos_classes(st["LSUM"], st["LSQ"], st["INSIDE"], window, n_seg,
+                                    n_first, n_second, threshold)
+            open_ = period == 0
+            lam = torch.where(open_, lam_all, lam)
+            cls = torch.where(open_ & (lam_all > threshold), chaotic, cls)
+        sel = torch.arange(period.shape[0], device=period.device)
+        self._finish(st, c.HIST, c.out, sel, steps, cls, stored_periods(period, torch.where),
+                     lam, c.fin)
 
     def _finish(self, S, HIST, out, sel, t, cls, p, lam, fin):
         """Write the outputs of active points ``sel`` decided at time t (the template's
@@ -326,3 +344,50 @@ class TorchSweepKernel:
                 out["tail"][go[:, None], taus[None, :] - tail_from] = S["X"][o][:, None, :]
             if loss_taus.numel() and out["loss"].shape[1]:
                 out["loss"][go[:, None], loss_taus[None, :]] = math.inf
+
+
+class _Chunk:
+    """The active orbits of a chunk (one block of the event loop): per-point tensors
+    ``state`` (compacted together), the history ring, the output tensors and constants."""
+
+    def __init__(self, kernel: TorchSweepKernel, state: dict, HIST, out: dict, fin: dict):
+        self.kernel = kernel
+        self.state = state
+        self.HIST = HIST
+        self.out = out
+        self.fin = fin
+
+
+def _start_block(c: _Chunk, S, OUT) -> None:
+    if c.out["tail"].shape[1] > 0 and c.fin["tail_from"] == 0:
+        c.out["tail"][:, 0] = c.state["X"]
+    if c.out["loss"].shape[1] > 0:
+        c.out["loss"][:, 0] = c.kernel._loss_at(c.state["X"])
+
+
+def _set_rate(c: _Chunk, factor: float) -> None:
+    c.state["E"] = c.state["E0"] * float(factor)
+
+
+def _renormalise_block(c: _Chunk, length: int) -> None:
+    c.state["V"] = renormalise(c.state["V"], c.state["LSUM"], c.state["LSQ"], length)
+
+
+def _sample_block(c: _Chunk, first: bool) -> None:
+    st = c.state
+    sample_recurrence(st["X"], st["LO"], st["HI"], st["INSIDE"], first)
+
+
+#: the event loop of :mod:`._event_loop` on tensors
+_EVENT_LOOP = bind({
+    "block_size": lambda c: c.state["X"].shape[0], "start_block": _start_block,
+    "set_rate": _set_rate,
+    "advance": lambda c, t, t_next, do_lyap, keep_hist, recording, S, OUT: c.kernel.advance(
+        c, t, t_next, do_lyap, keep_hist, recording),
+    "renormalise_block": _renormalise_block, "sample_block": _sample_block,
+    "classify_points": lambda c, t, m_div, m, S: c.kernel._classify(c.HIST, t, m_div, m,
+                                                                     c.state, c.fin["rules"]),
+    "finish_early": lambda c, period, t, S, OUT: c.kernel.finish_early(c, period, t),
+    "finish_rest": lambda c, period, S, OUT, n_seg, n_first, n_second: c.kernel.finish_rest(
+        c, period, S, n_seg, n_first, n_second),
+}, "torch")

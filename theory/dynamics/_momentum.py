@@ -21,7 +21,7 @@ from string import Template
 import numpy as np
 
 from theory import validation
-from theory.dynamics import _elementary, _settings, _support
+from theory.dynamics import _elementary, _float_rules, _settings, _support
 from theory.dynamics._compile import (
     _source_hash,
     _write_once,
@@ -29,6 +29,7 @@ from theory.dynamics._compile import (
     import_generated,
 )
 from theory.dynamics._errors import InitialPointError
+from theory.dynamics._event_loop import EVENT_LOOP_SOURCE
 from theory.dynamics._momentum_template import MOMENTUM_SOURCE
 from theory.dynamics._options import SimulationOptions
 from theory.dynamics._progress import chunk_progress
@@ -51,10 +52,14 @@ _NO_LOSS = np.empty((0, 0))
 def momentum_kernel(compiled):
     """The generated momentum module on top of a compiled 1-D GD module (cached on disk)."""
     gd_name = compiled.path.stem
-    text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name)
+    text = Template(MOMENTUM_SOURCE).substitute(GD_MODULE=gd_name) + (
+        "\n\n# the event loop, printed from theory.dynamics._event_loop\n"
+        '@njit(inline="always", **_JIT)\n'
+        + EVENT_LOOP_SOURCE)
     key = _source_hash(text, Path(_support.__file__).read_text(),
                        Path(_elementary.__file__).read_text(),
-                       Path(_settings.__file__).read_text())
+                       Path(_settings.__file__).read_text(),
+                       Path(_float_rules.__file__).read_text())
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -64,6 +69,20 @@ def momentum_kernel(compiled):
         module = import_generated(name, path)
         _LOADED[key] = module
         return module
+
+
+def _numpy_run(compiled):
+    """The NumPy momentum engine (:mod:`._momentum_numpy`) with the landscape's NumPy
+    derivatives bound: the compiled kernel's arguments, nothing compiled."""
+    from functools import partial
+
+    from theory.dynamics import _momentum_numpy
+    from theory.dynamics._numpy_functions import numpy_functions
+
+    land = compiled.landscape
+    fn = numpy_functions(compiled.key, land.variables, land.expr, land.gradient_exprs,
+                         land.hessian_exprs)
+    return partial(_momentum_numpy.run, fn)
 
 
 def _beta_grid(beta) -> np.ndarray:
@@ -143,9 +162,6 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     if options.keep_last or options.record_loss:
         raise GridError("momentum sweeps take no keep_last or record_loss (single-state maps "
                         "only)")
-    if options.engine == "numpy":
-        raise GridError("engine='numpy' is for GD sweeps (simulate); momentum sweeps are "
-                        "compiled (engine='auto' or 'numba')")
     compiled = compile_landscape(function)
     if compiled.dim != 1:
         raise GridError(f"function={compiled.name!r} has {compiled.dim} variables; momentum "
@@ -156,7 +172,8 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
     n_eta, n_beta, n_x0 = eta_grid.size, beta_grid.size, x0_grid.size
     n_points = n_eta * n_beta * n_x0
     opts = options.resolved(n_points, x0_grid[:, None])
-    kernel = momentum_kernel(compiled)
+    kernel_run = _numpy_run(compiled) if opts.engine == "numpy" else momentum_kernel(
+        compiled).run
     out_x = np.empty((n_points, 2))
     out_class = np.empty(n_points, np.int8)
     out_period = np.empty(n_points, np.int32)
@@ -172,7 +189,7 @@ def simulate_momentum(function, eta, beta, x0, steps: int | None = None, *,
             outputs = KernelOutputs(out_x[start:stop], out_class[start:stop],
                                     out_period[start:stop], out_lyap[start:stop],
                                     out_step[start:stop], _NO_TAIL, _NO_LOSS)
-            kernel.run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
+            kernel_run(x0_grid, eta_grid, beta_grid, method == "nesterov", settings, outputs)
             done(c, stop - start)
     shape = (n_eta, n_beta, n_x0)
     metadata = {"function": compiled.name, "expression": str(compiled.expr), "method": method,

@@ -48,6 +48,13 @@ from theory.dynamics._support import (
     sample_recurrence,
     segment_end,
 )
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    flag_unrepresentable,
+    mark_unrepresentable,
+    stall_rule,
+    stored_period,
+)
 
 RENORM = 16
 _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(_el.SAFE_FASTMATH)}
@@ -86,9 +93,12 @@ def repair(X, V, E, B, n, XN, VN, nesterov, lyap):
 
 
 @njit(**_JIT)
-def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
-    """Heavy-ball steps s0..s1-1 of points 0..n-1 (X[0] = x_t, X[1] = x_{t-1}); x_{s+1} goes
-    to history row (s + 1) % H (or the sink row H).  Branch-free inner loops."""
+def heavy_ball_steps(blk, s0, s1, lyap, keep, bound):
+    """Heavy-ball steps s0..s1-1 of the block's points 0..n-1 (X[0] = x_t, X[1] = x_{t-1});
+    x_{s+1} goes to history row (s + 1) % H (or the sink row H).  Branch-free inner loops;
+    a NaN x from a finite state within ``bound`` after the repair sets FLAGS
+    (_float_rules)."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
     H = HIST.shape[0] - 1
     X0 = X[0]
     X1 = X[1]
@@ -121,6 +131,7 @@ def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
                 bad += 1 if not_finite(y) else 0
         if bad > 0:
             repair(X, V, E, B, n, XN, VN, False, lyap)
+            flag_unrepresentable(X, XN.reshape((1, XN.shape[0])), n, bound, FLAGS)
         for i in range(n):
             X1[i] = X0[i]
             X0[i] = XN[i]
@@ -132,8 +143,9 @@ def heavy_ball_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
 
 
 @njit(**_JIT)
-def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
+def nesterov_steps(blk, s0, s1, lyap, keep, bound):
     """Nesterov steps (gradient at z = x_t + beta (x_t - x_{t-1})), as heavy_ball_steps."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
     H = HIST.shape[0] - 1
     X0 = X[0]
     X1 = X[1]
@@ -164,6 +176,7 @@ def nesterov_steps(X, V, E, B, HIST, XN, VN, n, s0, s1, lyap, keep):
                 bad += 1 if not_finite(y) else 0
         if bad > 0:
             repair(X, V, E, B, n, XN, VN, True, lyap)
+            flag_unrepresentable(X, XN.reshape((1, XN.shape[0])), n, bound, FLAGS)
         for i in range(n):
             X1[i] = X0[i]
             X0[i] = XN[i]
@@ -195,10 +208,11 @@ def renormalise2(V, LSUM, STATS, n, length):
 
 
 @njit(**_JIT)
-def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
+def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST, FLAGS):
     """Exchange active points i and j of a block (2-state, 1-component history)."""
     if i == j:
         return
+    FLAGS[i], FLAGS[j] = FLAGS[j], FLAGS[i]
     for k in range(2):
         X[k, i], X[k, j] = X[k, j], X[k, i]
         V[k, i], V[k, j] = V[k, j], V[k, i]
@@ -211,6 +225,22 @@ def swap2(i, j, X, V, E, E0, B, LSUM, STATS, IDX, HIST):
     IDX[i], IDX[j] = IDX[j], IDX[i]
     for r in range(HIST.shape[0]):
         HIST[r, 0, i], HIST[r, 0, j] = HIST[r, 0, j], HIST[r, 0, i]
+
+
+@njit(**_JIT)
+def classify2(HIST, t, m_div, m, n, S, PERIOD, FLAGS):
+    """classify_block with the float rules of _float_rules: a flagged divergence is
+    not representable; a period-1 point stalled at x_t == x_{t-1} away from a critical
+    point of f (the 2-state's fixed points) is STALL_MARK."""
+    classify_block(HIST, t, m_div, m, n, S.bound, S.period_max, S.rtol, S.atol, PERIOD)
+    mark_unrepresentable(PERIOD, FLAGS, n)
+    H = HIST.shape[0] - 1
+    for i in range(n):
+        x = HIST[t % H, 0, i]
+        if PERIOD[i] == 1 and x == HIST[(t - 1) % H, 0, i]:
+            g, c = _gd.grad_hess_safe(x)
+            if stall_rule(abs(g), abs(c), abs(x), S.rtol, S.atol):
+                PERIOD[i] = STALL_MARK
 
 
 @njit(**_JIT)
@@ -246,37 +276,122 @@ def cycle_exponent(x, p_prev, e, b, period, nesterov):
     return _el.log(radius) / period
 
 
+# ------------------------------------------ primitives of the event loop (_event_loop)
+# a block: (X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n_active)
+
+
+@njit(**_JIT)
+def block_size(blk):
+    return blk[14]
+
+
+@njit(**_JIT)
+def start_block(blk, S, OUT):
+    """Nothing to record at t = 0 (no tail or loss)."""
+    return
+
+
+@njit(**_JIT)
+def set_rate(blk, factor):
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    for i in range(n):
+        E[i] = E0[i] * factor
+
+
+@njit(**_JIT)
+def advance(blk, t, t_next, do_lyap, keep_hist, recording, S, OUT):
+    if blk[13]:  # nesterov
+        nesterov_steps(blk, t, t_next, do_lyap, keep_hist, S.bound)
+    else:
+        heavy_ball_steps(blk, t, t_next, do_lyap, keep_hist, S.bound)
+
+
+@njit(**_JIT)
+def renormalise_block(blk, length):
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    renormalise2(V, LSUM, STATS, n, length)
+
+
+@njit(**_JIT)
+def sample_block(blk, first):
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    sample_recurrence(X, STATS, n, first)
+
+
+@njit(**_JIT)
+def classify_points(blk, t, m_div, m, S):
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    classify2(HIST, t, m_div, m, n, S, PERIOD, FLAGS)
+    return PERIOD
+
+
+@njit(**_JIT)
+def finish_one(i, t, per, X, E, B, HIST, IDX, nesterov, steps, OUT):
+    """Outputs of point i decided at time t with classification answer ``per``: the state
+    at time `steps` read off the cycle and the cycle's exponent for a period."""
+    H = HIST.shape[0] - 1
+    gi = IDX[i]
+    OUT.decided_step[gi] = t
+    OUT.final_state[gi, 0] = X[0, i]
+    OUT.final_state[gi, 1] = X[1, i]
+    OUT.classes[gi] = period_class(per)
+    OUT.period[gi] = stored_period(per)
+    OUT.lyapunov[gi] = np.nan
+    if per > 0:
+        a = t - ((t - steps) % per)
+        OUT.final_state[gi, 0] = HIST[a % H, 0, i]
+        OUT.final_state[gi, 1] = HIST[(a - 1) % H, 0, i]
+        OUT.lyapunov[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per, nesterov)
+
+
+@njit(**_JIT)
+def finish_early(blk, PERIOD, t, S, OUT):
+    """Write the points decided at time t and swap them out of the active range (downwards,
+    as in the GD kernels)."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    i = n - 1
+    while i >= 0:
+        per = PERIOD[i]
+        if per != 0:
+            finish_one(i, t, per, X, E, B, HIST, IDX, nesterov, S.steps, OUT)
+            swap2(i, n - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST, FLAGS)
+            n -= 1
+        i -= 1
+    return (X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n)
+
+
+@njit(**_JIT)
+def finish_rest(blk, PERIOD, S, OUT, n_seg, n_first, n_second):
+    """Write the points still active at `steps` (chaos test for those without a period)."""
+    X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov, n = blk
+    steps = S.steps
+    lyap_from = S.lyap_from
+    for i in range(n):
+        per = PERIOD[i]
+        finish_one(i, steps, per, X, E, B, HIST, IDX, nesterov, steps, OUT)
+        if per == 0 and S.lyapunov:
+            gi = IDX[i]
+            lam = LSUM[i] / (steps - lyap_from)
+            OUT.lyapunov[gi] = lam
+            if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
+                OUT.classes[gi] = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg,
+                                              n_first, n_second, S.chaos_threshold)
+
+
 @njit(parallel=True, **_JIT)
 def run(X0, ETA, BETA, nesterov, S, OUT):
     """Momentum on the flat points S.start..S.stop-1 of ETA x BETA x X0
     (point = (i_eta * n_beta + i_beta) * n_x0 + i_x0); S, OUT: the settings and output
     records of theory.dynamics._settings (with the learning-rate schedule S.bounds,
-    S.factors as in the GD kernels; no tail or loss)."""
-    BOUNDS = S.bounds
+    S.factors as in the GD kernels; no tail or loss): blocks of S.block points in
+    parallel, each through event_loop (theory.dynamics._event_loop, printed below)."""
     FACTORS = S.factors
-    n_bounds = BOUNDS.shape[0]
-    last_b = BOUNDS[n_bounds - 1] if n_bounds > 0 else 0
     start = S.start
-    stop = S.stop
-    steps = S.steps
     block = S.block
     H = S.history
-    period_max = S.period_max
-    rtol = S.rtol
-    atol = S.atol
-    bound = S.bound
-    lyap = S.lyapunov
-    lyap_from = S.lyap_from
-    early_exit = S.early_exit
-    chaos_threshold = S.chaos_threshold
-    OUT_X = OUT.final_state
-    OUT_CLASS = OUT.classes
-    OUT_PERIOD = OUT.period
-    OUT_LYAP = OUT.lyapunov
-    OUT_STEP = OUT.decided_step
     n_x0 = X0.shape[0]
     n_beta = BETA.shape[0]
-    total = stop - start
+    total = S.stop - start
     nblocks = (total + block - 1) // block
     for blk in prange(nblocks):
         lo = blk * block
@@ -289,15 +404,12 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
         LSUM = np.zeros(n)
         STATS = np.empty((6, n))  # chaos_class statistics of the 2-state (x_t, x_{t-1})
         init_chaos_stats(STATS, n)
-        n_seg = 0
-        n_first = 0
-        n_second = 0
-        lyap_mid = lyap_from + (steps - lyap_from) // 2
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, 1, n))  # x_t only: x_{t-1} is the row before
         XN = np.empty(n)
         VN = np.empty(n)
         PERIOD = np.empty(n, np.int64)
+        FLAGS = np.zeros(n, np.uint8)  # derivative not representable (_float_rules)
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -312,77 +424,6 @@ def run(X0, ETA, BETA, nesterov, S, OUT):
             V[0, i] = 0.7071067811865476
             V[1, i] = 0.7071067811865476
             HIST[0, 0, i] = X[0, i]
-        n_active = n
-        seg = 0
-        t = np.int64(0)
-        while t < steps and n_active > 0:
-            while seg < n_bounds and t >= BOUNDS[seg]:
-                seg += 1
-                for i in range(n_active):
-                    E[i] = E0[i] * FACTORS[seg]
-            do_lyap = lyap and t >= lyap_from
-            keep_hist = early_exit or t >= steps - H
-            t_next = segment_end(t, steps, BOUNDS[seg] if seg < n_bounds else steps,
-                                 early_exit, H, do_lyap, lyap, lyap_from, RENORM, False, 0,
-                                 keep_hist)
-            if nesterov:
-                nesterov_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
-                               keep_hist)
-            else:
-                heavy_ball_steps(X, V, E, B, HIST, XN, VN, n_active, t, t_next, do_lyap,
-                                 keep_hist)
-            if do_lyap:
-                renormalise2(V, LSUM, STATS, n_active, t_next - t)
-                n_seg += 1
-                first = t_next <= lyap_mid
-                sample_recurrence(X, STATS, n_active, first)
-                n_first += 1 if first else 0
-                n_second += 0 if first else 1
-            t = t_next
-            if early_exit and t % H == 0 and t < steps:
-                m_div, m = history_window(t, H, last_b)
-                classify_block(HIST, t, m_div, m, n_active, bound, period_max, rtol, atol,
-                               PERIOD)
-                i = n_active - 1
-                while i >= 0:
-                    per = PERIOD[i]
-                    if per != 0:
-                        gi = IDX[i]
-                        OUT_STEP[gi] = t
-                        OUT_X[gi, 0] = X[0, i]
-                        OUT_X[gi, 1] = X[1, i]
-                        OUT_CLASS[gi] = period_class(per)
-                        OUT_PERIOD[gi] = max(per, 0)
-                        OUT_LYAP[gi] = np.nan
-                        if per > 0:
-                            # the state at time `steps` read off the cycle
-                            a = t - ((t - steps) % per)
-                            OUT_X[gi, 0] = HIST[a % H, 0, i]
-                            OUT_X[gi, 1] = HIST[(a - 1) % H, 0, i]
-                            OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per,
-                                                          nesterov)
-                        swap2(i, n_active - 1, X, V, E, E0, B, LSUM, STATS, IDX, HIST)
-                        n_active -= 1
-                    i -= 1
-        m_div, m = history_window(steps, H, last_b)
-        classify_block(HIST, steps, m_div, m, n_active, bound, period_max, rtol, atol, PERIOD)
-        for i in range(n_active):
-            gi = IDX[i]
-            per = PERIOD[i]
-            OUT_STEP[gi] = steps
-            OUT_X[gi, 0] = X[0, i]
-            OUT_X[gi, 1] = X[1, i]
-            OUT_LYAP[gi] = np.nan
-            OUT_PERIOD[gi] = max(per, 0)
-            OUT_CLASS[gi] = period_class(per)
-            if per > 0:
-                OUT_LYAP[gi] = cycle_exponent(X[0, i], X[1, i], E[i], B[i], per, nesterov)
-            elif per == 0:
-                if lyap:
-                    lam = LSUM[i] / (steps - lyap_from)
-                    OUT_LYAP[gi] = lam
-                    if lam > chaos_threshold:  # chaotic only if recurrent and significant
-                        OUT_CLASS[gi] = chaos_class(STATS, i, LSUM[i], steps - lyap_from,
-                                                    n_seg, n_first, n_second,
-                                                    chaos_threshold)
+        event_loop((X, V, E, E0, B, LSUM, STATS, IDX, HIST, XN, VN, PERIOD, FLAGS, nesterov,
+                    n), S, OUT)
 '''

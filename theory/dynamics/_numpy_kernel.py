@@ -26,22 +26,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.dynamics._event_loop import bind
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    mark_unrepresentable,
+    stall_rule_array,
+    stored_periods,
+)
 from theory.dynamics._map_step import ArrayStep
 from theory.dynamics._numpy_functions import NumpyFunctions
-from theory.dynamics._options import RENORM
 from theory.dynamics._settings import KernelOutputs, KernelSettings
 from theory.dynamics._support import (
     CONVERGED,
     PERIODIC,
     chaos_class,
     classify_block,
-    history_window,
     init_chaos_stats,
     period_classes,
     renormalise,
     sample_recurrence,
-    segment_end,
 )
+from theory.optimizers._maps import get_map
 
 __all__ = ["NUMPY_BLOCK", "run"]
 
@@ -65,7 +70,10 @@ def _hv(h: tuple, d: int, v: np.ndarray, k: int) -> np.ndarray:
 class _Block:
     """The per-point state of one block (the kernel's arrays), compacted as points finish."""
 
-    def __init__(self, fn: NumpyFunctions, X0, ETA, start, gidx, factor0, H, VINIT):
+    def __init__(self, fn: NumpyFunctions, mp: ArrayStep, X0, ETA, start, gidx, factor0, H,
+                 VINIT):
+        self.fn = fn
+        self.mp = mp
         n_x0 = X0.shape[0]
         flat = start + gidx
         d = fn.dim
@@ -80,6 +88,7 @@ class _Block:
         init_chaos_stats(self.STATS, np.int64(n))
         self.HIST = np.empty((H + 1, d, n))
         self.HIST[0] = self.X
+        self.FLAGS = np.zeros(n, np.uint8)  # derivative not representable (_float_rules)
 
     @property
     def n(self) -> int:
@@ -95,11 +104,14 @@ class _Block:
         self.LSUM = self.LSUM[mask]
         self.STATS = np.ascontiguousarray(self.STATS[:, mask])
         self.HIST = np.ascontiguousarray(self.HIST[:, :, mask])
+        self.FLAGS = self.FLAGS[mask]
 
 
-def _step(fn: NumpyFunctions, mp: ArrayStep, X, V, E, lyap: bool, P: tuple):
+def _step(fn: NumpyFunctions, mp: ArrayStep, X, V, E, lyap: bool, P: tuple, bound: float,
+          FLAGS: np.ndarray):
     """One step of the map ``mp`` for every point (and its tangent vector if ``lyap``):
-    (X', V')."""
+    (X', V'); FLAGS[i] = 1 where a finite state within ``bound`` gave NaN after the repair
+    (``flag_unrepresentable`` of :mod:`._float_rules`)."""
     d = fn.dim
     xs = tuple(X)
     Y = np.empty_like(X)
@@ -134,6 +146,8 @@ def _step(fn: NumpyFunctions, mp: ArrayStep, X, V, E, lyap: bool, P: tuple):
                 safe = fn.grad_safe(*sub)
             for k, y in enumerate(mp.step(sub, safe[:d], e, P)):
                 Y[k, bad] = y
+            ok = (np.abs(X[:, bad]) <= bound).all(axis=0)
+            FLAGS[np.flatnonzero(bad)[ok & np.isnan(Y[:, bad]).any(axis=0)]] = 1
     return Y, W
 
 
@@ -160,6 +174,38 @@ def _cycle_exponent(fn: NumpyFunctions, mp: ArrayStep, x, e, p: int, reps: int, 
         inv = np.where(ok, 1.0 / np.where(ok, norm, 1.0), 0.0)
         v = [np.where(ok, w[k] * inv, vinit[k]) for k in range(d)]
     return total / (n - warm)
+
+
+def _classify(fn: NumpyFunctions, mp: ArrayStep, blk: _Block, t: int, m_div: int, m: int,
+              S: KernelSettings) -> np.ndarray:
+    """classify_block's answers for the block at time t, with the float rules of
+    :mod:`._float_rules` (the kernel's ``mark_unrepresentable`` and ``mark_stalled``)."""
+    period = np.empty(blk.n, np.int64)
+    classify_block(blk.HIST, np.int64(t), np.int64(m_div), np.int64(m), np.int64(blk.n),
+                   float(S.bound), np.int64(S.period_max), float(S.rtol), float(S.atol), period)
+    mark_unrepresentable(period, blk.FLAGS, np.int64(blk.n))
+    if get_map(mp.name).stalls:
+        H = blk.HIST.shape[0] - 1
+        x1, x0 = blk.HIST[t % H], blk.HIST[(t - 1) % H]
+        cand = np.flatnonzero((period == 1) & (x1 == x0).all(axis=0))
+        if cand.size:
+            d = fn.dim
+            vals = fn.grad_hess_safe(*x1[:, cand])
+            gmax = np.max(np.abs(np.array(vals[:d]).reshape(d, -1)), axis=0)
+            hnorm = np.zeros(cand.size)
+            for k in range(d):
+                hnorm = np.maximum(hnorm, sum(np.abs(_hv_entry(vals[d:], d, k, j))
+                                              for j in range(d)))
+            xmax = np.max(np.abs(x1[:, cand]), axis=0)
+            stall = stall_rule_array(gmax, hnorm, xmax, float(S.rtol), float(S.atol))
+            period[cand[stall]] = STALL_MARK
+    return period
+
+
+def _hv_entry(h: tuple, d: int, k: int, j: int):
+    """Hess f entry (k, j) from the upper triangle ``h`` (row by row)."""
+    a, b = min(k, j), max(k, j)
+    return h[a * d - a * (a - 1) // 2 + (b - a)]
 
 
 def _params(S: KernelSettings) -> tuple[float, ...]:
@@ -213,88 +259,85 @@ def _finish(fn, mp: ArrayStep, blk: _Block, sel, t, cls, period, lam, S: KernelS
             LOSS[g, t + 1:] = np.inf
 
 
-def _run_block(fn, mp: ArrayStep, X0, ETA, S: KernelSettings, gidx, OUT: KernelOutputs
-               ) -> None:
-    """The body of the kernel's ``prange`` loop, for the block of flat points ``gidx``."""
-    steps, H, lyap_from, tail_from = int(S.steps), int(S.history), int(S.lyap_from), \
-        int(S.tail_from)
-    BOUNDS, FACTORS, lyap, early_exit = S.bounds, S.factors, bool(S.lyapunov), \
-        bool(S.early_exit)
-    bound, period_max, rtol, atol = S.bound, int(S.period_max), S.rtol, S.atol
-    chaos_threshold, P = S.chaos_threshold, _params(S)
-    TAIL, LOSS = OUT.tail, OUT.loss
-    blk = _Block(fn, X0, ETA, int(S.start), gidx, FACTORS[0], H, S.vinit)
-    n_bounds = BOUNDS.shape[0]
-    last_b = int(BOUNDS[n_bounds - 1]) if n_bounds > 0 else 0
-    record_tail = TAIL.shape[1] > 0
-    record_loss = LOSS.shape[1] > 0
-    if record_tail and tail_from == 0:
-        TAIL[blk.idx, 0] = blk.X.T
-    if record_loss:
-        LOSS[blk.idx, 0] = fn.loss_safe(*blk.X)[0]
-    n_seg = n_first = n_second = 0
-    lyap_mid = lyap_from + (steps - lyap_from) // 2
-    seg = 0
-    t = 0
-    while t < steps and blk.n > 0:
-        while seg < n_bounds and t >= BOUNDS[seg]:
-            seg += 1
-            blk.E = blk.E0 * FACTORS[seg]
-        do_lyap = lyap and t >= lyap_from
-        recording = record_loss or (record_tail and t >= tail_from - 1)
-        keep_hist = early_exit or t >= steps - H
-        t_next = segment_end.py_func(t, steps, int(BOUNDS[seg]) if seg < n_bounds else steps,
-                                     early_exit, H, do_lyap, lyap, lyap_from, RENORM,
-                                     record_tail, tail_from, keep_hist)
-        # the kernel stores the iterates not kept in a sink row, never read: storing them in
-        # the ring (overwritten during the last H steps, before any read) is the same
-        for s in range(t, t_next):
-            blk.X, blk.V = _step(fn, mp, blk.X, blk.V, blk.E, do_lyap, P)
-            blk.HIST[(s + 1) % H] = blk.X
-            if recording:
-                if record_tail and s + 1 >= tail_from:
-                    TAIL[blk.idx, s + 1 - tail_from] = blk.X.T
-                if record_loss:
-                    LOSS[blk.idx, s + 1] = fn.loss_safe(*blk.X)[0]
-        if do_lyap:
-            renormalise(blk.V, blk.LSUM, blk.STATS, np.int64(blk.n), np.int64(t_next - t))
-            n_seg += 1
-            first = t_next <= lyap_mid
-            sample_recurrence(blk.X, blk.STATS, np.int64(blk.n), first)
-            n_first += 1 if first else 0
-            n_second += 0 if first else 1
-        t = t_next
-        if early_exit and t % H == 0 and t < steps:
-            m_div, m = history_window.py_func(t, H, last_b)
-            period = np.empty(blk.n, np.int64)
-            classify_block(blk.HIST, np.int64(t), np.int64(m_div), np.int64(m),
-                           np.int64(blk.n), float(bound), np.int64(period_max), float(rtol),
-                           float(atol), period)
-            done = period != 0
-            if done.any():
-                sel = np.flatnonzero(done)
-                p = period[sel]
-                cls = period_classes(p, np.where)
-                _finish(fn, mp, blk, sel, t, cls, np.maximum(p, 0),
-                        np.full(sel.size, np.nan), S, OUT)
-                blk.keep(~done)
-    if blk.n == 0:
-        return
-    m_div, m = history_window.py_func(steps, H, last_b)
-    period = np.empty(blk.n, np.int64)
-    classify_block(blk.HIST, np.int64(steps), np.int64(m_div), np.int64(m), np.int64(blk.n),
-                   float(bound), np.int64(period_max), float(rtol), float(atol), period)
+# ------------------------------------------------------- primitives of the event loop
+def _start_block(blk: _Block, S: KernelSettings, OUT: KernelOutputs) -> None:
+    if OUT.tail.shape[1] > 0 and int(S.tail_from) == 0:
+        OUT.tail[blk.idx, 0] = blk.X.T
+    if OUT.loss.shape[1] > 0:
+        OUT.loss[blk.idx, 0] = blk.fn.loss_safe(*blk.X)[0]
+
+
+def _set_rate(blk: _Block, factor: float) -> None:
+    blk.E = blk.E0 * factor
+
+
+def _advance(blk: _Block, t: int, t_next: int, do_lyap: bool, keep_hist: bool,
+             recording: bool, S: KernelSettings, OUT: KernelOutputs) -> None:
+    """Steps t..t_next-1 of the block.  The kernel stores the iterates not kept in a sink
+    row, never read: storing them in the ring (overwritten during the last H steps, before
+    any read) is the same."""
+    H, tail_from, bound, P = int(S.history), int(S.tail_from), float(S.bound), _params(S)
+    record_tail = OUT.tail.shape[1] > 0
+    record_loss = OUT.loss.shape[1] > 0
+    for s in range(t, t_next):
+        blk.X, blk.V = _step(blk.fn, blk.mp, blk.X, blk.V, blk.E, do_lyap, P, bound,
+                             blk.FLAGS)
+        blk.HIST[(s + 1) % H] = blk.X
+        if recording:
+            if record_tail and s + 1 >= tail_from:
+                OUT.tail[blk.idx, s + 1 - tail_from] = blk.X.T
+            if record_loss:
+                OUT.loss[blk.idx, s + 1] = blk.fn.loss_safe(*blk.X)[0]
+
+
+def _renormalise_block(blk: _Block, length: int) -> None:
+    renormalise(blk.V, blk.LSUM, blk.STATS, np.int64(blk.n), np.int64(length))
+
+
+def _sample_block(blk: _Block, first: bool) -> None:
+    sample_recurrence(blk.X, blk.STATS, np.int64(blk.n), first)
+
+
+def _classify_points(blk: _Block, t: int, m_div: int, m: int, S: KernelSettings
+                     ) -> np.ndarray:
+    return _classify(blk.fn, blk.mp, blk, t, m_div, m, S)
+
+
+def _finish_early(blk: _Block, period: np.ndarray, t: int, S: KernelSettings,
+                  OUT: KernelOutputs) -> _Block:
+    done = period != 0
+    if done.any():
+        sel = np.flatnonzero(done)
+        p = period[sel]
+        _finish(blk.fn, blk.mp, blk, sel, t, period_classes(p, np.where),
+                stored_periods(p, np.where), np.full(sel.size, np.nan), S, OUT)
+        blk.keep(~done)
+    return blk
+
+
+def _finish_rest(blk: _Block, period: np.ndarray, S: KernelSettings, OUT: KernelOutputs,
+                 n_seg: int, n_first: int, n_second: int) -> None:
+    steps, lyap_from, chaos_threshold = int(S.steps), int(S.lyap_from), float(S.chaos_threshold)
     cls = period_classes(period, np.where)
     lam = np.full(blk.n, np.nan)
     open_ = period == 0
-    if lyap:
+    if bool(S.lyapunov):
         window = steps - lyap_from
         lam[open_] = blk.LSUM[open_] / window
         for i in np.flatnonzero(open_ & (lam > chaos_threshold)):
             cls[i] = chaos_class(blk.STATS, np.int64(i), float(blk.LSUM[i]), np.int64(window),
                                  np.int64(n_seg), np.int64(n_first), np.int64(n_second),
-                                 float(chaos_threshold))
-    _finish(fn, mp, blk, np.arange(blk.n), steps, cls, np.maximum(period, 0), lam, S, OUT)
+                                 chaos_threshold)
+    _finish(blk.fn, blk.mp, blk, np.arange(blk.n), steps, cls, stored_periods(period, np.where),
+            lam, S, OUT)
+
+
+#: the event loop of :mod:`._event_loop` on NumPy blocks
+_EVENT_LOOP = bind({
+    "block_size": lambda blk: blk.n, "start_block": _start_block, "set_rate": _set_rate,
+    "advance": _advance, "renormalise_block": _renormalise_block,
+    "sample_block": _sample_block, "classify_points": _classify_points,
+    "finish_early": _finish_early, "finish_rest": _finish_rest}, "numpy")
 
 
 def run(fn: NumpyFunctions, mp: ArrayStep, X0, ETA, S: KernelSettings, OUT: KernelOutputs
@@ -310,4 +353,6 @@ def run(fn: NumpyFunctions, mp: ArrayStep, X0, ETA, S: KernelSettings, OUT: Kern
     with np.errstate(all="ignore"):
         for lo in range(0, total, size):
             gidx = np.arange(lo, min(total, lo + size), dtype=np.int64)
-            _run_block(fn, mp, X0, ETA, S, gidx, OUT)
+            blk = _Block(fn, mp, X0, ETA, int(S.start), gidx, S.factors[0], int(S.history),
+                         S.vinit)
+            _EVENT_LOOP(blk, S, OUT)

@@ -54,7 +54,8 @@ class SimulationResult:
       stopped early: read off their cycle, in phase with ``steps``; diverged points: the last
       iterate computed);
     * ``classes`` (n_eta, n_x0) int8 -- codes into :data:`CLASS_NAMES`;
-    * ``period`` -- 1 for converged, p >= 2 for periodic, 0 otherwise;
+    * ``period`` -- 1 for converged, p >= 2 for periodic, 1 for an undecided point whose
+      float orbit stalled (reason "step below float resolution"), 0 otherwise;
     * ``lyapunov`` -- largest Lyapunov exponent: of the cycle for converged/periodic points,
       the running average over steps ``transient..steps-1`` otherwise; nan for diverged
       points (and for non-periodic points when ``lyapunov=False``);

@@ -116,7 +116,7 @@ _JIT: dict[str, Any] = {"cache": True, "error_model": "numpy", "fastmath": set(_
 def period_class(p):
     """The class code of :func:`classify_block`'s answer ``p`` for one point (every event
     loop's decoding): :data:`DIVERGED_MARK` -> diverged, 1 -> converged, p > 1 -> periodic,
-    0 (no period found) -> undecided."""
+    0 (no period found) and the marks of :mod:`._float_rules` (< -1) -> undecided."""
     if p == DIVERGED_MARK:
         return DIVERGED
     if p == 1:
@@ -370,10 +370,11 @@ def renormalise(V, LSUM, STATS, n, length):
 
 
 @njit(**_JIT)
-def swap_points(i, j, X, V, E, E0, LSUM, STATS, IDX, HIST):
+def swap_points(i, j, X, V, E, E0, LSUM, STATS, IDX, HIST, FLAGS):
     """Exchange active points i and j of a block (all per-point state)."""
     if i == j:
         return
+    FLAGS[i], FLAGS[j] = FLAGS[j], FLAGS[i]
     D = X.shape[0]
     for k in range(D):
         X[k, i], X[k, j] = X[k, j], X[k, i]

@@ -30,6 +30,12 @@ Lyapunov window the kernel also adds the segment's squared log growth (for the e
 confidence bound) and takes one recurrence sample of the state (``sample_recurrence``):
 a non-periodic orbit is chaotic only if ``chaos_class`` finds it recurrent and its exponent
 significantly above ``chaos_threshold``, drifting if it is not recurrent (issue 12).
+
+The loop over segments and checks is not written here: ``DRIVER`` holds the block
+primitives (``advance``, ``classify_points``, ``finish_early``, ...) and ``run``, and the
+generated module appends the source of :func:`theory.dynamics._event_loop.event_loop`, the
+one loop of every engine (issue 19).  The float rules of :mod:`._float_rules` (issue 20) run
+in the repair pass (``flag_unrepresentable``) and in ``classify_points``.
 """
 
 from __future__ import annotations
@@ -62,8 +68,17 @@ from theory.dynamics._support import (
     segment_end,
     swap_points,
 )
+from theory.dynamics._float_rules import (
+    STALL_MARK,
+    flag_unrepresentable,
+    mark_unrepresentable,
+    stall_rule,
+    stored_period,
+)
 
 D = $D
+#: the float-stall rule applies (the map's fixed points are critical points of f)
+STALL = $STALL
 #: the step's names (theory.optimizers._maps): square root and branch-free choice
 sqrt = math.sqrt
 select = _el.select
@@ -149,11 +164,14 @@ $P_UPDATE
 
 
 @njit(**_JIT)
-def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
+def steps_plain(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, S, FLAGS):
     """GD steps s0..s1-1 on points 0..n-1 of a block (result in XA; XB is scratch).
 
-    x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.
+    x_{s+1} goes to the history row (s + 1) % H if ``keep``, else to the sink row H.  A NaN
+    state from a finite one within ``S.bound`` after the repair sets FLAGS (_float_rules).
     """
+    P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
@@ -172,15 +190,18 @@ $STORE_ROW
             bad += 1 if $NAN_Y else 0
         if bad > 0:
             repair_plain(X, Y, E, n, HIST, row, P)
+            flag_unrepresentable(X, Y, n, bound, FLAGS)
         X, Y = Y, X
     if (s1 - s0) % 2 == 1:
         XA[:, :n] = XB[:, :n]
 
 
 @njit(**_JIT)
-def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, P):
+def steps_lyap(XA, XB, VA, VB, E, HIST, n, s0, s1, keep, S, FLAGS):
     """Steps and tangent vectors v <- J v (GD: J = I - e Hess f(x); history as in
     steps_plain)."""
+    P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     X = XA
     Y = XB
@@ -204,6 +225,7 @@ $STORE_ROW
             bad += 1 if $NAN_YW else 0
         if bad > 0:
             repair_lyap(X, Y, VX, VY, E, n, HIST, row, P)
+            flag_unrepresentable(X, Y, n, bound, FLAGS)
         X, Y = Y, X
         VX, VY = VY, VX
     if (s1 - s0) % 2 == 1:
@@ -212,11 +234,14 @@ $STORE_ROW
 
 
 @njit(**_JIT)
-def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S):
+def steps_record(X, V, E, HIST, IDX, OUT, n, s0, s1, lyap, S, FLAGS):
     """GD steps that also record the tail iterates (times >= tail_from) and/or the loss
     (not the hot path: in place, with the removable-singularity-safe derivatives)."""
+    TAIL = OUT.tail
+    LOSS = OUT.loss
     tail_from = S.tail_from
     P = S.params
+    bound = S.bound
     H = HIST.shape[0] - 1$HYPER4
     record_tail = TAIL.shape[1] > 0
     record_loss = LOSS.shape[1] > 0
@@ -225,6 +250,7 @@ def steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n, s0, s1, lyap, S):
         for i in range(n):
             e = E[i]
 $R_LOAD_X
+            ok = $X_OK
             if lyap:
 $R_LOAD_V
                 $GHS = grad_hess_safe($XS)$PRE16$TPRE16
@@ -232,12 +258,37 @@ $R_TANGENT
             else:
                 $GS = grad_safe($XS)$PRE16
 $UPDATE
+            if ok and ($X_NAN):
+                FLAGS[i] = 1
 $R_STORE
             gi = IDX[i]
             if record_tail and s + 1 >= tail_from:
 $R_TAIL
             if record_loss:
                 LOSS[gi, s + 1] = loss_safe($XS)[0]
+
+
+@njit(**_JIT)
+def mark_stalled(HIST, t, n, rtol, atol, PERIOD):
+    """PERIOD[i] = STALL_MARK for points i < n with PERIOD[i] = 1 whose float orbit has
+    stalled (x_t == x_{t-1}) away from a critical point (stall_rule, _float_rules)."""
+    H = HIST.shape[0] - 1
+    r1 = t % H
+    r0 = (t - 1) % H
+    for i in range(n):
+        if PERIOD[i] != 1:
+            continue
+        stuck = True
+        xmax = 0.0
+        for k in range(D):
+            stuck = stuck and HIST[r1, k, i] == HIST[r0, k, i]
+            xmax = max(xmax, abs(HIST[r1, k, i]))
+        if not stuck:
+            continue
+$S_LOAD
+        $GHS = grad_hess_safe($XS)
+        if stall_rule($S_GMAX, $S_HNORM, xmax, rtol, atol):
+            PERIOD[i] = STALL_MARK
 
 
 @njit(**_JIT)
@@ -316,38 +367,127 @@ def finish_point(i, t, cls, p, lam, S, X, E, IDX, HIST, OUT):
                 LOSS[gi, tau] = np.inf
 
 
+# ------------------------------------------ primitives of the event loop (_event_loop)
+# a block: (X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n_active)
+
+
+@njit(**_JIT)
+def block_size(blk):
+    return blk[12]
+
+
+@njit(**_JIT)
+def start_block(blk, S, OUT):
+    """x_0 into the tail and f(x_0) into the loss, when they are recorded."""
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    TAIL = OUT.tail
+    LOSS = OUT.loss
+    for i in range(n):
+        gi = IDX[i]
+        if TAIL.shape[1] > 0 and S.tail_from == 0:
+            for k in range(D):
+                TAIL[gi, 0, k] = X[k, i]
+        if LOSS.shape[1] > 0:
+            LOSS[gi, 0] = loss_at(X, i)
+
+
+@njit(**_JIT)
+def set_rate(blk, factor):
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    for i in range(n):
+        E[i] = E0[i] * factor
+
+
+@njit(**_JIT)
+def advance(blk, t, t_next, do_lyap, keep_hist, recording, S, OUT):
+    """Steps t..t_next-1 with the leanest step function that does what is needed."""
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    if recording:
+        steps_record(X, V, E, HIST, IDX, OUT, n, t, t_next, do_lyap, S, FLAGS)
+    elif do_lyap:
+        steps_lyap(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S, FLAGS)
+    else:
+        steps_plain(X, XB, V, VB, E, HIST, n, t, t_next, keep_hist, S, FLAGS)
+
+
+@njit(**_JIT)
+def renormalise_block(blk, length):
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    renormalise(V, LSUM, STATS, n, length)
+
+
+@njit(**_JIT)
+def sample_block(blk, first):
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    sample_recurrence(X, STATS, n, first)
+
+
+@njit(**_JIT)
+def classify_points(blk, t, m_div, m, S):
+    """classify_block's answers with the float rules (_float_rules)."""
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    classify_block(HIST, t, m_div, m, n, S.bound, S.period_max, S.rtol, S.atol, PERIOD)
+    mark_unrepresentable(PERIOD, FLAGS, n)
+    if STALL:
+        mark_stalled(HIST, t, n, S.rtol, S.atol, PERIOD)
+    return PERIOD
+
+
+@njit(**_JIT)
+def finish_early(blk, PERIOD, t, S, OUT):
+    """Write the points decided at time t and swap them out of the active range."""
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    # downwards: a swap only moves the point at n - 1 (already looked at) into slot i, so
+    # PERIOD[j] still belongs to the point in slot j for j < i
+    i = n - 1
+    while i >= 0:
+        p = PERIOD[i]
+        if p != 0:
+            finish_point(i, t, period_class(p), stored_period(p), np.nan, S, X, E, IDX, HIST,
+                         OUT)
+            swap_points(i, n - 1, X, V, E, E0, LSUM, STATS, IDX, HIST, FLAGS)
+            n -= 1
+        i -= 1
+    return (X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n)
+
+
+@njit(**_JIT)
+def finish_rest(blk, PERIOD, S, OUT, n_seg, n_first, n_second):
+    """Write the points still active at `steps` (chaos test for those without a period)."""
+    X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n = blk
+    steps = S.steps
+    lyap_from = S.lyap_from
+    for i in range(n):
+        p = PERIOD[i]
+        cls = period_class(p)
+        lam = np.nan
+        if p == 0 and S.lyapunov:
+            lam = LSUM[i] / (steps - lyap_from)
+            if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
+                cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
+                                  n_second, S.chaos_threshold)
+        finish_point(i, steps, cls, stored_period(p), lam, S, X, E, IDX, HIST, OUT)
+
+
 @njit(parallel=True, **_JIT)
 def run(X0, ETA, S, OUT):
     """The map on the flat points S.start..S.stop-1 of the grid ETA x X0 (point =
     i_eta * n_x0 + i_x0); S: the settings record, OUT: the output record
-    (theory.dynamics._settings).
+    (theory.dynamics._settings): blocks of S.block points in parallel, each through
+    event_loop (theory.dynamics._event_loop, printed below).
 
     Outputs (indexed by point - start): final state, class code, period, Lyapunov exponent,
     step at which the fate was decided; OUT.tail (points, K, d) holds x_tail_from..x_steps
     and OUT.loss (points, steps + 1) holds f(x_t), when their second axis is not empty.
     """
     start = S.start
-    stop = S.stop
-    steps = S.steps
-    BOUNDS = S.bounds
-    FACTORS = S.factors
     block = S.block
     H = S.history
-    lyap = S.lyapunov
-    lyap_from = S.lyap_from
-    early_exit = S.early_exit
     VINIT = S.vinit
-    tail_from = S.tail_from
-    P = S.params
-    TAIL = OUT.tail
-    LOSS = OUT.loss
+    FACTORS = S.factors
     n_x0 = X0.shape[0]
-    total = stop - start
+    total = S.stop - start
     nblocks = (total + block - 1) // block
-    n_bounds = BOUNDS.shape[0]
-    last_b = BOUNDS[n_bounds - 1] if n_bounds > 0 else 0
-    record_tail = TAIL.shape[1] > 0
-    record_loss = LOSS.shape[1] > 0
     for b in prange(nblocks):
         lo = b * block
         n = min(block, total - lo)
@@ -360,13 +500,10 @@ def run(X0, ETA, S, OUT):
         LSUM = np.zeros(n)
         STATS = np.empty((2 + 2 * D, n))  # confidence bound and recurrence (chaos_class)
         init_chaos_stats(STATS, n)
-        n_seg = 0  # renormalisation segments in the Lyapunov window (shared by the block)
-        n_first = 0  # recurrence samples in its first half
-        n_second = 0  # and in its second half
-        lyap_mid = lyap_from + (steps - lyap_from) // 2
         IDX = np.empty(n, np.int64)
         HIST = np.empty((H + 1, D, n))  # row H: sink for iterates not kept
         PERIOD = np.empty(n, np.int64)  # classify_block's answers
+        FLAGS = np.zeros(n, np.uint8)  # derivative not representable (_float_rules)
         for i in range(n):
             gi = lo + i
             flat = start + gi
@@ -377,66 +514,5 @@ def run(X0, ETA, S, OUT):
                 X[k, i] = X0[flat % n_x0, k]
                 V[k, i] = VINIT[k]
                 HIST[0, k, i] = X[k, i]
-                if record_tail and tail_from == 0:
-                    TAIL[gi, 0, k] = X[k, i]
-            if record_loss:
-                LOSS[gi, 0] = loss_at(X, i)
-        n_active = n
-        seg = 0
-        t = np.int64(0)  # not a literal: one compiled signature per callee
-        while t < steps and n_active > 0:
-            while seg < n_bounds and t >= BOUNDS[seg]:
-                seg += 1
-                for i in range(n_active):
-                    E[i] = E0[i] * FACTORS[seg]
-            do_lyap = lyap and t >= lyap_from
-            # step t computes x_{t+1}: record from step tail_from - 1 on
-            recording = record_loss or (record_tail and t >= tail_from - 1)
-            keep_hist = early_exit or t >= steps - H
-            t_next = segment_end(t, steps, BOUNDS[seg] if seg < n_bounds else steps,
-                                 early_exit, H, do_lyap, lyap, lyap_from, RENORM,
-                                 record_tail, tail_from, keep_hist)
-            if recording:
-                steps_record(X, V, E, HIST, IDX, TAIL, LOSS, n_active, t, t_next, do_lyap, S)
-            elif do_lyap:
-                steps_lyap(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
-            else:
-                steps_plain(X, XB, V, VB, E, HIST, n_active, t, t_next, keep_hist, P)
-            if do_lyap:
-                renormalise(V, LSUM, STATS, n_active, t_next - t)
-                n_seg += 1
-                first = t_next <= lyap_mid
-                sample_recurrence(X, STATS, n_active, first)
-                n_first += 1 if first else 0
-                n_second += 0 if first else 1
-            t = t_next
-            if early_exit and t % H == 0 and t < steps:
-                m_div, m = history_window(t, H, last_b)
-                classify_block(HIST, t, m_div, m, n_active, S.bound, S.period_max, S.rtol,
-                               S.atol, PERIOD)
-                # downwards: a swap only moves the point at n_active - 1 (already looked at)
-                # into slot i, so PERIOD[j] still belongs to the point in slot j for j < i
-                i = n_active - 1
-                while i >= 0:
-                    p = PERIOD[i]
-                    if p != 0:
-                        cls = period_class(p)
-                        finish_point(i, t, cls, max(p, 0), np.nan, S, X, E, IDX, HIST, OUT)
-                        swap_points(i, n_active - 1, X, V, E, E0, LSUM, STATS, IDX, HIST)
-                        n_active -= 1
-                    i -= 1
-        m_div, m = history_window(steps, H, last_b)
-        classify_block(HIST, steps, m_div, m, n_active, S.bound, S.period_max, S.rtol, S.atol,
-                       PERIOD)
-        for i in range(n_active):
-            p = PERIOD[i]
-            cls = period_class(p)
-            p = max(p, 0)
-            lam = np.nan
-            if cls == UNDECIDED and lyap:
-                lam = LSUM[i] / (steps - lyap_from)
-                if lam > S.chaos_threshold:  # chaotic only if recurrent and significant
-                    cls = chaos_class(STATS, i, LSUM[i], steps - lyap_from, n_seg, n_first,
-                                      n_second, S.chaos_threshold)
-            finish_point(i, steps, cls, p, lam, S, X, E, IDX, HIST, OUT)
+        event_loop((X, XB, V, VB, E, E0, LSUM, STATS, IDX, HIST, PERIOD, FLAGS, n), S, OUT)
 '''

@@ -76,7 +76,8 @@ class IteratedMap:
         sharpness (f''(0) at a minimum, the top Hessian eigenvalue) at which a minimum is a
         stable fixed point (None: none is known; normalized GD has no stable minimum).
     capabilities : engines (``numba``, ``numpy``, ``torch``, ``cuda``) and sweep features
-        (``schedule``, ``tail``, ``loss``, ``lyapunov``, ``dims`` for d > 1).
+        (``schedule``, ``tail``, ``loss``, ``lyapunov``, ``dims`` for d > 1), and
+        ``critical-fixed-points`` where its fixed points are the critical points of f.
     files : the package files that implement it (checked by a test).
     """
 
@@ -100,12 +101,21 @@ class IteratedMap:
         return self.update is not None
 
     @property
+    def stalls(self) -> bool:
+        """True when the float-stall rule applies (``critical-fixed-points``)."""
+        return CRITICAL in self.capabilities
+
+    @property
     def hyper_names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.hyper)
 
 
 _SWEEP = frozenset({"numba", "numpy", "torch", "schedule", "tail", "loss", "lyapunov",
                     "dims"})
+#: the map's fixed points are the critical points of f: the float-stall rule of
+#: theory.dynamics._float_rules applies (not to gd-wd, whose fixed points solve
+#: grad f = -wd x)
+CRITICAL = "critical-fixed-points"
 _CORE = ("theory/optimizers/_maps.py",)
 
 
@@ -151,8 +161,10 @@ def _two_state(name: str, summary: str, threshold: str, reference: str,
     return IteratedMap(
         name, summary, aliases=aliases, state_dim=2,
         hyper=(Hyper("beta", "--beta", help="momentum coefficient in [0, 1)"),),
-        sharpness_threshold=threshold, capabilities=frozenset({"numba", "schedule", "lyapunov"}),
+        sharpness_threshold=threshold,
+        capabilities=frozenset({"numba", "numpy", "schedule", "lyapunov", CRITICAL}),
         files=(*_CORE, "theory/dynamics/_momentum.py", "theory/dynamics/_momentum_template.py",
+               "theory/dynamics/_momentum_numpy.py",
                "theory/optimizers/_values.py", "theory/optimizers/_symbolic.py"),
         reference=reference)
 
@@ -164,7 +176,7 @@ MAPS: dict[str, IteratedMap] = {
         IteratedMap(
             "gd", "gradient descent x <- x - eta grad f(x), eq. (4.1)",
             update=_gd_update, tangent=_gd_tangent, sharpness_threshold="2/eta",
-            capabilities=_SWEEP | {"cuda"}, files=_CORE,
+            capabilities=_SWEEP | {"cuda", CRITICAL}, files=_CORE,
             reference="Section 4.1"),
         _two_state("momentum", "heavy ball x <- x - eta f'(x) + beta (x - x_prev)",
                    "(2 + 2*beta)/eta", "Polyak 1964; Remark 4.1", ("heavy-ball",)),
@@ -180,7 +192,7 @@ MAPS: dict[str, IteratedMap] = {
             "normalized-gd", "normalized GD x <- x - eta grad f(x) / |grad f(x)|",
             aliases=("ngd",), prelude=_ngd_prelude, update=_ngd_update,
             tangent_prelude=_ngd_tangent_prelude, tangent=_ngd_tangent,
-            capabilities=_SWEEP, files=_CORE,
+            capabilities=_SWEEP | {CRITICAL}, files=_CORE,
             reference="Arora, Li & Panigrahi 2022"),
         IteratedMap(
             "gd-wd", "GD with weight decay x <- x - eta (grad f(x) + wd x)",
