@@ -165,6 +165,22 @@ def test_monitor_refuses_a_linked_subfolder(root, outside, tiny_monitor, how):
 
 
 # --------------------------------------------------------------------- chunk stores
+@pytest.mark.parametrize("kind", ["npz", "zarr"])
+def test_a_store_named_through_a_link_creates_nothing_where_it_points(root, outside, kind):
+    """``store=OUT/link/sweep``: refused before the store folder is made (it was made
+    where the link points, empty, before the lock refused it)."""
+    if kind == "zarr":
+        pytest.importorskip("zarr")
+    from theory.dynamics import simulate
+
+    link = _place_link(root, ("sub",), outside)
+    name = "sweep.zarr" if kind == "zarr" else "sweep"
+    with pytest.raises(SymlinkError, match=re.escape(repr(str(link)))):
+        simulate("f1", store=str(link / name), **GRID)
+    assert _snapshot(outside) == {"keep.txt": b"the user's file\n"}
+    assert not (outside / name).exists()
+
+
 def _move_behind_link(path: Path, outside: Path) -> Path:
     """Move the folder ``path`` to ``outside`` and put a link to it in its place."""
     moved = outside / path.name

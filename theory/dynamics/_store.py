@@ -31,6 +31,7 @@ from theory.files import (
     atomic_write_text,
     is_msl_folder,
     lock_folder,
+    make_folders,
     read_json_dict,
     read_npz,
     remove_stray_temporaries,
@@ -128,7 +129,7 @@ def lock_store(directory: Path):
             f"store={where} is a non-empty folder that holds no chunk store (no "
             "manifest.json); give a new or empty folder, so that no file of yours is mixed "
             "with the sweep's")
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folders(directory)  # a link below an output folder: refused, nothing created there
     try:
         return lock_folder(directory, "store")
     except FolderLockedError as exc:
