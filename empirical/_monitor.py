@@ -25,8 +25,10 @@ and the stability threshold of the optimizer in use:
 * ``RMSprop``: the preconditioned sharpness (``P = sqrt(square_avg) + eps``) against
   ``(2 + 2 momentum) / eta``;
 * ``eta = 0`` (a schedule that ended), dampening 1: ``inf`` (no constraint);
-* any other optimizer, or a subclass with its own ``step``: the sharpness with no
-  threshold (NaN) and one warning that says why; ``maximize=True`` is refused.
+* any other optimizer that has an ``lr``, or a subclass with its own ``step``: the
+  sharpness with no threshold (NaN) and one warning that says why;
+* refused: ``maximize=True``, and an optimizer whose param group lacks ``lr`` or a key its
+  rule reads (:class:`empirical.errors.MissingHyperparameterError`).
 
 The derivations are in :mod:`empirical._stability`.  The monitored parameters are the
 ones the optimizer trains (its ``param_groups``), unless ``params=`` picks some of them.
