@@ -72,7 +72,7 @@ def stages(stage_type, theory_stage) -> tuple:
 
     return (
         stage_type(
-            "momentum", "Heavy-ball and Nesterov phase diagrams on f1 (beyond GD)",
+            "momentum",
             "Momentum on f1 over learning rate x momentum: the fraction of initial points "
             "landing on the period-2 orbit, with the derived threshold eta*(beta) on top "
             "(heavy ball 2(1+beta)/f''(0), Nesterov 2(1+beta)/((1+2beta) f''(0))); the "
@@ -80,19 +80,19 @@ def stages(stage_type, theory_stage) -> tuple:
             "attractors.  Heavy ball with large beta also has period-4 cycles, below and "
             "above eta*.", theory_stage("momentum_phase", _momentum), sizes),
         stage_type(
-            "remark4.2", "Noise-driven drift along a valley of minima (Remark 4.2)",
+            "remark4.2",
             "The SDE of Remark 4.2 on f(x, y) = y^T H(x) y simulated from several points x "
             "along the manifold of minima: the measured drift of x (with two standard "
             "errors) against the quasistatic formula -(eta sigma^2/4) grad Tr H(x).",
             theory_stage("remark_4_2", _drift), sizes),
         stage_type(
-            "remark4.1", "GD vs SGD on the Fig. 4.2 valley (Remark 4.1)",
+            "remark4.1",
             "On f1(x2/(1 + 0.01 x1)): GD above the edge of stability drifts to flatter "
             "minima and stops at eta h^2 f''(0) = 2; SGD with noise across the valley keeps "
             "going; below the edge, SGD whose noise vanishes at the minima stops while "
             "additive noise keeps moving.", theory_stage("remark_4_1", _contrast), sizes),
         stage_type(
-            "central-flow", "Central flows on the Section 4.4 valleys (beyond GD)",
+            "central-flow",
             "On the Fig. 4.2 valley at eta = 3: GD's average over the 2-cycle, the "
             "quasistatic flow (4.8), the secant (multiscale) central flow and the quadratic "
             "central flow of Cohen et al. (2024); right, on the tilted f1 valley, the central "

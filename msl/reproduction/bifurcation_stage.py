@@ -71,7 +71,7 @@ def _both(theory_stage):
 def stage(stage_type, theory_stage):
     """The stage, built with ``stages.Stage`` and ``stages._theory_stage``."""
     return stage_type(
-        "bifurcation", "Flip bifurcation and period-doubling cascade (beyond the paper)",
+        "bifurcation",
         "GD on the asymmetric f = x^2/2 + x^3/2: the flip at eta* = 2/f''(0) is supercritical "
         "(3f'''^2 - f''f'''' = 27 > 0); the continued cycles (stable solid, unstable dashed) "
         "through five doublings, each flip point certified, over the simulated attractors; "

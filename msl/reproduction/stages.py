@@ -43,16 +43,20 @@ class StageOutput:
 
 @dataclass(frozen=True)
 class Stage:
-    """``name`` (what ``--only`` takes), ``title``, ``caption`` (the paper's figure in our
-    words), ``run``, and ``settings(preset)``: the part of the preset the stage depends on
-    (a finished stage is redone when it changes)."""
+    """``name`` (what ``--only`` takes), ``caption`` (the paper's figure in our words),
+    ``run``, and ``settings(preset)``: the part of the preset the stage depends on (a
+    finished stage is redone when it changes).  Its ``title`` is
+    :data:`msl.stage_names.STAGE_TITLES`' entry (one place, read by ``--help`` too)."""
 
     name: str
-    title: str
     caption: str
     run: Callable[[Context], StageOutput]
     settings: Callable[[Preset], dict]
     empirical: bool = False
+
+    @property
+    def title(self) -> str:
+        return stage_names.STAGE_TITLES[self.name]
 
 
 def _figure(module, ctx: Context, **kwargs) -> StageOutput:
@@ -128,61 +132,61 @@ def _none(p: Preset) -> dict:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("fig2.1", "Edge of stability (Fig. 2.1 left)",
+    Stage("fig2.1",
           "Full-batch GD on a tanh MLP (digits): the sharpness, the top Hessian eigenvalue, "
           "rises until it reaches 2/eta and then hovers there, while the training loss "
           "keeps falling.", _empirical_stage("fig_2_1"), _empirical_settings("fig_2_1"),
           empirical=True),
-    Stage("fig3.1", "Gradient-direction slice (Fig. 3.1)",
+    Stage("fig3.1",
           "The loss along the gradient direction at the point where GD oscillates: convex "
           "around the minimum of the slice and growing slower than a quadratic; the second "
           "differences (second row) fall away from the minimum.", _empirical_stage("fig_3_1"),
           _empirical_settings("fig_3_1"), empirical=True),
-    Stage("fig3.2", "Separate scales (Fig. 3.2 left and middle)",
+    Stage("fig3.2",
           "Wide-range slices along the gradient and along random filter-normalised "
           "directions: a small sharp well inside a large flat well shows as a rise, a rim, "
           "then a second rise.", _empirical_stage("fig_3_2"), _empirical_settings("fig_3_2"),
           empirical=True),
-    Stage("fig2.1-right", "Learning-rate decay at two times (Fig. 2.1 right)",
+    Stage("fig2.1-right",
           "The edge-of-stability run with its learning rate decayed tenfold at a third or at "
           "two thirds of its length: the paper says the later decay generalises better "
           "(higher test accuracy at the end), both decays coming after the test accuracy "
           "has nearly stopped rising, and that the decay finds a lower training loss.",
           _empirical_stage("fig_2_1_right"), _empirical_settings("fig_2_1_right"),
           empirical=True),
-    Stage("fig3.2-right", "The path before and after each decay (Fig. 3.2 right)",
+    Stage("fig3.2-right",
           "The same runs projected on the first principal directions of the path before the "
           "decays, after the early decay and after the late decay (orthonormalised): the "
           "paper says the two decayed runs move along very different directions, both "
           "unlike the large-learning-rate one.", _empirical_stage("fig_3_2_right"),
           _empirical_settings("fig_3_2_right"), empirical=True),
-    Stage("fig3.2-multiscale", "Random directions on multiscale inputs (Fig. 3.2, Section 6)",
+    Stage("fig3.2-multiscale",
           "Fig. 3.2's wide slices along random directions, on the same network trained on "
           "inputs whose norms sit at 1, 10 and 100, where Section 6 says separate scales "
           "should appear, next to the digits run.", _empirical_stage("fig_3_2_multiscale"),
           _empirical_settings("fig_3_2_multiscale"), empirical=True),
-    Stage("fig4.1", "Subquadratic functions with learning-rate decay (Fig. 4.1)",
+    Stage("fig4.1",
           "GD on f1 from -5 with eta 5 -> 3 -> 1 (iterations 100, 150) settles on the "
           "period-2 orbit +-x_eta of each rate above 2, then converges; on f2 (C = 3) from -5 "
           "with eta 2 -> 0.5 -> 0.2 (500, 700) and on f3 from (-3, 3) with eta "
           "1 -> 0.3 -> 0.1 (200, 400) it is chaotic but bounded until the rate is below the "
           "threshold.", _theory_stage("fig_4_1"), _none),
-    Stage("fig4.2", "Quasistatic drift along a flattening valley (Fig. 4.2)",
+    Stage("fig4.2",
           "GD on f1(x2/(1 + 0.01 x1)) from (1, 1) with eta = 3 bounces across the valley "
           "and drifts towards its flatter part; the quasistatic flow (4.8) follows it, and "
           "the drift stops where eta h(x1)^2 f1''(0) = 2.", _theory_stage(
               "fig_4_2", lambda ctx: {"steps": ctx.preset.fig_4_2_steps}),
           lambda p: {"fig_4_2_steps": p.fig_4_2_steps}),
-    Stage("fig5.1", "Learning-rate decay on two valleys at two scales (Fig. 5.1)",
+    Stage("fig5.1",
           "GD from (-20, 3) with eta = 2.5 moves down a large flat valley; decayed to 0.25 "
           "at step 650, 700 or 750 it reaches the small sharp valley at the global minimum "
           "only when the decay comes late enough.", _theory_stage("fig_5_1"), _none),
-    Stage("fig6.1", "Multiscale losses from the data (Fig. 6.1)",
+    Stage("fig6.1",
           "The Section 6 network's loss: inputs at a few separate magnitudes give separate "
           "scales; a continuum of magnitudes (uniform inputs, (6.2)) gives a subquadratic "
           "loss; two outputs at different scales give two valleys.",
           _theory_stage("fig_6_1"), _none),
-    Stage("phase", "Phase and bifurcation diagrams over eta (Section 4.1)",
+    Stage("phase",
           "Every orbit of GD on a grid of learning rates x initial points, classified, with "
           "the threshold 2/f''(0) and the period-2 points +-x_eta drawn over it: f1 "
           "converges below 2 and lands on +-x_eta above; f2 is chaotic above its "
@@ -191,7 +195,7 @@ STAGES: tuple[Stage, ...] = (
                                              "store_dir": ctx.out / "sweeps",
                                              "progress": ctx.progress}),
           lambda p: {"phase_sweeps": [dataclasses.asdict(s) for s in p.phase_sweeps]}),
-    Stage("check", "Lemma 4.1, Theorems 4.1-4.3 and (4.8) on the catalog",
+    Stage("check",
           "Each claim of Section 4 on each catalog function: hypotheses (certified by "
           "interval arithmetic where possible), the proof's constants, and the conclusion. "
           "Where the hypotheses fail the paper claims nothing.", _check, _none),

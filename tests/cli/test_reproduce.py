@@ -7,6 +7,7 @@ Reference values come from the paper (captions, formulas), not from stored outpu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -222,8 +223,8 @@ def test_an_interrupted_stage_leaves_no_summary_and_resumes(tmp_path, monkeypatc
     def interrupt(ctx):
         raise KeyboardInterrupt
 
-    broken = tuple(s if s.name != "fig6.1" else type(s)(s.name, s.title, s.caption, interrupt,
-                                                         s.settings) for s in real)
+    broken = tuple(s if s.name != "fig6.1" else dataclasses.replace(s, run=interrupt)
+                   for s in real)
     monkeypatch.setattr("msl.reproduction.runner.STAGES", broken)
     assert main(["reproduce", "--only", "fig5.1,fig6.1", "--out", str(out)]) == 130
     assert "resume" in capsys.readouterr().err
