@@ -12,6 +12,7 @@ Every healed re-run gives the same numbers as a run into a fresh folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import struct
@@ -116,8 +117,8 @@ def stand_in(monkeypatch):
                       {"value": 1.0})
         return stages.StageOutput([claim], [png])
 
-    replaced = tuple(s if s.name != "fig6.1" else type(s)(s.name, s.title, s.caption, run,
-                                                           s.settings) for s in stages.STAGES)
+    replaced = tuple(s if s.name != "fig6.1" else dataclasses.replace(s, run=run)
+                     for s in stages.STAGES)
     monkeypatch.setattr("msl.reproduction.runner.STAGES", replaced)
     return runs
 

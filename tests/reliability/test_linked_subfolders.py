@@ -14,6 +14,7 @@ a user's link.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -250,8 +251,8 @@ def atomic_stage(monkeypatch):
                       {"value": 1.0})
         return stages.StageOutput([claim], [png])
 
-    replaced = tuple(s if s.name != "fig6.1" else type(s)(s.name, s.title, s.caption, run,
-                                                           s.settings) for s in stages.STAGES)
+    replaced = tuple(s if s.name != "fig6.1" else dataclasses.replace(s, run=run)
+                     for s in stages.STAGES)
     monkeypatch.setattr("msl.reproduction.runner.STAGES", replaced)
 
 
