@@ -47,3 +47,24 @@ def pytest_configure(config: pytest.Config) -> None:
 def rng() -> np.random.Generator:
     """A seeded generator: the same numbers on every run."""
     return np.random.default_rng(20220404)
+
+
+@pytest.fixture(scope="module")
+def tiny_monitor():
+    """A SharpnessMonitor after two SGD steps on a 2-parameter linear model (shared by the
+    reliability writer/lock/healing tests and the figure-readability tests)."""
+    torch = pytest.importorskip("torch")
+    import empirical
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    x, y = torch.randn(8, 2), torch.randn(8, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = empirical.SharpnessMonitor(model, torch.nn.MSELoss(), (x, y), opt, every=1,
+                                         progress=False)
+    for _ in range(2):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+        monitor.step()
+    return monitor

@@ -1,5 +1,6 @@
 """A fixed memory limit, so that "refused up front" cases do not depend on the machine; the
-fresh GRID sweep and a tiny monitor shared by the healing, lock and writer tests."""
+fresh GRID sweep shared by the healing, lock and writer tests (their tiny monitor is
+``tiny_monitor`` of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,23 +19,3 @@ def fresh():
     from theory.dynamics import simulate
 
     return simulate("f1", **GRID)
-
-
-@pytest.fixture(scope="module")
-def tiny_monitor():
-    """A SharpnessMonitor after two SGD steps on a 2-parameter linear model."""
-    torch = pytest.importorskip("torch")
-    import empirical
-
-    torch.manual_seed(0)
-    model = torch.nn.Linear(2, 1)
-    x, y = torch.randn(8, 2), torch.randn(8, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    monitor = empirical.SharpnessMonitor(model, torch.nn.MSELoss(), (x, y), opt, every=1,
-                                         progress=False)
-    for _ in range(2):
-        opt.zero_grad()
-        torch.nn.functional.mse_loss(model(x), y).backward()
-        opt.step()
-        monitor.step()
-    return monitor
